@@ -1,0 +1,48 @@
+// glassbox: one binary, many subcommands.
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "commands.h"
+
+namespace {
+
+struct Command {
+  const char* name;
+  int (*fn)(int, char**);
+  const char* help;
+};
+
+constexpr Command kCommands[] = {
+    {"run", glassbox::app::cmd_run, "generate text from a prompt: run -m MODEL.gguf -p PROMPT [-n N]"},
+    {"logits", glassbox::app::cmd_logits, "write reference-format logits: logits -m MODEL --prompt-file F --json OUT"},
+    {"tokenize", glassbox::app::cmd_tokenize, "tokenize text: tokenize -m MODEL_OR_VOCAB (-p TEXT | --vocab-test F)"},
+    {"inspect", glassbox::app::cmd_inspect, "print a GGUF file's metadata and tensor table"},
+    {"synth", glassbox::app::cmd_synth, "write a random-weight model of a real shape: synth --shape S --type T -o F"},
+};
+
+void usage(FILE* out) {
+  std::fprintf(out, "usage: glassbox COMMAND [options]\n\ncommands:\n");
+  for (const auto& c : kCommands) std::fprintf(out, "  %-10s %s\n", c.name, c.help);
+  std::fprintf(out, "\n'glassbox COMMAND --help' shows a command's options.\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    usage(stderr);
+    return 2;
+  }
+  std::string name = argv[1];
+  if (name == "-h" || name == "--help" || name == "help") {
+    usage(stdout);
+    return 0;
+  }
+  for (const auto& c : kCommands) {
+    if (name == c.name) return c.fn(argc - 2, argv + 2);
+  }
+  std::fprintf(stderr, "glassbox: unknown command '%s'\n\n", name.c_str());
+  usage(stderr);
+  return 2;
+}

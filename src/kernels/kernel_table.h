@@ -1,0 +1,41 @@
+// KernelTable: the per-type row kernels (dequantize, quantize, dot product), chosen once at start-up.
+//
+// Every table has the same contract as reference_table(), whose kernels are plain scalar C++ written from
+// the GGUF block-format spec: they are the oracle that faster tables (avx2/, ...) are tested against.
+#pragma once
+
+#include <cstdint>
+
+#include "tensor/dtype.h"
+
+namespace glassbox::kernels {
+
+// Writes n floats decoded from a row of n elements (n a multiple of the type's block size).
+using DequantizeRowFn = void (*)(const void* src, float* dst, int64_t n);
+// Encodes n floats into a row of the type (n a multiple of the block size).
+using QuantizeRowFn = void (*)(const float* src, void* dst, int64_t n);
+// Dot product of a weight row of this type with an activation row already in the type's
+// vec_dot_type (see tensor::DTypeInfo), both n elements long.
+using VecDotFn = float (*)(int64_t n, const void* weight_row, const void* activation_row);
+
+struct TypeKernels {
+  DequantizeRowFn dequantize_row = nullptr;
+  QuantizeRowFn quantize_row = nullptr;
+  VecDotFn vec_dot = nullptr;
+};
+
+struct KernelTable {
+  const char* name = "";
+  TypeKernels types[tensor::kDTypeTableSize];
+
+  const TypeKernels& of(tensor::DType dtype) const { return types[static_cast<uint32_t>(dtype)]; }
+};
+
+// The scalar reference kernels: always available on every machine.
+const KernelTable& reference_table();
+
+// The table in use: the fastest the CPU supports, or the one named by the environment variable
+// GLASSBOX_KERNELS ("reference", "avx2", ...). Chosen on first call; thread-safe.
+const KernelTable& active_table();
+
+}  // namespace glassbox::kernels
