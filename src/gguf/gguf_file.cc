@@ -1,6 +1,7 @@
 // GGUF parsing with bounds checks on every read (spec: github.com/ggml-org/ggml docs/gguf.md).
 #include "gguf/gguf_file.h"
 
+#include <cmath>
 #include <cstring>
 #include <limits>
 
@@ -29,6 +30,15 @@ T load(const uint8_t* p) {
   T v;
   std::memcpy(&v, p, sizeof(T));
   return v;
+}
+
+// float -> int64 without undefined behaviour: toward zero, saturating, NaN -> 0. A plain cast of a
+// value outside the int64 range (an array of f32 read with array_int) is undefined.
+int64_t saturating_int(double d) {
+  if (std::isnan(d)) return 0;
+  if (d >= 9223372036854775807.0) return std::numeric_limits<int64_t>::max();
+  if (d <= -9223372036854775808.0) return std::numeric_limits<int64_t>::min();
+  return static_cast<int64_t>(d);
 }
 
 // A cursor over the header bytes; every read checks the remaining length.
@@ -178,8 +188,8 @@ int64_t Value::array_int(uint64_t k) const {
     case ValueType::kI32: return load<int32_t>(p);
     case ValueType::kU64: return static_cast<int64_t>(load<uint64_t>(p));
     case ValueType::kI64: return load<int64_t>(p);
-    case ValueType::kF32: return static_cast<int64_t>(load<float>(p));
-    case ValueType::kF64: return static_cast<int64_t>(load<double>(p));
+    case ValueType::kF32: return saturating_int(load<float>(p));
+    case ValueType::kF64: return saturating_int(load<double>(p));
     default: return 0;
   }
 }

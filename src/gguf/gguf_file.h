@@ -57,6 +57,7 @@ struct Value {
   bool is_integer() const;
   bool is_float() const;
   // Element k of a numeric array as int64 / double (k < count; the element type must be numeric).
+  // array_int converts float elements toward zero, saturating at the int64 range (NaN gives 0).
   int64_t array_int(uint64_t k) const;
   double array_float(uint64_t k) const;
 };

@@ -3,6 +3,7 @@
 
 #include <cstring>
 #include <filesystem>
+#include <limits>
 
 #include <gtest/gtest.h>
 
@@ -150,6 +151,31 @@ TEST(GgufFileTest, WriterOutputParsesAfterAtomicWrite) {
   ASSERT_TRUE(file.ok()) << file.status().message();
   EXPECT_EQ(*file->get_string("k"), "v");
   std::filesystem::remove(path);
+}
+
+// Found by fuzz/gguf_fuzz on its first seed: array_int on an f32 array cast 4.456e27 to int64, which is
+// undefined behaviour (UBSan: "outside the range of representable values of type 'long'").
+TEST(GgufFileTest, ArrayIntSaturatesOutOfRangeFloats) {
+  const uint8_t bytes[] = {
+      'G', 'G', 'U', 'F', 3, 0, 0, 0,                    // magic, version 3
+      0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0,    // 0 tensors, 1 metadata entry
+      1, 0, 0, 0, 0, 0, 0, 0, 'a',                       // key "a"
+      9, 0, 0, 0, 6, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0,    // array of 4 f32
+      0x12, 0x66, 0x66, 0x6d,                            // 4.456e27
+      0x12, 0x66, 0x66, 0xed,                            // -4.456e27
+      0x00, 0x00, 0xc0, 0x7f,                            // NaN
+      0x00, 0x00, 0xf6, 0xc2,                            // -123.0
+  };
+  auto file = GgufFile::parse(bytes, sizeof(bytes), "f.gguf");
+  ASSERT_TRUE(file.ok()) << file.status().message();
+  const Value* a = file->find("a");
+  ASSERT_NE(a, nullptr);
+  ASSERT_EQ(a->count, 4u);
+  EXPECT_EQ(a->array_int(0), std::numeric_limits<int64_t>::max());
+  EXPECT_EQ(a->array_int(1), std::numeric_limits<int64_t>::min());
+  EXPECT_EQ(a->array_int(2), 0);
+  EXPECT_EQ(a->array_int(3), -123);
+  EXPECT_GT(a->array_float(0), 4.4e27);
 }
 
 }  // namespace
