@@ -279,8 +279,10 @@ Status GgufFile::parse_all() {
     int64_t n_elements = 1;
     for (uint32_t d = 0; d < n_dims; ++d) {
       GB_ASSIGN_OR_RETURN(uint64_t dim, r.read<uint64_t>("shape of tensor '" + info.name + "'"));
+      // ggml never writes an empty dimension, and a zero row length would make rows() divide by zero.
+      if (dim == 0) return data_loss(str_format("%s: tensor '%s': dimension %u is 0, expected at least 1", fname, tname, d));
       if (dim > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) ||
-          (dim != 0 && static_cast<uint64_t>(n_elements) > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) / dim)) {
+          (static_cast<uint64_t>(n_elements) > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) / dim)) {
         return data_loss(str_format("%s: tensor '%s': shape overflows", fname, tname));
       }
       info.shape.push_back(static_cast<int64_t>(dim));

@@ -70,7 +70,7 @@ struct TensorInfo {
   uint64_t n_bytes = 0;
   int64_t n_elements = 0;
 
-  int64_t rows() const { return shape.empty() ? 0 : n_elements / shape[0]; }
+  int64_t rows() const { return shape.empty() || shape[0] == 0 ? 0 : n_elements / shape[0]; }
   int64_t row_length() const { return shape.empty() ? 0 : shape[0]; }
 };
 

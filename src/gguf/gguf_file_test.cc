@@ -178,5 +178,28 @@ TEST(GgufFileTest, ArrayIntSaturatesOutOfRangeFloats) {
   EXPECT_GT(a->array_float(0), 4.4e27);
 }
 
+// Found by the fuzz-smoke test (SIGFPE): a tensor with shape {0} parsed, and TensorInfo::rows()
+// divided its element count by the zero row length.
+TEST(GgufFileTest, RejectsZeroDimension) {
+  const uint8_t bytes[] = {
+      'G', 'G', 'U', 'F', 3, 0, 0, 0,                    // magic, version 3
+      1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,    // 1 tensor, 0 metadata entries
+      1, 0, 0, 0, 0, 0, 0, 0, 't',                       // name "t"
+      2, 0, 0, 0,                                        // 2 dimensions
+      0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0,    // shape {0, 3}
+      0, 0, 0, 0,                                        // f32
+      0, 0, 0, 0, 0, 0, 0, 0,                            // offset 0
+      0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,    // padding to the 32-byte aligned data section
+      0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,       // (byte 96), where the 0-byte tensor sits
+  };
+  auto file = GgufFile::parse(bytes, sizeof(bytes), "z.gguf");
+  ASSERT_FALSE(file.ok());
+  EXPECT_NE(file.status().message().find("tensor 't': dimension 0 is 0"), std::string::npos)
+      << file.status().message();
+  TensorInfo by_hand;
+  by_hand.shape = {0, 3};
+  EXPECT_EQ(by_hand.rows(), 0);
+}
+
 }  // namespace
 }  // namespace glassbox::gguf
