@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include "base/mapped_file.h"
 #include "gguf/gguf_writer.h"
 
 namespace glassbox::gguf {
@@ -199,6 +200,60 @@ TEST(GgufFileTest, RejectsZeroDimension) {
   TensorInfo by_hand;
   by_hand.shape = {0, 3};
   EXPECT_EQ(by_hand.rows(), 0);
+}
+
+TEST(GgufWriterTest, StreamedFillersWriteTheSameBytesAsToBytes) {
+  GgufWriter w;
+  w.set_string("general.architecture", "llama");
+  ASSERT_TRUE(w.add_tensor("owned", tensor::DType::kF32, {3}, std::vector<uint8_t>(12, 5)).ok());
+  int calls = 0;
+  ASSERT_TRUE(w.add_tensor("filled", tensor::DType::kF16, {7, 3},
+                           [&calls](uint8_t* out, size_t n) {
+                             ++calls;
+                             for (size_t k = 0; k < n; ++k) out[k] = static_cast<uint8_t>(k * 3);
+                             return ok_status();
+                           })
+                  .ok());
+  const std::vector<uint8_t> bytes = w.to_bytes();
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(w.file_size(), bytes.size());
+  auto path = std::filesystem::temp_directory_path() / "gb_writer_stream_test.gguf";
+  ASSERT_TRUE(w.write(path.string()).ok());
+  EXPECT_EQ(calls, 2);
+  auto file = GgufFile::open(path.string());
+  ASSERT_TRUE(file.ok()) << file.status().message();
+  ASSERT_EQ(file->file_size(), bytes.size());
+  const TensorInfo* t = file->find_tensor("filled");
+  ASSERT_NE(t, nullptr);
+  EXPECT_EQ(t->n_bytes, 42u);
+  EXPECT_EQ(file->tensor_data(*t)[41], static_cast<uint8_t>(41 * 3));
+  auto mapped = MappedFile::open(path.string());
+  ASSERT_TRUE(mapped.ok());
+  EXPECT_EQ(std::vector<uint8_t>(mapped->data(), mapped->data() + mapped->size()), bytes);
+  std::filesystem::remove(path);
+}
+
+TEST(GgufWriterTest, FailingFillerLeavesNoFile) {
+  GgufWriter w;
+  ASSERT_TRUE(w.add_tensor("bad", tensor::DType::kF32, {4},
+                           [](uint8_t*, size_t) { return internal_error("filler refused"); })
+                  .ok());
+  auto dir = std::filesystem::temp_directory_path() / "gb_writer_fail_test";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  Status s = w.write((dir / "out.gguf").string());
+  EXPECT_EQ(s.message(), "filler refused");
+  EXPECT_TRUE(std::filesystem::is_empty(dir)) << "temporary file left behind";
+  std::filesystem::remove_all(dir);
+}
+
+TEST(GgufWriterTest, UnwritablePathNamesThePath) {
+  GgufWriter w;
+  Status s = w.write("/nonexistent-dir/x.gguf");
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.code(), StatusCode::kIo);
+  EXPECT_NE(s.message().find("/nonexistent-dir/x.gguf: cannot create"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("No such file or directory"), std::string::npos) << s.message();
 }
 
 }  // namespace
