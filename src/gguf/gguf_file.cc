@@ -300,7 +300,13 @@ Status GgufFile::parse_all() {
                                   tname, static_cast<long long>(info.shape[0]), std::string(dt->name).c_str(),
                                   static_cast<long long>(dt->block_elems)));
     }
-    info.n_bytes = static_cast<uint64_t>(n_elements / dt->block_elems) * static_cast<uint64_t>(dt->block_bytes);
+    // The byte count must not wrap: 2^62 f32 elements would otherwise claim 0 bytes of data.
+    const uint64_t n_blocks = static_cast<uint64_t>(n_elements / dt->block_elems);
+    if (n_blocks > size_ / static_cast<uint64_t>(dt->block_bytes)) {
+      return data_loss(str_format("%s: tensor '%s': %lld %s elements need more bytes than the whole file (%zu)", fname,
+                                  tname, static_cast<long long>(n_elements), std::string(dt->name).c_str(), size_));
+    }
+    info.n_bytes = n_blocks * static_cast<uint64_t>(dt->block_bytes);
     GB_ASSIGN_OR_RETURN(info.offset, r.read<uint64_t>("offset of tensor '" + info.name + "'"));
     if (info.offset % alignment_ != 0) {
       return data_loss(str_format("%s: tensor '%s': offset %llu is not a multiple of the alignment %llu", fname, tname,

@@ -256,5 +256,25 @@ TEST(GgufWriterTest, UnwritablePathNamesThePath) {
   EXPECT_NE(s.message().find("No such file or directory"), std::string::npos) << s.message();
 }
 
+// Found by fuzz/gguf_fuzz after 1.2 M runs (its n_bytes invariant): shape {0x4000000000000003} of f32 made
+// the byte count wrap to 4 * n mod 2^64 = 12, so 4.6e18 elements parsed as a 12-byte tensor.
+TEST(GgufFileTest, RejectsTensorWhoseByteCountWraps) {
+  std::vector<uint8_t> bytes = {
+      'G', 'G', 'U', 'F', 3, 0, 0, 0,                    // magic, version 3
+      1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,    // 1 tensor, 0 metadata entries
+      1, 0, 0, 0, 0, 0, 0, 0, 'a',                       // name "a"
+      1, 0, 0, 0,                                        // 1 dimension
+      3, 0, 0, 0, 0, 0, 0, 0x40,                         // 0x4000000000000003 elements
+      0, 0, 0, 0,                                        // f32
+      0, 0, 0, 0, 0, 0, 0, 0,                            // offset 0
+  };
+  bytes.resize(64 + 12, 0);  // the aligned data section with the 12 bytes the wrapped count claims
+  auto file = GgufFile::parse(bytes.data(), bytes.size(), "w.gguf");
+  ASSERT_FALSE(file.ok());
+  EXPECT_NE(file.status().message().find("tensor 'a': 4611686018427387907 f32 elements need more bytes"),
+            std::string::npos)
+      << file.status().message();
+}
+
 }  // namespace
 }  // namespace glassbox::gguf
