@@ -1,6 +1,7 @@
 // GGUF parsing with bounds checks on every read (spec: github.com/ggml-org/ggml docs/gguf.md).
 #include "gguf/gguf_file.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -12,6 +13,8 @@ constexpr uint32_t kMagic = 0x46554747;  // "GGUF" read as little-endian uint32
 constexpr uint64_t kMaxStringBytes = 1ull << 30;
 constexpr uint32_t kMaxDims = 4;
 constexpr int kMaxArrayDepth = 8;
+// Containers sized from a count in the file reserve at most this many elements up front.
+constexpr uint64_t kMaxReserve = 1 << 16;
 
 size_t scalar_size(ValueType t) {
   switch (t) {
@@ -118,7 +121,7 @@ class Reader {
             return data_loss(str_format("%s: %s: array of %llu strings runs past the end of the file", name_.c_str(),
                                         what.c_str(), static_cast<unsigned long long>(out->count)));
           }
-          out->strings.reserve(out->count);
+          out->strings.reserve(std::min<uint64_t>(out->count, kMaxReserve));
           for (uint64_t k = 0; k < out->count; ++k) {
             GB_ASSIGN_OR_RETURN(std::string_view s, read_string(what + "[" + std::to_string(k) + "]"));
             out->strings.push_back(s);
@@ -128,9 +131,13 @@ class Reader {
             return data_loss(str_format("%s: %s: nested array of %llu runs past the end of the file", name_.c_str(),
                                         what.c_str(), static_cast<unsigned long long>(out->count)));
           }
-          out->nested.resize(out->count);
+          // Grown as elements parse: sizing by the untrusted count would allocate ~10 bytes per file
+          // byte at each of the 8 nesting levels before a single element was read.
+          out->nested.reserve(std::min<uint64_t>(out->count, kMaxReserve));
           for (uint64_t k = 0; k < out->count; ++k) {
-            GB_RETURN_IF_ERROR(read_value(ValueType::kArray, &out->nested[k], what + "[" + std::to_string(k) + "]", depth + 1));
+            Value element;
+            GB_RETURN_IF_ERROR(read_value(ValueType::kArray, &element, what + "[" + std::to_string(k) + "]", depth + 1));
+            out->nested.push_back(std::move(element));
           }
         }
         break;
@@ -244,7 +251,9 @@ Status GgufFile::parse_all() {
   if (n_kv > size_ / 13) return data_loss(str_format("%s: metadata count %llu exceeds what the file can hold", fname, static_cast<unsigned long long>(n_kv)));
   if (n_tensors > size_ / 24) return data_loss(str_format("%s: tensor count %llu exceeds what the file can hold", fname, static_cast<unsigned long long>(n_tensors)));
 
-  kvs_.reserve(n_kv);
+  // Counts are untrusted: reserving them outright costs ~12 bytes of memory per byte of file
+  // (a corrupt count in an 8 GB model would ask for ~90 GB before the first entry is read).
+  kvs_.reserve(std::min<uint64_t>(n_kv, kMaxReserve));
   for (uint64_t k = 0; k < n_kv; ++k) {
     std::string where = "metadata entry " + std::to_string(k);
     GB_ASSIGN_OR_RETURN(std::string_view key, r.read_string(where + " key"));
@@ -265,7 +274,7 @@ Status GgufFile::parse_all() {
     alignment_ = a->u;
   }
 
-  tensors_.reserve(n_tensors);
+  tensors_.reserve(std::min<uint64_t>(n_tensors, kMaxReserve));
   for (uint64_t t = 0; t < n_tensors; ++t) {
     TensorInfo info;
     std::string where = "tensor info " + std::to_string(t);

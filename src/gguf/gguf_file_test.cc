@@ -1,6 +1,9 @@
 // Tests for the GGUF reader and writer: round trips, and clear errors on malformed files.
 #include "gguf/gguf_file.h"
 
+#include <sys/resource.h>
+
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <limits>
@@ -274,6 +277,31 @@ TEST(GgufFileTest, RejectsTensorWhoseByteCountWraps) {
   EXPECT_NE(file.status().message().find("tensor 'a': 4611686018427387907 f32 elements need more bytes"),
             std::string::npos)
       << file.status().message();
+}
+
+// Found by reading the reader after fuzzing (the fuzzer's 64 KiB inputs cannot show it): nested arrays
+// were sized by their claimed counts before any element was read, ~10 bytes of memory per byte of file
+// at each of 8 levels, so a 32 MiB file asked for ~2 GB and died of std::bad_alloc.
+TEST(GgufFileDeathTest, NestedArrayCountsDoNotDriveAllocation) {
+  constexpr uint64_t kCount = 2'000'000;  // passes the "fits in the file" check at every level
+  std::vector<uint8_t> bytes(32 << 20, 0);
+  size_t pos = 0;
+  auto put = [&](uint64_t v, size_t width) {
+    std::memcpy(&bytes[pos], &v, width);
+    pos += width;
+  };
+  put(0x46554747, 4), put(3, 4), put(0, 8), put(1, 8);  // magic, version, 0 tensors, 1 entry
+  put(1, 8), put('k', 1), put(9, 4);                     // key "k": an array...
+  for (int level = 0; level < 7; ++level) put(9, 4), put(kCount, 8);  // ...of arrays, 7 deep
+  put(5, 4), put(1ull << 40, 8);                          // innermost: 2^40 i32, past the end
+  auto parse_with_1gb = [&bytes] {
+    rlimit limit{};
+    limit.rlim_cur = limit.rlim_max = 1ull << 30;
+    setrlimit(RLIMIT_AS, &limit);
+    auto file = GgufFile::parse(bytes.data(), bytes.size(), "nest.gguf");
+    std::exit(!file.ok() && file.status().message().find("runs past the end") != std::string::npos ? 3 : 4);
+  };
+  EXPECT_EXIT(parse_with_1gb(), ::testing::ExitedWithCode(3), "");
 }
 
 }  // namespace
