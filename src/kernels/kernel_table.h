@@ -38,4 +38,14 @@ const KernelTable& reference_table();
 // GLASSBOX_KERNELS ("reference", "avx2", ...). Chosen on first call; thread-safe.
 const KernelTable& active_table();
 
+// Convenience forms over active_table(), for callers that handle whole rows of one type (loaders, tests,
+// `glassbox synth`). n must be a multiple of the type's block size, and the type must have the kernel
+// (every type with DTypeInfo::supported, plus Q8_0, Q8_1 and Q8_K); a violation aborts (GB_CHECK).
+// Decodes n elements of `dtype` at src (any alignment) into dst.
+void dequantize(tensor::DType dtype, const void* src, float* dst, int64_t n);
+// Encodes n floats into `dtype` at dst (row_bytes(dtype, n) bytes, any alignment).
+void quantize(tensor::DType dtype, const float* src, void* dst, int64_t n);
+// Dot of a weight row of `dtype` with an activation row already in its vec_dot_type.
+float vec_dot(tensor::DType dtype, int64_t n, const void* weight_row, const void* activation_row);
+
 }  // namespace glassbox::kernels
