@@ -354,7 +354,7 @@ void quantize_row_q8_k(const float* src, void* dst, int64_t n) {
     }
     if (amax != 0) {
       const float iscale = -127.0f / max;
-      for (int i = 0; i < kQKK; ++i) blk.qs[i] = static_cast<int8_t>(std::min(127, nearest_int(iscale * x[i])));
+      for (int i = 0; i < kQKK; ++i) blk.qs[i] = static_cast<int8_t>(std::clamp(nearest_int(iscale * x[i]), -127, 127));
       for (int g = 0; g < 16; ++g) {
         int sum = 0;
         for (int i = 16 * g; i < 16 * g + 16; ++i) sum += blk.qs[i];

@@ -11,6 +11,7 @@
 
 #include "base/fp16.h"
 #include "kernels/kernel_table.h"
+#include "kernels/reference/reference_kernels.h"
 #include "kernels/reference/quant_test_util.h"
 #include "tensor/dtype.h"
 #include "tensor/quant_blocks.h"
@@ -216,6 +217,18 @@ TEST(ReferenceTableTest, EverySupportedTypeHasAllThreeKernels) {
     EXPECT_NE(k.vec_dot, nullptr) << info->name;
   }
   EXPECT_STREQ(reference_table().name, "reference");
+}
+
+TEST(ReferenceTableTest, NearestIntRoundsHalfToEvenAndSaturates) {
+  using reference::nearest_int;
+  EXPECT_EQ(nearest_int(2.5f), 2);
+  EXPECT_EQ(nearest_int(3.5f), 4);
+  EXPECT_EQ(nearest_int(-2.5f), -2);
+  EXPECT_EQ(nearest_int(-0.49f), 0);
+  EXPECT_EQ(nearest_int(126.51f), 127);
+  EXPECT_EQ(nearest_int(1e20f), 1 << 30);
+  EXPECT_EQ(nearest_int(-std::numeric_limits<float>::infinity()), -(1 << 30));
+  EXPECT_EQ(nearest_int(std::numeric_limits<float>::quiet_NaN()), 0);
 }
 
 TEST(ReferenceTableTest, QuantizedZeroRowDecodesToZero) {
