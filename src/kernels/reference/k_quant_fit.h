@@ -1,4 +1,5 @@
-// Scale search for the K-format quantizers: fits sub-block scales (and mins), then codes them per super-block.
+// Scale search for the K-format quantizers: fits sub-block scales (and mins), then codes them per
+// super-block.
 //
 // Used only by the reference quantize_row kernels (quant_k.cc). Everything here is plain least squares on
 // the values being quantized; the fits minimize the unweighted squared error of each sub-block.
