@@ -28,15 +28,15 @@ inline constexpr int kQKK = 256;
 // Q4_0: x = d * (q - 8), q in [0, 15].
 // Element j < 16 is the low nibble of qs[j]; element j + 16 is the high nibble of qs[j].
 struct BlockQ4_0 {
-  uint16_t d;        // f16 scale
-  uint8_t qs[16];    // 4-bit quants, two per byte
+  uint16_t d;      // f16 scale
+  uint8_t qs[16];  // 4-bit quants, two per byte
 };
 static_assert(sizeof(BlockQ4_0) == 18);
 
 // Q4_1: x = d * q + m, q in [0, 15]. Nibble order as Q4_0.
 struct BlockQ4_1 {
-  uint16_t d;        // f16 scale
-  uint16_t m;        // f16 min (added)
+  uint16_t d;  // f16 scale
+  uint16_t m;  // f16 min (added)
   uint8_t qs[16];
 };
 static_assert(sizeof(BlockQ4_1) == 20);
@@ -44,9 +44,9 @@ static_assert(sizeof(BlockQ4_1) == 20);
 // Q5_0: x = d * (q - 16), q in [0, 31]. Low 4 bits as Q4_0; the 5th bit of element j is bit j of qh read
 // as a little-endian uint32 (so qh[j / 8] bit j % 8).
 struct BlockQ5_0 {
-  uint16_t d;        // f16 scale
-  uint8_t qh[4];     // high bits, element j at bit j
-  uint8_t qs[16];    // low 4 bits, as Q4_0
+  uint16_t d;      // f16 scale
+  uint8_t qh[4];   // high bits, element j at bit j
+  uint8_t qs[16];  // low 4 bits, as Q4_0
 };
 static_assert(sizeof(BlockQ5_0) == 22);
 
@@ -61,7 +61,7 @@ static_assert(sizeof(BlockQ5_1) == 24);
 
 // Q8_0: x = d * q, q in [-127, 127] (element j is qs[j]).
 struct BlockQ8_0 {
-  uint16_t d;        // f16 scale
+  uint16_t d;  // f16 scale
   int8_t qs[32];
 };
 static_assert(sizeof(BlockQ8_0) == 34);
@@ -69,8 +69,8 @@ static_assert(sizeof(BlockQ8_0) == 34);
 // Q8_1: activation format of Q4_1 / Q5_1. x = d * q; s = d * sum(qs) (f16) so the dot product's min
 // term needs no pass over the quants.
 struct BlockQ8_1 {
-  uint16_t d;        // f16 scale
-  uint16_t s;        // f16 d * sum(qs)
+  uint16_t d;  // f16 scale
+  uint16_t s;  // f16 d * sum(qs)
   int8_t qs[32];
 };
 static_assert(sizeof(BlockQ8_1) == 36);
@@ -111,10 +111,10 @@ inline constexpr int kKScaleBytes = 12;
 // Element i: chunk c = i / 64, w = i % 64; q is the low nibble of qs[32 c + w] for w < 32 and the high
 // nibble of qs[32 c + w - 32] otherwise.
 struct BlockQ4_K {
-  uint16_t d;                     // f16 super-block scale of the scales
-  uint16_t dmin;                  // f16 super-block scale of the mins
-  uint8_t scales[kKScaleBytes];   // 6-bit scales and mins, packed as above
-  uint8_t qs[128];                // 4-bit quants
+  uint16_t d;                    // f16 super-block scale of the scales
+  uint16_t dmin;                 // f16 super-block scale of the mins
+  uint8_t scales[kKScaleBytes];  // 6-bit scales and mins, packed as above
+  uint8_t qs[128];               // 4-bit quants
 };
 static_assert(sizeof(BlockQ4_K) == 144);
 
@@ -123,8 +123,8 @@ struct BlockQ5_K {
   uint16_t d;
   uint16_t dmin;
   uint8_t scales[kKScaleBytes];
-  uint8_t qh[32];                 // high bits
-  uint8_t qs[128];                // low 4 bits, as Q4_K
+  uint8_t qh[32];   // high bits
+  uint8_t qs[128];  // low 4 bits, as Q4_K
 };
 static_assert(sizeof(BlockQ5_K) == 176);
 
@@ -133,10 +133,10 @@ static_assert(sizeof(BlockQ5_K) == 176);
 // ql[64 h + l + 32 (g & 1)], low nibble for g < 2, high nibble for g >= 2; high 2 bits are
 // (qh[32 h + l] >> 2g) & 3.
 struct BlockQ6_K {
-  uint8_t ql[128];     // low 4 bits
-  uint8_t qh[64];      // high 2 bits
-  int8_t scales[16];   // 8-bit signed sub-block scales
-  uint16_t d;          // f16 super-block scale
+  uint8_t ql[128];    // low 4 bits
+  uint8_t qh[64];     // high 2 bits
+  int8_t scales[16];  // 8-bit signed sub-block scales
+  uint16_t d;         // f16 super-block scale
 };
 static_assert(sizeof(BlockQ6_K) == 210);
 
@@ -153,7 +153,8 @@ static_assert(sizeof(BlockQ8_K) == 292);
 template <typename Block>
 inline Block load_block(const void* row, int64_t idx) {
   Block b;
-  std::memcpy(&b, static_cast<const uint8_t*>(row) + idx * static_cast<int64_t>(sizeof(Block)), sizeof(Block));
+  std::memcpy(&b, static_cast<const uint8_t*>(row) + idx * static_cast<int64_t>(sizeof(Block)),
+              sizeof(Block));
   return b;
 }
 

@@ -12,17 +12,6 @@ namespace {
 
 inline float f16_round(float v) { return fp16_to_fp32(fp32_to_fp16(v)); }
 
-// Squared error of x ~ scale * q + bias for the quants q given by rounding with (scale, bias).
-double affine_error(const float* x, int n, int max_q, float scale, float bias) {
-  double err = 0;
-  for (int k = 0; k < n; ++k) {
-    const int q = quantize_affine_value(x[k], scale, -bias, max_q);
-    const double e = static_cast<double>(scale) * q + bias - x[k];
-    err += e * e;
-  }
-  return err;
-}
-
 }  // namespace
 
 int quantize_affine_value(float x, float step, float offset, int max_q) {
@@ -37,28 +26,34 @@ int quantize_symmetric_value(float x, float step, int min_q, int max_q) {
 
 AffineFit fit_affine(const float* x, int n, int max_q) {
   float lo = 0, hi = x[0];
+  double sx = 0, sxx = 0;
   for (int k = 0; k < n; ++k) {
     lo = std::min(lo, x[k]);
     hi = std::max(hi, x[k]);
+    sx += x[k];
+    sxx += static_cast<double>(x[k]) * x[k];
   }
   if (hi <= lo) return {0, -lo};  // constant sub-block (then lo == hi <= 0)
 
-  // Model x ~ scale * q + bias with bias <= 0; the result's min is -bias.
+  // Model x ~ scale * q + bias with bias <= 0; the result's min is -bias. Each iteration rounds with the
+  // current (scale, bias) and solves least squares for (scale, bias) with those quants fixed. The residual
+  // of that solve bounds the error of the new parameters (re-rounding to nearest can only lower it), so
+  // no second pass is needed to score it.
   float best_scale = (hi - lo) / static_cast<float>(max_q), best_bias = lo;
-  double best_err = affine_error(x, n, max_q, best_scale, best_bias);
-  for (int t = -4; t <= 6; ++t) {
+  double best_err = sxx + 1;
+  for (int t = -2; t <= 4; t += 2) {
     float scale = (hi - lo) / (static_cast<float>(max_q) + 0.25f * static_cast<float>(t));
     float bias = lo;
     for (int iter = 0; iter < 3; ++iter) {
-      // Least squares for (scale, bias) with the quants fixed: [sqq sq; sq n] [scale; bias] = [sxq; sx].
-      double sq = 0, sqq = 0, sx = 0, sxq = 0;
+      const float inv_scale = 1.0f / scale;
+      double sq = 0, sqq = 0, sxq = 0;
       for (int k = 0; k < n; ++k) {
-        const int q = quantize_affine_value(x[k], scale, -bias, max_q);
+        const int q = std::clamp(nearest_int((x[k] - bias) * inv_scale), 0, max_q);
         sq += q;
         sqq += static_cast<double>(q) * q;
-        sx += x[k];
         sxq += static_cast<double>(x[k]) * q;
       }
+      // Normal equations [sqq sq; sq n] [scale; bias] = [sxq; sx].
       const double det = sqq * n - sq * sq;
       if (det <= 0) break;
       double new_scale = (sxq * n - sq * sx) / det;
@@ -68,9 +63,10 @@ AffineFit fit_affine(const float* x, int n, int max_q) {
         new_scale = sxq / sqq;
       }
       if (new_scale <= 0) break;
+      // Residual at the solution: sum x^2 - scale * sum xq - bias * sum x.
+      const double err = sxx - new_scale * sxq - new_bias * sx;
       scale = static_cast<float>(new_scale);
       bias = static_cast<float>(new_bias);
-      const double err = affine_error(x, n, max_q, scale, bias);
       if (err < best_err) {
         best_err = err;
         best_scale = scale;
@@ -111,12 +107,13 @@ float fit_symmetric(const float* x, int n, int min_q, int max_q) {
   double best_score = -1;  // (sum x q)^2 / sum q^2: the squared error is sum x^2 minus this
   const int ends[2] = {min_q, max_q};
   for (int end : ends) {
-    for (int t = -6; t <= 6; ++t) {
-      float scale = max / (static_cast<float>(end) * (1.0f + 0.05f * static_cast<float>(t)));
+    for (int t = -3; t <= 3; ++t) {
+      float scale = max / (static_cast<float>(end) * (1.0f + 0.1f * static_cast<float>(t)));
       for (int iter = 0; iter < 2; ++iter) {
+        const float inv_scale = 1.0f / scale;
         double sxq = 0, sqq = 0;
         for (int k = 0; k < n; ++k) {
-          const int q = quantize_symmetric_value(x[k], scale, min_q, max_q);
+          const int q = std::clamp(nearest_int(x[k] * inv_scale), min_q, max_q);
           sxq += static_cast<double>(x[k]) * q;
           sqq += static_cast<double>(q) * q;
         }

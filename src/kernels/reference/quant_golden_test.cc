@@ -3,16 +3,16 @@
 // llama-spm-tiny-{q4_k_m,q4_0}.gguf were quantized from llama-spm-tiny-f16.gguf, so each quantized tensor
 // must decode to within quantization error of the F16 tensor of the same name; a wrong bit layout gives a
 // relative RMS error near or above 1.
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "gguf/gguf_file.h"
 #include "kernels/kernel_table.h"
@@ -55,8 +55,8 @@ std::map<DType, TypeStats> compare_with_f16(const std::string& quant_path,
     const gguf::TensorInfo* ref_info = f16->find_tensor(info.name);
     EXPECT_NE(ref_info, nullptr) << info.name;
     if (ref_info == nullptr) continue;
-    EXPECT_TRUE(max_rel_rms.count(info.dtype)) << info.name << " has unexpected type "
-                                               << tensor::dtype_name(info.dtype);
+    EXPECT_TRUE(max_rel_rms.count(info.dtype))
+        << info.name << " has unexpected type " << tensor::dtype_name(info.dtype);
     if (!max_rel_rms.count(info.dtype)) continue;
     const auto got = decode_tensor(*quant, info);
     const auto want = decode_tensor(*f16, *ref_info);
@@ -77,29 +77,29 @@ std::map<DType, TypeStats> compare_with_f16(const std::string& quant_path,
     s.sum_error += err;
   }
   for (const auto& [dtype, s] : stats) {
-    std::printf("%s: %-5s %2d tensors, relative RMS error vs f16: mean %.4f max %.4f"
-                " (our quantize_row: mean %.4f)\n",
-                std::filesystem::path(quant_path).filename().c_str(),
-                std::string(tensor::dtype_name(dtype)).c_str(), s.n_tensors, s.sum_error / s.n_tensors,
-                s.max_error, s.sum_our_error / s.n_tensors);
+    std::printf(
+        "%s: %-5s %2d tensors, relative RMS error vs f16: mean %.4f max %.4f"
+        " (our quantize_row: mean %.4f)\n",
+        std::filesystem::path(quant_path).filename().c_str(), std::string(tensor::dtype_name(dtype)).c_str(),
+        s.n_tensors, s.sum_error / s.n_tensors, s.max_error, s.sum_our_error / s.n_tensors);
   }
   return stats;
 }
 
 TEST(QuantGoldenTest, Q4KMFileDecodesCloseToF16Weights) {
   if (!std::filesystem::exists(kModels)) GTEST_SKIP() << kModels << " is absent";
-  const auto stats = compare_with_f16(kModels + "/llama-spm-tiny-q4_k_m.gguf",
-                                      {{DType::kQ4_K, 0.1}, {DType::kQ6_K, 0.1}, {DType::kQ5_K, 0.1},
-                                       {DType::kQ8_0, 0.1}});
+  const auto stats =
+      compare_with_f16(kModels + "/llama-spm-tiny-q4_k_m.gguf",
+                       {{DType::kQ4_K, 0.1}, {DType::kQ6_K, 0.1}, {DType::kQ5_K, 0.1}, {DType::kQ8_0, 0.1}});
   EXPECT_GT(stats.count(DType::kQ4_K), 0u);
   EXPECT_GT(stats.count(DType::kQ6_K), 0u);
 }
 
 TEST(QuantGoldenTest, Q4_0FileDecodesCloseToF16Weights) {
   if (!std::filesystem::exists(kModels)) GTEST_SKIP() << kModels << " is absent";
-  const auto stats = compare_with_f16(kModels + "/llama-spm-tiny-q4_0.gguf",
-                                      {{DType::kQ4_0, 0.1}, {DType::kQ6_K, 0.1}, {DType::kQ4_1, 0.1},
-                                       {DType::kQ8_0, 0.1}});
+  const auto stats =
+      compare_with_f16(kModels + "/llama-spm-tiny-q4_0.gguf",
+                       {{DType::kQ4_0, 0.1}, {DType::kQ6_K, 0.1}, {DType::kQ4_1, 0.1}, {DType::kQ8_0, 0.1}});
   EXPECT_GT(stats.count(DType::kQ4_0), 0u);
 }
 
@@ -125,8 +125,10 @@ TEST(QuantGoldenTest, VecDotOfQuantizedRowsTracksF16Product) {
       for (int64_t r = 0; r < std::min<int64_t>(info.rows(), 16); ++r) {
         const uint8_t* row = quant->tensor_data(info) + r * tensor::row_bytes(info.dtype, n);
         const float got = reference_table().of(info.dtype).vec_dot(n, row, xq.data());
-        reference_table().of(ref_info->dtype).dequantize_row(
-            f16->tensor_data(*ref_info) + r * tensor::row_bytes(ref_info->dtype, n), ref_row.data(), n);
+        reference_table()
+            .of(ref_info->dtype)
+            .dequantize_row(f16->tensor_data(*ref_info) + r * tensor::row_bytes(ref_info->dtype, n),
+                            ref_row.data(), n);
         double want = 0;
         for (int64_t i = 0; i < n; ++i) want += static_cast<double>(ref_row[i]) * x[i];
         auto& [err, norm] = err_and_norm[info.dtype];

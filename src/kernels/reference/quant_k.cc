@@ -128,7 +128,8 @@ void quantize_row_q2_k(const float* src, void* dst, int64_t n) {
       blk.scales[s] = static_cast<uint8_t>(qs.scale[s] | (qs.min[s] << 4));
       const float step = qs.d * static_cast<float>(qs.scale[s]);
       const float offset = qs.dmin * static_cast<float>(qs.min[s]);
-      for (int k = 0; k < 16; ++k) set_2bit(blk.qs, 16 * s + k, quantize_affine_value(x[16 * s + k], step, offset, 3));
+      for (int k = 0; k < 16; ++k)
+        set_2bit(blk.qs, 16 * s + k, quantize_affine_value(x[16 * s + k], step, offset, 3));
     }
     store_block(dst, b, blk);
   }
@@ -288,8 +289,8 @@ void dequantize_row_q6_k(const void* src, float* dst, int64_t n) {
     const auto blk = load_block<BlockQ6_K>(src, b);
     const float d = fp16_to_fp32(blk.d);
     for (int i = 0; i < kQKK; ++i) {
-      dst[b * kQKK + i] = d * static_cast<float>(blk.scales[i / 16]) *
-                          static_cast<float>(get_q6k(blk.ql, blk.qh, i) - 32);
+      dst[b * kQKK + i] =
+          d * static_cast<float>(blk.scales[i / 16]) * static_cast<float>(get_q6k(blk.ql, blk.qh, i) - 32);
     }
   }
 }
@@ -354,7 +355,8 @@ void quantize_row_q8_k(const float* src, void* dst, int64_t n) {
     }
     if (amax != 0) {
       const float iscale = -127.0f / max;
-      for (int i = 0; i < kQKK; ++i) blk.qs[i] = static_cast<int8_t>(std::min(127, nearest_int(iscale * x[i])));
+      for (int i = 0; i < kQKK; ++i)
+        blk.qs[i] = static_cast<int8_t>(std::clamp(nearest_int(iscale * x[i]), -127, 127));
       for (int g = 0; g < 16; ++g) {
         int sum = 0;
         for (int i = 16 * g; i < 16 * g + 16; ++i) sum += blk.qs[i];

@@ -2,10 +2,10 @@
 //
 // Each test sets a few chosen bits (scales, mins, quants, high bits) in an otherwise zero block and
 // checks the whole decoded block, so a field read from the wrong byte, nibble or bit fails.
+#include <gtest/gtest.h>
+
 #include <cstring>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "base/fp16.h"
 #include "kernels/kernel_table.h"
@@ -61,9 +61,9 @@ TEST(QuantLayoutTest, Q4_1AddsMinToScaledNibble) {
 TEST(QuantLayoutTest, Q5_0HighBitOfElementJIsBitJOfQh) {
   BlockQ5_0 blk{};
   blk.d = kHalfOne;
-  blk.qh[0] = 0x01;  // bit 0: element 0
-  blk.qh[2] = 0x02;  // bit 17: element 17
-  blk.qs[0] = 0x21;  // element 0: 1 | 16 -> 17 - 16 = 1; element 16: 2 -> -14
+  blk.qh[0] = 0x01;                     // bit 0: element 0
+  blk.qh[2] = 0x02;                     // bit 17: element 17
+  blk.qs[0] = 0x21;                     // element 0: 1 | 16 -> 17 - 16 = 1; element 16: 2 -> -14
   std::vector<float> want(32, -16.0f);  // q 0 everywhere else
   want[0] = 1.0f;
   want[16] = -14.0f;
@@ -75,7 +75,7 @@ TEST(QuantLayoutTest, Q5_1CombinesHighBitNibbleAndMin) {
   BlockQ5_1 blk{};
   blk.d = kHalfTwo;
   blk.m = kHalfHalf;
-  blk.qh[3] = 0x80;  // bit 31: element 31
+  blk.qh[3] = 0x80;   // bit 31: element 31
   blk.qs[15] = 0x70;  // element 31: 7 | 16 = 23 -> 2 * 23 + 0.5; element 15: 0 -> 0.5
   blk.qs[4] = 0x0C;   // element 4: 12 -> 24.5
   std::vector<float> want(32, 0.5f);
@@ -106,10 +106,10 @@ TEST(QuantLayoutTest, Q2_KScaleNibbleMinNibbleAndTwoBitGroups) {
   BlockQ2_K blk{};
   blk.d = kHalfOne;
   blk.dmin = kHalfHalf;
-  blk.scales[5] = 0x32;  // sub-block 5 (elements 80..95): scale 2, min 3
+  blk.scales[5] = 0x32;   // sub-block 5 (elements 80..95): scale 2, min 3
   blk.scales[12] = 0x01;  // sub-block 12 (elements 192..207): scale 1, min 0
-  blk.qs[17] = 0x30;  // element 81 = 128*0 + 32*2 + 17: bits 4-5 of byte 17 -> q 3
-  blk.qs[40] = 0x20;  // element 200 = 128*1 + 32*2 + 8: bits 4-5 of byte 32 + 8 -> q 2
+  blk.qs[17] = 0x30;      // element 81 = 128*0 + 32*2 + 17: bits 4-5 of byte 17 -> q 3
+  blk.qs[40] = 0x20;      // element 200 = 128*1 + 32*2 + 8: bits 4-5 of byte 32 + 8 -> q 2
   std::vector<float> want(256, 0.0f);
   for (int i = 80; i < 96; ++i) want[i] = -1.5f;  // 0 * 2 - 0.5 * 3
   want[81] = 4.5f;                                // 1 * 2 * 3 - 1.5
@@ -136,7 +136,7 @@ TEST(QuantLayoutTest, Q3_KSixBitScalesHighMaskAndTwoBitGroups) {
   // Element 32 (sub-block 2; half 0, group 1, l 0): bits 2-3 of byte 0 = 2, hmask[0] bit 1 set -> q 2.
   blk.qs[0] = 0x08;
   blk.hmask[0] = 0x02;
-  std::vector<float> want(256, 256.0f);  // stored scale 0 -> -32, quant 0 with no high bit -> -4
+  std::vector<float> want(256, 256.0f);              // stored scale 0 -> -32, quant 0 with no high bit -> -4
   for (int i = 144; i < 160; ++i) want[i] = -40.0f;  // 2 * 5 * -4
   for (int i = 32; i < 48; ++i) want[i] = -208.0f;   // 2 * 26 * -4
   want[150] = 10.0f;

@@ -226,7 +226,11 @@ void quantize_block_q8(const float* x, float* d_out, int8_t* q_out) {
   for (int j = 0; j < kQK; ++j) amax = std::max(amax, std::fabs(x[j]));
   const float d = amax / 127.0f;
   const float id = d != 0 ? 1.0f / d : 0.0f;
-  for (int j = 0; j < kQK; ++j) q_out[j] = static_cast<int8_t>(std::round(x[j] * id));
+  for (int j = 0; j < kQK; ++j) {
+    // The clamp only matters for non-finite input (then d is inf or NaN), where a cast would be undefined.
+    const float v = x[j] * id;
+    q_out[j] = static_cast<int8_t>(v == v ? std::round(std::clamp(v, -127.0f, 127.0f)) : 0.0f);
+  }
   *d_out = d;
 }
 

@@ -1,17 +1,18 @@
 // Tests of the reference kernels: round-trip error bounds and vec_dot against dequantized dot products.
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <string>
-#include <cstdio>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "base/fp16.h"
 #include "kernels/kernel_table.h"
 #include "kernels/reference/quant_test_util.h"
+#include "kernels/reference/reference_kernels.h"
 #include "tensor/dtype.h"
 #include "tensor/quant_blocks.h"
 
@@ -35,7 +36,8 @@ TEST_P(RoundTripTest, ErrorOnGaussianDataIsBelowBound) {
   const auto q = quantize_row(reference_table(), c.dtype, x, 0);
   const auto y = dequantize_row(reference_table(), c.dtype, q.data(), n);
   const double err = relative_rms_error(y, x);
-  std::printf("round-trip %-5s relative RMS error %.5f\n", std::string(tensor::dtype_name(c.dtype)).c_str(), err);
+  std::printf("round-trip %-5s relative RMS error %.5f\n", std::string(tensor::dtype_name(c.dtype)).c_str(),
+              err);
   EXPECT_LT(err, c.max_rel_rms);
   EXPECT_GT(err, 0.0);
 }
@@ -151,7 +153,8 @@ TEST(VecDotTest, Q4_KDotIsCloseToFloatDot) {
 // ---- F16 / BF16 special values ----
 
 TEST(FloatTypesTest, F16DecodesInfNanSubnormalsAndExtremes) {
-  const uint16_t bits[] = {0x7C00, 0xFC00, 0x7E00, 0x0001, 0x03FF, 0x8001, 0x0400, 0x3C00, 0xC000, 0x7BFF, 0x8000};
+  const uint16_t bits[] = {0x7C00, 0xFC00, 0x7E00, 0x0001, 0x03FF, 0x8001,
+                           0x0400, 0x3C00, 0xC000, 0x7BFF, 0x8000};
   std::vector<float> got(std::size(bits));
   std::vector<uint8_t> bytes(sizeof(bits) + 1);
   std::memcpy(bytes.data() + 1, bits, sizeof(bits));
@@ -159,7 +162,7 @@ TEST(FloatTypesTest, F16DecodesInfNanSubnormalsAndExtremes) {
   EXPECT_EQ(got[0], std::numeric_limits<float>::infinity());
   EXPECT_EQ(got[1], -std::numeric_limits<float>::infinity());
   EXPECT_TRUE(std::isnan(got[2]));
-  EXPECT_EQ(got[3], std::ldexp(1.0f, -24));          // smallest subnormal
+  EXPECT_EQ(got[3], std::ldexp(1.0f, -24));            // smallest subnormal
   EXPECT_EQ(got[4], 1023.0f * std::ldexp(1.0f, -24));  // largest subnormal
   EXPECT_EQ(got[5], -std::ldexp(1.0f, -24));
   EXPECT_EQ(got[6], std::ldexp(1.0f, -14));  // smallest normal
@@ -170,8 +173,8 @@ TEST(FloatTypesTest, F16DecodesInfNanSubnormalsAndExtremes) {
 }
 
 TEST(FloatTypesTest, F16EncodesOverflowUnderflowAndSubnormals) {
-  const std::vector<float> x = {65520.0f, -1e6f, 1e-8f, 3e-8f, std::ldexp(1.0f, -20),
-                                std::numeric_limits<float>::quiet_NaN()};
+  const std::vector<float> x = {
+      65520.0f, -1e6f, 1e-8f, 3e-8f, std::ldexp(1.0f, -20), std::numeric_limits<float>::quiet_NaN()};
   std::vector<uint16_t> h(x.size());
   reference_table().of(DType::kF16).quantize_row(x.data(), h.data(), std::ssize(x));
   EXPECT_EQ(h[0], 0x7C00);  // 65520 rounds up to inf
@@ -216,6 +219,18 @@ TEST(ReferenceTableTest, EverySupportedTypeHasAllThreeKernels) {
     EXPECT_NE(k.vec_dot, nullptr) << info->name;
   }
   EXPECT_STREQ(reference_table().name, "reference");
+}
+
+TEST(ReferenceTableTest, NearestIntRoundsHalfToEvenAndSaturates) {
+  using reference::nearest_int;
+  EXPECT_EQ(nearest_int(2.5f), 2);
+  EXPECT_EQ(nearest_int(3.5f), 4);
+  EXPECT_EQ(nearest_int(-2.5f), -2);
+  EXPECT_EQ(nearest_int(-0.49f), 0);
+  EXPECT_EQ(nearest_int(126.51f), 127);
+  EXPECT_EQ(nearest_int(1e20f), 1 << 30);
+  EXPECT_EQ(nearest_int(-std::numeric_limits<float>::infinity()), -(1 << 30));
+  EXPECT_EQ(nearest_int(std::numeric_limits<float>::quiet_NaN()), 0);
 }
 
 TEST(ReferenceTableTest, QuantizedZeroRowDecodesToZero) {

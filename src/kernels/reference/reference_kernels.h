@@ -17,7 +17,14 @@ void add_legacy_quant_kernels(KernelTable& table);
 // Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, Q8_K (quant_k.cc).
 void add_k_quant_kernels(KernelTable& table);
 
-// Round to nearest, ties to even (the default FP rounding mode), as an int. |x| must fit an int.
-inline int nearest_int(float x) { return static_cast<int>(std::nearbyint(x)); }
+// Round to nearest, ties to even, as an int. Adding and subtracting 1.5 * 2^23 leaves no fraction bits
+// for |x| < 2^22, so the FPU's default rounding does the work inline (std::nearbyint is a libm call
+// at baseline x86-64 and dominated the quantizers). Larger magnitudes saturate at +-2^30 (callers clamp
+// to far smaller ranges); NaN gives 0.
+inline int nearest_int(float x) {
+  constexpr float kMagic = 12582912.0f;  // 1.5 * 2^23
+  if (!(std::fabs(x) < 4194304.0f)) return std::isnan(x) ? 0 : (x > 0 ? (1 << 30) : -(1 << 30));
+  return static_cast<int>((x + kMagic) - kMagic);
+}
 
 }  // namespace glassbox::kernels::reference
