@@ -9,9 +9,14 @@
 
 namespace glassbox::model {
 
+tensor::DType activation_type(tensor::DType weight_dtype) {
+  return kernels::active_table().float_activations ? tensor::DType::kF32
+                                                   : tensor::dtype_info(weight_dtype).vec_dot_type;
+}
+
 void prepare_input(tensor::DType weight_dtype, const float* x, int64_t n_tokens, int64_t cols, ThreadPool& pool,
                    PreparedInput* out) {
-  const tensor::DType vt = tensor::dtype_info(weight_dtype).vec_dot_type;
+  const tensor::DType vt = activation_type(weight_dtype);
   out->dtype = vt;
   out->n_tokens = n_tokens;
   out->cols = cols;
@@ -30,11 +35,24 @@ void prepare_input(tensor::DType weight_dtype, const float* x, int64_t n_tokens,
 
 void matmul(const WeightMatrix& w, const PreparedInput& x, float* y, ThreadPool& pool) {
   GB_CHECK(x.cols == w.cols);
-  GB_CHECK(x.dtype == tensor::dtype_info(w.dtype).vec_dot_type);
-  auto vec_dot = kernels::active_table().of(w.dtype).vec_dot;
-  GB_CHECK(vec_dot != nullptr);
+  GB_CHECK(x.dtype == activation_type(w.dtype));
+  const kernels::TypeKernels& k = kernels::active_table().of(w.dtype);
   const int64_t n_tokens = x.n_tokens;
   const int64_t rows = w.rows;
+  if (x.dtype == tensor::DType::kF32 && k.vec_dot_f32 != nullptr) {
+    auto vec_dot = k.vec_dot_f32;
+    pool.parallel_for(rows, 16, [&](int64_t begin, int64_t end) {
+      for (int64_t r = begin; r < end; ++r) {
+        const uint8_t* wr = w.row(r);
+        for (int64_t t = 0; t < n_tokens; ++t) {
+          y[t * rows + r] = vec_dot(w.cols, wr, reinterpret_cast<const float*>(x.row(t)));
+        }
+      }
+    });
+    return;
+  }
+  auto vec_dot = k.vec_dot;
+  GB_CHECK(vec_dot != nullptr);
   pool.parallel_for(rows, 16, [&](int64_t begin, int64_t end) {
     for (int64_t r = begin; r < end; ++r) {
       const uint8_t* wr = w.row(r);

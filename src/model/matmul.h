@@ -11,7 +11,7 @@
 namespace glassbox::model {
 
 // Activations [n_tokens, cols] converted once to the format a weight type's dot product consumes
-// (tensor::DTypeInfo::vec_dot_type), so several matrices of one type can share them (Q, K, V; gate, up).
+// (activation_type()), so several matrices of one type can share them (Q, K, V; gate, up).
 struct PreparedInput {
   tensor::DType dtype = tensor::DType::kF32;
   int64_t n_tokens = 0;
@@ -21,6 +21,9 @@ struct PreparedInput {
 
   const uint8_t* row(int64_t t) const { return data.data() + static_cast<size_t>(t) * row_bytes; }
 };
+
+// The activation format the active kernel table multiplies weights of `weight_dtype` with.
+tensor::DType activation_type(tensor::DType weight_dtype);
 
 // Converts x [n_tokens, cols] for weights of type `weight_dtype`. Reuses `out`'s storage.
 void prepare_input(tensor::DType weight_dtype, const float* x, int64_t n_tokens, int64_t cols, ThreadPool& pool,

@@ -250,14 +250,14 @@ Status Context::forward_chunk(std::span<const int32_t> tokens, bool want_logits,
     prepare_input(lw.wq.dtype, s.xn.data(), n, d, pool_, &s.prepared);
     matmul(lw.wq, s.prepared, s.q.data(), pool_);
     const PreparedInput* kin = &s.prepared;
-    if (tensor::dtype_info(lw.wk.dtype).vec_dot_type != s.prepared.dtype) {
+    if (activation_type(lw.wk.dtype) != s.prepared.dtype) {
       prepare_input(lw.wk.dtype, s.xn.data(), n, d, pool_, &s.prepared2);
       kin = &s.prepared2;
     }
     matmul(lw.wk, *kin, s.k.data(), pool_);
-    if (tensor::dtype_info(lw.wv.dtype).vec_dot_type == kin->dtype) {
+    if (activation_type(lw.wv.dtype) == kin->dtype) {
       matmul(lw.wv, *kin, s.v.data(), pool_);
-    } else if (tensor::dtype_info(lw.wv.dtype).vec_dot_type == s.prepared.dtype) {
+    } else if (activation_type(lw.wv.dtype) == s.prepared.dtype) {
       matmul(lw.wv, s.prepared, s.v.data(), pool_);
     } else {
       matmul(lw.wv, s.xn.data(), n, s.v.data(), pool_, &s.prepared2);
@@ -302,7 +302,7 @@ Status Context::forward_chunk(std::span<const int32_t> tokens, bool want_logits,
     if (watch(SiteKind::kMlpIn, l)) notify(SiteKind::kMlpIn, l, s.xn.data(), shape_d, positions.data(), n);
     prepare_input(lw.w_gate.dtype, s.xn.data(), n, d, pool_, &s.prepared);
     matmul(lw.w_gate, s.prepared, s.gate.data(), pool_);
-    if (tensor::dtype_info(lw.w_up.dtype).vec_dot_type == s.prepared.dtype) {
+    if (activation_type(lw.w_up.dtype) == s.prepared.dtype) {
       matmul(lw.w_up, s.prepared, s.up.data(), pool_);
     } else {
       matmul(lw.w_up, s.xn.data(), n, s.up.data(), pool_, &s.prepared2);

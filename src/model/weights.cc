@@ -25,7 +25,7 @@ class Loader {
                                   static_cast<long long>(rows)));
     }
     const tensor::DTypeInfo& info = tensor::dtype_info(t->dtype);
-    if (!info.supported || kernels::active_table().of(t->dtype).vec_dot == nullptr) {
+    if (!info.supported || kernels::active_table().of(t->dtype).vec_dot_f32 == nullptr) {
       return unimplemented(str_format("%s: tensor '%s' has type %s, which glassbox cannot compute with",
                                       file_.name().c_str(), name.c_str(), std::string(info.name).c_str()));
     }
