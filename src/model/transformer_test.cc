@@ -22,6 +22,9 @@ struct TinySpec {
   int sliding_window = 0;
   bool bias = false, qk_norm = false, tied = false;
   bool drop_tensor = false;
+  std::string rope_scaling;     // "", "linear", "llama3"
+  float rope_factor = 1.0f;
+  bool rope_freqs_ones = false;  // add a rope_freqs.weight tensor of ones
 };
 
 std::vector<uint8_t> random_f32(int64_t n, std::mt19937& rng, float scale, float offset = 0) {
@@ -49,6 +52,11 @@ std::string write_tiny_model(const TinySpec& s, const std::string& file_name) {
   w.set_f32(a + ".attention.layer_norm_rms_epsilon", 1e-5f);
   w.set_f32(a + ".rope.freq_base", 10000.0f);
   if (s.sliding_window) w.set_u32(a + ".attention.sliding_window", s.sliding_window);
+  if (!s.rope_scaling.empty()) {
+    w.set_string(a + ".rope.scaling.type", s.rope_scaling);
+    w.set_f32(a + ".rope.scaling.factor", s.rope_factor);
+    w.set_u32(a + ".rope.scaling.original_context_length", 16);
+  }
   auto add = [&](const std::string& name, std::vector<int64_t> shape, float scale, float offset = 0) {
     int64_t n = 1;
     for (auto d : shape) n *= d;
@@ -78,6 +86,7 @@ std::string write_tiny_model(const TinySpec& s, const std::string& file_name) {
     add(b + "ffn_up.weight", {s.d_model, s.d_ff}, 0.3f);
     add(b + "ffn_down.weight", {s.d_ff, s.d_model}, 0.3f);
   }
+  if (s.rope_freqs_ones) add("rope_freqs.weight", {head_dim / 2}, 0.0f, 1.0f);  // last: keeps the other weights
   fs::path path = fs::temp_directory_path() / ("gb_model_test_" + file_name + ".gguf");
   EXPECT_TRUE(w.write(path.string()).ok());
   return path.string();
@@ -239,6 +248,46 @@ TEST(TransformerTest, MissingTensorIsNamed) {
   ASSERT_FALSE(m.ok());
   EXPECT_NE(m.status().message().find("tensor 'blk.1.attn_q.weight' is missing"), std::string::npos)
       << m.status().message();
+}
+
+std::vector<float> last_logits(const TinySpec& spec, const std::string& name) {
+  auto model = load_or_die(write_tiny_model(spec, name));
+  Context ctx(model, {});
+  std::vector<int32_t> tokens;
+  for (int i = 0; i < 40; ++i) tokens.push_back((i * 7 + 3) % 64);
+  std::vector<float> logits;
+  EXPECT_TRUE(ctx.forward(tokens, LogitsMode::kLast, &logits).ok());
+  return logits;
+}
+
+float max_abs_diff(const std::vector<float>& a, const std::vector<float>& b) {
+  float worst = 0;
+  for (size_t i = 0; i < a.size(); ++i) worst = std::max(worst, std::abs(a[i] - b[i]));
+  return worst;
+}
+
+TEST(TransformerTest, RopeScalingFollowsMetadata) {
+  const auto plain = last_logits({}, "rope_plain");
+  TinySpec identity;
+  identity.rope_scaling = "llama3";
+  identity.rope_factor = 1.0f;  // factor 1 leaves every frequency unchanged
+  EXPECT_LT(max_abs_diff(plain, last_logits(identity, "rope_l3_1")), 1e-5);
+  TinySpec ones;
+  ones.rope_freqs_ones = true;  // rope_freqs.weight of ones: unchanged
+  EXPECT_LT(max_abs_diff(plain, last_logits(ones, "rope_ones")), 1e-5);
+  TinySpec llama3;
+  llama3.rope_scaling = "llama3";
+  llama3.rope_factor = 8.0f;
+  EXPECT_GT(max_abs_diff(plain, last_logits(llama3, "rope_l3_8")), 1e-3);
+  TinySpec linear;
+  linear.rope_scaling = "linear";
+  linear.rope_factor = 4.0f;
+  EXPECT_GT(max_abs_diff(plain, last_logits(linear, "rope_linear")), 1e-3);
+  TinySpec bogus;
+  bogus.rope_scaling = "yarn-ish";
+  auto m = Model::load(write_tiny_model(bogus, "rope_bogus"));
+  ASSERT_FALSE(m.ok());
+  EXPECT_NE(m.status().message().find("rope.scaling.type 'yarn-ish' is not supported"), std::string::npos);
 }
 
 TEST(TransformerTest, TruncateRewindsTheSequence) {
