@@ -3,6 +3,7 @@
 
 #include <cstring>
 #include <filesystem>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
@@ -144,7 +145,7 @@ TEST(GgufFileTest, OpensFixtureModelsWhenPresent) {
 TEST(GgufFileTest, WriterOutputParsesAfterAtomicWrite) {
   GgufWriter w;
   w.set_string("k", "v");
-  auto path = std::filesystem::temp_directory_path() / "gb_writer_test.gguf";
+  auto path = std::filesystem::temp_directory_path() / ("gb_writer_test_" + std::to_string(getpid()) + ".gguf");
   ASSERT_TRUE(w.write(path.string()).ok());
   auto file = GgufFile::open(path.string());
   ASSERT_TRUE(file.ok()) << file.status().message();

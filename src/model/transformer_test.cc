@@ -5,6 +5,7 @@
 #include <cstring>
 #include <filesystem>
 #include <random>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
@@ -87,7 +88,7 @@ std::string write_tiny_model(const TinySpec& s, const std::string& file_name) {
     add(b + "ffn_down.weight", {s.d_ff, s.d_model}, 0.3f);
   }
   if (s.rope_freqs_ones) add("rope_freqs.weight", {head_dim / 2}, 0.0f, 1.0f);  // last: keeps the other weights
-  fs::path path = fs::temp_directory_path() / ("gb_model_test_" + file_name + ".gguf");
+  fs::path path = fs::temp_directory_path() / ("gb_model_test_" + std::to_string(getpid()) + "_" + file_name + ".gguf");
   EXPECT_TRUE(w.write(path.string()).ok());
   return path.string();
 }
