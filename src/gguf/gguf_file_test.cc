@@ -2,6 +2,7 @@
 #include "gguf/gguf_file.h"
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -149,7 +150,7 @@ TEST(GgufFileTest, OpensFixtureModelsWhenPresent) {
 TEST(GgufFileTest, WriterOutputParsesAfterAtomicWrite) {
   GgufWriter w;
   w.set_string("k", "v");
-  auto path = std::filesystem::temp_directory_path() / "gb_writer_test.gguf";
+  auto path = std::filesystem::temp_directory_path() / ("gb_writer_test_" + std::to_string(getpid()) + ".gguf");
   ASSERT_TRUE(w.write(path.string()).ok());
   auto file = GgufFile::open(path.string());
   ASSERT_TRUE(file.ok()) << file.status().message();
@@ -220,7 +221,7 @@ TEST(GgufWriterTest, StreamedFillersWriteTheSameBytesAsToBytes) {
   const std::vector<uint8_t> bytes = w.to_bytes();
   EXPECT_EQ(calls, 1);
   EXPECT_EQ(w.file_size(), bytes.size());
-  auto path = std::filesystem::temp_directory_path() / "gb_writer_stream_test.gguf";
+  auto path = std::filesystem::temp_directory_path() / ("gb_writer_stream_" + std::to_string(getpid()) + ".gguf");
   ASSERT_TRUE(w.write(path.string()).ok());
   EXPECT_EQ(calls, 2);
   auto file = GgufFile::open(path.string());
@@ -241,7 +242,7 @@ TEST(GgufWriterTest, FailingFillerLeavesNoFile) {
   ASSERT_TRUE(w.add_tensor("bad", tensor::DType::kF32, {4},
                            [](uint8_t*, size_t) { return internal_error("filler refused"); })
                   .ok());
-  auto dir = std::filesystem::temp_directory_path() / "gb_writer_fail_test";
+  auto dir = std::filesystem::temp_directory_path() / ("gb_writer_fail_" + std::to_string(getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   Status s = w.write((dir / "out.gguf").string());

@@ -17,16 +17,25 @@ using QuantizeRowFn = void (*)(const float* src, void* dst, int64_t n);
 // Dot product of a weight row of this type with an activation row already in the type's
 // vec_dot_type (see tensor::DTypeInfo), both n elements long.
 using VecDotFn = float (*)(int64_t n, const void* weight_row, const void* activation_row);
+// Dot product of a weight row of this type with float activations (weights decoded on the fly).
+using VecDotF32Fn = float (*)(int64_t n, const void* weight_row, const float* activation_row);
 
 struct TypeKernels {
   DequantizeRowFn dequantize_row = nullptr;
   QuantizeRowFn quantize_row = nullptr;
   VecDotFn vec_dot = nullptr;
+  VecDotF32Fn vec_dot_f32 = nullptr;
 };
 
 struct KernelTable {
   const char* name = "";
   TypeKernels types[tensor::kDTypeTableSize];
+  // How matrix products feed activations to quantized weights: true = float activations through
+  // vec_dot_f32 (exact up to float rounding; lands on ../shared/fixtures/golden_exact), false = activations
+  // quantized to each type's vec_dot_type through vec_dot (llama.cpp's scheme). Quantizing activations
+  // makes a forward pass amplify tiny rounding differences (fixture logits move by ~0.2 between engines
+  // that agree to 1e-6 elsewhere), so a table uses it only where it pays in speed.
+  bool float_activations = true;
 
   const TypeKernels& of(tensor::DType dtype) const { return types[static_cast<uint32_t>(dtype)]; }
 };
@@ -37,5 +46,15 @@ const KernelTable& reference_table();
 // The table in use: the fastest the CPU supports, or the one named by the environment variable
 // GLASSBOX_KERNELS ("reference", "avx2", ...). Chosen on first call; thread-safe.
 const KernelTable& active_table();
+
+// Convenience forms over active_table(), for callers that handle whole rows of one type (loaders, tests,
+// `glassbox synth`). n must be a multiple of the type's block size, and the type must have the kernel
+// (every type with DTypeInfo::supported, plus Q8_0, Q8_1 and Q8_K); a violation aborts (GB_CHECK).
+// Decodes n elements of `dtype` at src (any alignment) into dst.
+void dequantize(tensor::DType dtype, const void* src, float* dst, int64_t n);
+// Encodes n floats into `dtype` at dst (row_bytes(dtype, n) bytes, any alignment).
+void quantize(tensor::DType dtype, const float* src, void* dst, int64_t n);
+// Dot of a weight row of `dtype` with an activation row already in its vec_dot_type.
+float vec_dot(tensor::DType dtype, int64_t n, const void* weight_row, const void* activation_row);
 
 }  // namespace glassbox::kernels

@@ -1,5 +1,49 @@
-// placeholder
-#include "kernels/kernel_table.h"
+// reference_table(): the scalar reference KernelTable, assembled from the per-family files.
+#include <algorithm>
+
+#include "kernels/reference/reference_kernels.h"
+
 namespace glassbox::kernels {
-const KernelTable& reference_table() { static KernelTable t{"reference", {}}; return t; }
+namespace {
+
+// vec_dot_f32 for any type with a dequantizer: decode one block at a time, accumulate in double.
+template <tensor::DType kType>
+float vec_dot_f32_generic(int64_t n, const void* weight_row, const float* x) {
+  const tensor::DTypeInfo& info = tensor::dtype_info(kType);
+  const auto dequantize = reference_table().of(kType).dequantize_row;
+  const int64_t chunk = std::max<int64_t>(info.block_elems, 256);
+  float buf[256];
+  double sum = 0;
+  const auto* w = static_cast<const uint8_t*>(weight_row);
+  for (int64_t i = 0; i < n; i += chunk) {
+    const int64_t len = std::min(chunk, n - i);
+    dequantize(w + tensor::row_bytes(kType, i), buf, len);
+    for (int64_t j = 0; j < len; ++j) sum += static_cast<double>(buf[j]) * x[i + j];
+  }
+  return static_cast<float>(sum);
 }
+
+template <tensor::DType... kTypes>
+void add_vec_dot_f32(KernelTable& t) {
+  ((t.types[static_cast<uint32_t>(kTypes)].vec_dot_f32 = &vec_dot_f32_generic<kTypes>), ...);
+}
+
+}  // namespace
+
+const KernelTable& reference_table() {
+  static const KernelTable table = [] {
+    KernelTable t;
+    t.name = "reference";
+    reference::add_float_kernels(t);
+    reference::add_legacy_quant_kernels(t);
+    reference::add_k_quant_kernels(t);
+    using tensor::DType;
+    add_vec_dot_f32<DType::kF32, DType::kF16, DType::kBF16, DType::kQ4_0, DType::kQ4_1, DType::kQ5_0, DType::kQ5_1,
+                    DType::kQ8_0, DType::kQ2_K, DType::kQ3_K, DType::kQ4_K, DType::kQ5_K, DType::kQ6_K>(t);
+    t.float_activations = true;
+    return t;
+  }();
+  return table;
+}
+
+}  // namespace glassbox::kernels

@@ -1,0 +1,42 @@
+// Matrix products of a weight matrix in its stored type with float activations, over the thread pool.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "base/thread_pool.h"
+#include "model/weights.h"
+#include "tensor/dtype.h"
+
+namespace glassbox::model {
+
+// Activations [n_tokens, cols] converted once to the format a weight type's dot product consumes
+// (activation_type()), so several matrices of one type can share them (Q, K, V; gate, up).
+struct PreparedInput {
+  tensor::DType dtype = tensor::DType::kF32;
+  int64_t n_tokens = 0;
+  int64_t cols = 0;
+  size_t row_bytes = 0;
+  std::vector<uint8_t> data;
+
+  const uint8_t* row(int64_t t) const { return data.data() + static_cast<size_t>(t) * row_bytes; }
+};
+
+// The activation format the active kernel table multiplies weights of `weight_dtype` with.
+tensor::DType activation_type(tensor::DType weight_dtype);
+
+// Converts x [n_tokens, cols] for weights of type `weight_dtype`. Reuses `out`'s storage.
+void prepare_input(tensor::DType weight_dtype, const float* x, int64_t n_tokens, int64_t cols, ThreadPool& pool,
+                   PreparedInput* out);
+
+// y[t, r] = dot(W[r, :], x[t, :]) for t < n_tokens, r < w.rows. y: [n_tokens, w.rows].
+void matmul(const WeightMatrix& w, const PreparedInput& x, float* y, ThreadPool& pool);
+
+// Convenience: prepare then multiply.
+void matmul(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool,
+            PreparedInput* scratch);
+
+// Decodes row r of W into dst [w.cols] (embedding lookup).
+void dequantize_row(const WeightMatrix& w, int64_t r, float* dst);
+
+}  // namespace glassbox::model
