@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "gguf/gguf_file.h"
+#include "kernels/kernel_table.h"
 #include "model/synth/synth_model.h"
 
 namespace glassbox::model::synth {
@@ -307,6 +308,40 @@ TEST(SynthTest, UnknownNamesListTheChoices) {
   EXPECT_NE(r.status().message().find("unknown type 'q4_x'; types: f32, f16, bf16, q4_0"), std::string::npos);
   o.type = "f16", o.vocab_size = 100;
   EXPECT_FALSE(plan_synth(o).ok());
+}
+
+// The tiny shapes' 64-wide rows always fall back to legacy types, so K-quant encoders get their own
+// 256-wide tensor: its rows must decode close to the same seed's f32 rows.
+TEST(SynthTest, QuantizedRowsDecodeCloseToTheFloatRows) {
+  auto one_tensor = [](DType dtype) {
+    SynthPlan p = plan_or_die("tiny", "f32");
+    p.tensors = {{"w.weight", {256, 16}, dtype, Init::kWeight, ""}};
+    std::vector<uint8_t> bytes = synth_bytes(p, 2);
+    auto file = gguf::GgufFile::parse(bytes.data(), bytes.size(), "one");
+    EXPECT_TRUE(file.ok()) << file.status().message();
+    const gguf::TensorInfo* t = file->find_tensor("w.weight");
+    std::vector<float> values(static_cast<size_t>(t->n_elements));
+    const auto dequantize = kernels::reference_table().of(dtype).dequantize_row;
+    if (dequantize != nullptr) dequantize(file->tensor_data(*t), values.data(), t->n_elements);
+    return values;
+  };
+  const std::vector<float> exact = one_tensor(DType::kF32);
+  int checked = 0;
+  for (DType dtype : {DType::kF16, DType::kBF16, DType::kQ8_0, DType::kQ4_0, DType::kQ4_1, DType::kQ5_0, DType::kQ5_1,
+                      DType::kQ2_K, DType::kQ3_K, DType::kQ4_K, DType::kQ5_K, DType::kQ6_K}) {
+    SCOPED_TRACE(std::string(tensor::dtype_name(dtype)));
+    if (!kernels::reference_table().of(dtype).quantize_row || !kernels::reference_table().of(dtype).dequantize_row) {
+      continue;
+    }
+    const std::vector<float> got = one_tensor(dtype);
+    double err = 0;
+    for (size_t k = 0; k < exact.size(); ++k) err += (got[k] - exact[k]) * (got[k] - exact[k]);
+    err = std::sqrt(err / exact.size());
+    EXPECT_LT(err, 0.4 * 0.02);  // q2_K, the coarsest, keeps the error well under the weights' spread
+    EXPECT_GT(err, 0.0) << "not quantized at all";
+    ++checked;
+  }
+  std::printf("checked %d quantized types against f32\n", checked);
 }
 
 }  // namespace
