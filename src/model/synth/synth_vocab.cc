@@ -166,9 +166,11 @@ Result<SynthVocab> make_synth_vocab(VocabKind kind, int64_t vocab_size) {
   const bool spm = f.model == "llama";
   const int64_t fixed = static_cast<int64_t>(f.front.size() + f.tail.size()) + 256;
   if (vocab_size < fixed) {
-    return invalid_argument(str_format("synth: a %s vocabulary needs at least %lld tokens (specials and byte tokens), "
-                                       "asked for %lld",
-                                       f.pre.c_str(), static_cast<long long>(fixed), static_cast<long long>(vocab_size)));
+    const std::string what = spm ? std::string("SentencePiece") : "byte-level BPE (" + f.pre + ")";
+    return invalid_argument(str_format("a vocabulary of %lld tokens is too small: %s needs at least %lld (%zu special "
+                                       "and 256 byte tokens)",
+                                       static_cast<long long>(vocab_size), what.c_str(), static_cast<long long>(fixed),
+                                       f.front.size() + f.tail.size()));
   }
   SynthVocab v;
   v.model = f.model, v.pre = f.pre, v.add_bos = f.add_bos;
