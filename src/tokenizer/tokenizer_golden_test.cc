@@ -1,0 +1,64 @@
+// Golden vectors: llama.cpp's vocabulary tests (../shared/fixtures/tokenizer/*.gguf.inp/.out)
+// through Tokenizer::from_gguf, and decode round trips on the same inputs.
+#include <gtest/gtest.h>
+
+#include "tokenizer/golden_vectors.h"
+#include "tokenizer/tokenizer.h"
+#include "tokenizer/vocab_test_format.h"
+
+namespace glassbox::tokenizer {
+namespace {
+
+using testing::file_exists;
+using testing::fixture_dir;
+using testing::read_lines;
+
+class GgufVocabTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    path_ = fixture_dir() + "/" + GetParam() + ".gguf";
+    if (!file_exists(path_)) GTEST_SKIP() << "shared fixtures absent (" << path_ << "): skipping";
+    auto file = gguf::GgufFile::open(path_);
+    ASSERT_TRUE(file.ok()) << file.status().to_string();
+    auto tok = Tokenizer::from_gguf(*file);
+    ASSERT_TRUE(tok.ok()) << tok.status().to_string();
+    tokenizer_ = std::move(tok).value();
+    auto inputs = read_vocab_test_inputs(path_ + ".inp");
+    ASSERT_TRUE(inputs.ok()) << inputs.status().to_string();
+    inputs_ = std::move(inputs).value();
+  }
+
+  std::string path_;
+  std::unique_ptr<Tokenizer> tokenizer_;
+  std::vector<std::string> inputs_;
+};
+
+TEST_P(GgufVocabTest, MatchesReferenceIdsExactly) {
+  const std::vector<std::string> expected = read_lines(path_ + ".out");
+  ASSERT_EQ(inputs_.size(), expected.size()) << "one .out line per .inp string";
+  for (size_t k = 0; k < inputs_.size(); ++k) {
+    EXPECT_EQ(format_vocab_test_ids(tokenizer_->encode(inputs_[k], false, false)), expected[k])
+        << "input " << k << ": '" << inputs_[k] << "'";
+  }
+}
+
+TEST_P(GgufVocabTest, DecodeOfEncodeGivesTheInputBack) {
+  for (size_t k = 0; k < inputs_.size(); ++k) {
+    EXPECT_EQ(tokenizer_->decode(tokenizer_->encode(inputs_[k], false, false)), inputs_[k]) << "input " << k;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Fixtures, GgufVocabTest,
+                         ::testing::Values("ggml-vocab-llama-spm", "ggml-vocab-phi-3", "ggml-vocab-gpt-2",
+                                           "ggml-vocab-falcon", "ggml-vocab-starcoder", "vocab-llama3",
+                                           "vocab-qwen3"),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           std::string name = info.param;
+                           for (char& c : name) {
+                             if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+                           }
+                           return name;
+                         });
+
+}  // namespace
+}  // namespace glassbox::tokenizer
