@@ -53,7 +53,7 @@ BpeTokenizer::BpeTokenizer(const Vocab& vocab,
     const int32_t left_id = intern(left);
     const int32_t right_id = intern(right);
     const int32_t result = intern(joined);
-    merges_.emplace(pair_key(left_id, right_id), Merge{static_cast<int32_t>(rank), result});
+    merges_.insert(pair_key(left_id, right_id), Merge{static_cast<int32_t>(rank), result});
   }
   for (int byte = 0; byte < 256; ++byte) byte_tokens_[byte] = vocab_.find(std::string(1, static_cast<char>(byte)));
 }
@@ -110,9 +110,9 @@ void BpeTokenizer::encode_word(std::string_view word, std::vector<int32_t>* out)
     const Symbol& l = symbols[left];
     const Symbol& r = symbols[right];
     if (l.id < 0 || r.id < 0) return;
-    auto it = merges_.find(pair_key(l.id, r.id));
-    if (it == merges_.end()) return;
-    queue.push({it->second.rank, left, right, l.length, r.length, it->second.result});
+    const Merge* merge = merges_.find(pair_key(l.id, r.id));
+    if (merge == nullptr) return;
+    queue.push({merge->rank, left, right, l.length, r.length, merge->result});
   };
   for (int k = 1; k < static_cast<int>(symbols.size()); ++k) try_add(k - 1, k);
 

@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "tokenizer/flat_hash.h"
 #include "tokenizer/pre_tokenizer.h"
 #include "tokenizer/vocab.h"
 
@@ -58,7 +59,7 @@ class BpeTokenizer {
   PreTokenizer pre_tokenizer_;
   bool ignore_merges_;
   std::unordered_map<std::string, int32_t, StringHash, std::equal_to<>> extra_symbols_;
-  std::unordered_map<uint64_t, Merge> merges_;  // key: left symbol id << 32 | right symbol id
+  U64Map<Merge> merges_;  // key: left symbol id << 32 | right symbol id
   int32_t byte_tokens_[256];                    // the token whose text is that single byte, or -1
 };
 

@@ -1,9 +1,11 @@
 // Golden vectors: llama.cpp's vocabulary tests (../shared/fixtures/tokenizer/*.gguf.inp/.out)
-// through Tokenizer::from_gguf, and decode round trips on the same inputs.
+// through Tokenizer::from_gguf, decode round trips on the same inputs, and streaming a real
+// byte-level vocabulary.
 #include <gtest/gtest.h>
 
 #include "tokenizer/golden_vectors.h"
 #include "tokenizer/tokenizer.h"
+#include "tokenizer/utf8.h"
 #include "tokenizer/vocab_test_format.h"
 
 namespace glassbox::tokenizer {
@@ -59,6 +61,28 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, GgufVocabTest,
                            }
                            return name;
                          });
+
+TEST(GoldenStreamDecoderTest, NeverSplitsACharacterOfRealByteLevelTokens) {
+  const std::string path = fixture_dir() + "/vocab-llama3.gguf";
+  if (!file_exists(path)) GTEST_SKIP() << "shared fixtures absent (" << path << "): skipping";
+  auto tok = Tokenizer::load(path);
+  ASSERT_TRUE(tok.ok()) << tok.status().to_string();
+  const std::string text = "emoji \xF0\x9F\x98\xB6\xE2\x80\x8D\xF0\x9F\x8C\xAB\xEF\xB8\x8F, \xE1\x9E\x80\xE1\x9E\xB6 and "
+                           "\xE6\x88\x91\xE6\x83\xB3\xE5\x9C\xA8 done \xF0\x9F\xA6\x99";
+  const std::vector<int32_t> ids = (*tok)->encode(text, false, false);
+  StreamDecoder stream(**tok);
+  std::string joined;
+  bool some_piece_was_partial = false;
+  for (int32_t id : ids) {
+    some_piece_was_partial |= !utf8::is_valid((*tok)->token_piece(id));
+    const std::string out = stream.push(id);
+    EXPECT_TRUE(utf8::is_valid(out)) << "token " << id;
+    joined += out;
+  }
+  joined += stream.flush();
+  EXPECT_TRUE(some_piece_was_partial) << "the input should exercise split characters";
+  EXPECT_EQ(joined, text);
+}
 
 }  // namespace
 }  // namespace glassbox::tokenizer

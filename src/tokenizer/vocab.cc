@@ -57,15 +57,15 @@ uint32_t attr_from_gguf_token_type(int64_t token_type) {
 
 Vocab::Vocab(std::vector<TokenData> tokens) : tokens_(std::move(tokens)) {
   ids_.reserve(tokens_.size());
+  auto text_of = [this](int32_t id) -> std::string_view { return tokens_[static_cast<size_t>(id)].text; };
   for (size_t id = 0; id < tokens_.size(); ++id) {
     if (tokens_[id].text.empty()) tokens_[id].text = "[EMPTY_" + std::to_string(id) + "]";
-    ids_.emplace(tokens_[id].text, static_cast<int32_t>(id));
+    ids_.insert(tokens_[id].text, static_cast<int32_t>(id), text_of);
   }
 }
 
 int32_t Vocab::find(std::string_view text) const {
-  auto it = ids_.find(text);
-  return it == ids_.end() ? -1 : it->second;
+  return ids_.find(text, [this](int32_t id) -> std::string_view { return tokens_[static_cast<size_t>(id)].text; });
 }
 
 void Vocab::finalize(std::string_view model_name) {

@@ -6,11 +6,11 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
+
+#include "tokenizer/flat_hash.h"
 
 namespace glassbox::tokenizer {
 
@@ -96,13 +96,8 @@ class Vocab {
   std::vector<Fragment> split_special(std::string_view text, bool parse_special) const;
 
  private:
-  struct StringHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-
   std::vector<TokenData> tokens_;
-  std::unordered_map<std::string, int32_t, StringHash, std::equal_to<>> ids_;
+  TextIndex ids_;
   SpecialIds special_;
   std::vector<int32_t> eog_ids_;         // sorted
   std::vector<int32_t> special_tokens_;  // control, user-defined, unknown; longest text first
