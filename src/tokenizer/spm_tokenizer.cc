@@ -1,6 +1,7 @@
 // SpmTokenizer: score-ordered symbol merging with byte fallback.
 #include "tokenizer/spm_tokenizer.h"
 
+#include <algorithm>
 #include <queue>
 
 #include "base/status.h"
@@ -32,6 +33,17 @@ struct BigramOrder {
   }
 };
 
+// The bytes of one character (as sequence_length() cuts it), packed big-endian into 32 bits.
+uint32_t pack(std::string_view character) {
+  uint32_t packed = 0;
+  for (char c : character) packed = (packed << 8) | static_cast<uint8_t>(c);
+  return packed;
+}
+
+size_t char_length(std::string_view text, size_t offset) {
+  return std::min(utf8::sequence_length(static_cast<uint8_t>(text[offset])), text.size() - offset);
+}
+
 std::string replace_all(std::string_view text, std::string_view from, std::string_view to) {
   std::string out;
   out.reserve(text.size());
@@ -59,17 +71,50 @@ SpmTokenizer::SpmTokenizer(const Vocab& vocab) : vocab_(vocab) {
     if (id < 0) id = vocab_.special().unk;
     byte_tokens_[byte] = id;
   }
+  const uint32_t space = pack(kSpace);
+  for (int32_t id = 0; id < vocab_.size(); ++id) {
+    const std::string_view text = vocab_.token(id).text;
+    uint32_t prev = 0;
+    bool has_prev = false;
+    for (size_t offset = 0; offset < text.size();) {
+      const size_t length = char_length(text, offset);
+      const uint32_t current = pack(text.substr(offset, length));
+      if (has_prev && current == space) joined_before_space_.push_back(prev);
+      prev = current;
+      has_prev = true;
+      offset += length;
+    }
+  }
+  std::sort(joined_before_space_.begin(), joined_before_space_.end());
+  joined_before_space_.erase(std::unique(joined_before_space_.begin(), joined_before_space_.end()),
+                             joined_before_space_.end());
 }
 
 int32_t SpmTokenizer::byte_token(uint8_t byte) const { return byte_tokens_[byte]; }
 
 void SpmTokenizer::encode(std::string_view text, std::vector<int32_t>* out) const {
+  size_t chunk_begin = 0;
+  uint32_t prev = 0;
+  for (size_t offset = 0; offset < text.size();) {
+    const size_t length = char_length(text, offset);
+    const std::string_view character = text.substr(offset, length);
+    if (character == kSpace && offset > chunk_begin &&
+        !std::binary_search(joined_before_space_.begin(), joined_before_space_.end(), prev)) {
+      encode_chunk(text.substr(chunk_begin, offset - chunk_begin), out);
+      chunk_begin = offset;
+    }
+    prev = pack(character);
+    offset += length;
+  }
+  encode_chunk(text.substr(chunk_begin), out);
+}
+
+void SpmTokenizer::encode_chunk(std::string_view text, std::vector<int32_t>* out) const {
   if (text.empty()) return;
   std::vector<Symbol> symbols;
   symbols.reserve(text.size());
   for (size_t offset = 0; offset < text.size();) {
-    const size_t length =
-        std::min(utf8::sequence_length(static_cast<uint8_t>(text[offset])), text.size() - offset);
+    const size_t length = char_length(text, offset);
     const int index = static_cast<int>(symbols.size());
     symbols.push_back({offset, length, index - 1, offset + length == text.size() ? -1 : index + 1});
     offset += length;

@@ -22,14 +22,20 @@ class SpmTokenizer {
 
   // Appends the tokens of `text`, which the caller has already prepared (dummy prefix space added,
   // spaces escaped as U+2581 by escape_whitespace()). Cost O(n log n) in the length of `text`.
+  // The text is cut before each '▁' that no token joins to the character in front of it: no merge
+  // can cross such a cut, so the result is that of one pass over the whole text, but the merge
+  // queue stays word-sized.
   void encode(std::string_view text, std::vector<int32_t>* out) const;
 
   // The token for one byte: <0xXX>, else the one-byte text itself, else unk, else -1.
   int32_t byte_token(uint8_t byte) const;
 
  private:
+  void encode_chunk(std::string_view text, std::vector<int32_t>* out) const;
+
   const Vocab& vocab_;
   int32_t byte_tokens_[256];
+  std::vector<uint32_t> joined_before_space_;  // sorted: characters some token has right before '▁'
 };
 
 // Replaces every ' ' with U+2581 "▁", as SentencePiece does before encoding.

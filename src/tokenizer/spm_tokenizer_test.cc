@@ -44,6 +44,15 @@ TEST(SpmTokenizerTest, AddsADummyPrefixAndEscapesSpaces) {
   EXPECT_EQ(tok->decode(tok->encode("hi hi", false, false)), "hi hi");
 }
 
+TEST(SpmTokenizerTest, MergesAcrossSpacesWhenAPieceSpansThem) {
+  // "a b" is one piece, so the text may not be cut into words at the second '▁'.
+  auto tok = build(spm_spec({{" ", -9}, {"a", -5}, {"b", -5}, {"a ", -2}, {"a b", -1}, {" b", -3}}));
+  ASSERT_TRUE(tok);
+  const int32_t space = kFirstSpmPiece, a_space_b = kFirstSpmPiece + 4, space_b = kFirstSpmPiece + 5;
+  EXPECT_EQ(tok->encode("a b", false, false), (Ids{space, a_space_b}));
+  EXPECT_EQ(tok->encode("b b", false, false), (Ids{space_b, space_b}));
+}
+
 TEST(SpmTokenizerTest, FallsBackToByteTokensForUnknownCharacters) {
   auto tok = build(spm_spec({{" ", -9}}));
   ASSERT_TRUE(tok);
