@@ -2,7 +2,6 @@
 #include "tokenizer/bpe_tokenizer.h"
 
 #include <algorithm>
-#include <queue>
 
 #include "tokenizer/byte_level.h"
 #include "tokenizer/utf8.h"
@@ -56,6 +55,22 @@ BpeTokenizer::BpeTokenizer(const Vocab& vocab,
     merges_.insert(pair_key(left_id, right_id), Merge{static_cast<int32_t>(rank), result});
   }
   for (int byte = 0; byte < 256; ++byte) byte_tokens_[byte] = vocab_.find(std::string(1, static_cast<char>(byte)));
+  // Every character of a byte-level word is below U+0144; look their symbol ids up once.
+  for (uint32_t cp = 0; cp < kSmallCodePoints; ++cp) {
+    std::string text;
+    utf8::append_code_point(cp, &text);
+    small_symbols_[cp] = symbol_id(text);
+  }
+}
+
+int32_t BpeTokenizer::char_symbol_id(std::string_view character) const {
+  const auto b0 = static_cast<uint8_t>(character[0]);
+  if (character.size() == 1 && b0 < 0x80) return small_symbols_[b0];
+  if (character.size() == 2 && (b0 & 0xE0) == 0xC0) {
+    const uint32_t cp = ((b0 & 0x1Fu) << 6) | (static_cast<uint8_t>(character[1]) & 0x3Fu);
+    if (cp >= 0x80 && cp < kSmallCodePoints) return small_symbols_[cp];
+  }
+  return symbol_id(character);
 }
 
 int32_t BpeTokenizer::symbol_id(std::string_view text) const {
@@ -87,24 +102,45 @@ void BpeTokenizer::encode(std::string_view text, std::vector<int32_t>* out) cons
 
 void BpeTokenizer::encode_word(std::string_view word, std::vector<int32_t>* out) const {
   if (word.empty()) return;
+  if (word.size() > kMaxCachedWordBytes) {
+    merge_word(word, out);
+    return;
+  }
+  {
+    std::shared_lock lock(cache_mutex_);
+    if (auto it = cache_.find(word); it != cache_.end()) {
+      out->insert(out->end(), it->second.begin(), it->second.end());
+      return;
+    }
+  }
+  const size_t first = out->size();
+  merge_word(word, out);
+  std::unique_lock lock(cache_mutex_);
+  if (cache_.size() >= kMaxCachedWords) cache_.clear();
+  cache_.emplace(std::string(word), std::vector<int32_t>(out->begin() + static_cast<std::ptrdiff_t>(first), out->end()));
+}
+
+void BpeTokenizer::merge_word(std::string_view word, std::vector<int32_t>* out) const {
   if (ignore_merges_) {
     if (const int32_t id = vocab_.find(word); id >= 0) {
       out->push_back(id);
       return;
     }
   }
-  std::vector<Symbol> symbols;
-  symbols.reserve(word.size());
+  // Per-thread scratch, so that a word costs no allocation once the buffers have grown.
+  thread_local std::vector<Symbol> symbols;
+  thread_local std::vector<Bigram> queue;  // a heap ordered by BigramOrder
+  symbols.clear();
+  queue.clear();
   for (size_t offset = 0; offset < word.size();) {
     const size_t length =
         std::min(utf8::sequence_length(static_cast<uint8_t>(word[offset])), word.size() - offset);
     const int index = static_cast<int>(symbols.size());
     symbols.push_back({offset, length, index - 1, offset + length == word.size() ? -1 : index + 1,
-                       symbol_id(word.substr(offset, length))});
+                       char_symbol_id(word.substr(offset, length))});
     offset += length;
   }
 
-  std::priority_queue<Bigram, std::vector<Bigram>, BigramOrder> queue;
   auto try_add = [&](int left, int right) {
     if (left < 0 || right < 0) return;
     const Symbol& l = symbols[left];
@@ -112,13 +148,15 @@ void BpeTokenizer::encode_word(std::string_view word, std::vector<int32_t>* out)
     if (l.id < 0 || r.id < 0) return;
     const Merge* merge = merges_.find(pair_key(l.id, r.id));
     if (merge == nullptr) return;
-    queue.push({merge->rank, left, right, l.length, r.length, merge->result});
+    queue.push_back({merge->rank, left, right, l.length, r.length, merge->result});
+    std::push_heap(queue.begin(), queue.end(), BigramOrder());
   };
   for (int k = 1; k < static_cast<int>(symbols.size()); ++k) try_add(k - 1, k);
 
   while (!queue.empty()) {
-    const Bigram bigram = queue.top();
-    queue.pop();
+    std::pop_heap(queue.begin(), queue.end(), BigramOrder());
+    const Bigram bigram = queue.back();
+    queue.pop_back();
     Symbol& left = symbols[bigram.left];
     Symbol& right = symbols[bigram.right];
     if (left.length != bigram.left_length || right.length != bigram.right_length || right.length == 0) continue;
