@@ -3,6 +3,9 @@
 // byte-level vocabulary.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 #include "tokenizer/golden_vectors.h"
 #include "tokenizer/tokenizer.h"
 #include "tokenizer/utf8.h"
@@ -48,6 +51,24 @@ TEST_P(GgufVocabTest, DecodeOfEncodeGivesTheInputBack) {
   for (size_t k = 0; k < inputs_.size(); ++k) {
     EXPECT_EQ(tokenizer_->decode(tokenizer_->encode(inputs_[k], false, false)), inputs_[k]) << "input " << k;
   }
+}
+
+TEST_P(GgufVocabTest, GivesTheSameIdsFromSeveralThreadsAtOnce) {
+  std::vector<std::vector<int32_t>> expected;
+  for (const auto& input : inputs_) expected.push_back(tokenizer_->encode(input, true, true));
+  std::atomic<int> mismatches{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int round = 0; round < 5; ++round) {
+        for (size_t k = 0; k < inputs_.size(); ++k) {
+          if (tokenizer_->encode(inputs_[k], true, true) != expected[k]) ++mismatches;
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(mismatches.load(), 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, GgufVocabTest,
