@@ -1,33 +1,119 @@
-// Linear layer and GEMM: B packed into 8-column panels, a 4×8 register tile, tasks over (row block, panel group).
+// Linear layer and GEMM: B packed into panels two vectors wide, a 4-row register tile, tasks over (row block,
+// column group).
 #include "train/ops/linear.h"
 
 #include <algorithm>
+#include <cstring>
 #include <functional>
 #include <vector>
 
 namespace glassbox::train {
 namespace {
 
-constexpr int64_t kMr = 4;           // rows of C per micro tile
-constexpr int64_t kNr = 8;           // columns of C per micro tile (one packed panel)
-constexpr int64_t kMc = 64;          // rows of C per task: its A block stays in L2 while the panels stream
-constexpr int64_t kPanelsPerTask = 8;
+// A 32-byte vector (GCC/Clang vector extension; lowered to SSE, AVX or NEON by the compiler).
+template <typename T>
+struct Simd;
+template <>
+struct Simd<float> {
+  typedef float V __attribute__((vector_size(32)));
+};
+template <>
+struct Simd<double> {
+  typedef double V __attribute__((vector_size(32)));
+};
 
-// acc[r][j] = sum_k a_r[k] * panel[k][j], k ascending; the same arithmetic for every tile shape, so a C element's
-// value does not depend on where tiles fall.
-template <typename T, int64_t R>
-inline void micro_tile(int64_t k, const T* const* a_rows, const T* panel, T (&acc)[kMr][kNr]) {
-  T sum[R][kNr] = {};
+template <typename T>
+constexpr int64_t kLanes = 32 / sizeof(T);
+template <typename T>
+constexpr int64_t kNr = 2 * kLanes<T>;  // columns of C per micro tile (one packed panel): two vectors
+constexpr int64_t kMr = 4;              // rows of C per micro tile
+constexpr int64_t kMc = 64;             // rows of C per task: its A block stays in L2 while the panels stream
+constexpr int64_t kColsPerTask = 64;
+
+template <typename T>
+struct GemmTiles {
+  int64_t m, n, k;
+  const T* a;  // row-major, leading dimension a_rs
+  int64_t a_rs;
+  const T* packed;  // ceil(n / kNr) panels of [k][kNr]
+  T* c;
+  int64_t ldc;
+  bool accumulate;
+  int64_t n_panel_groups;
+};
+
+// sum[r][j] = Σ_k a_r[k] · panel[k][j], k ascending. Every tile shape runs the same per-element arithmetic, so a
+// C element's value does not depend on where tiles (and thread boundaries) fall.
+template <typename T, int R>
+__attribute__((always_inline)) inline void micro_tile(int64_t k, const T* const* a_rows, const T* panel,
+                                                      T (&out)[kMr][kNr<T>]) {
+  using V = typename Simd<T>::V;
+  V c0[R], c1[R];
+  for (int r = 0; r < R; ++r) c0[r] = c1[r] = V{};
   for (int64_t kk = 0; kk < k; ++kk) {
-    const T* p = panel + kk * kNr;
-    for (int64_t r = 0; r < R; ++r) {
+    V b0, b1;
+    std::memcpy(&b0, panel + kk * kNr<T>, sizeof(V));
+    std::memcpy(&b1, panel + kk * kNr<T> + kLanes<T>, sizeof(V));
+    for (int r = 0; r < R; ++r) {
       const T av = a_rows[r][kk];
-      for (int64_t j = 0; j < kNr; ++j) sum[r][j] += av * p[j];
+      c0[r] += av * b0;
+      c1[r] += av * b1;
     }
   }
-  for (int64_t r = 0; r < R; ++r)
-    for (int64_t j = 0; j < kNr; ++j) acc[r][j] = sum[r][j];
+  for (int r = 0; r < R; ++r) {
+    std::memcpy(&out[r][0], &c0[r], sizeof(V));
+    std::memcpy(&out[r][kLanes<T>], &c1[r], sizeof(V));
+  }
 }
+
+template <typename T>
+__attribute__((always_inline)) inline void run_tiles_impl(const GemmTiles<T>& g, int64_t t0, int64_t t1) {
+  constexpr int64_t nr_full = kNr<T>;
+  constexpr int64_t panels_per_task = kColsPerTask / nr_full;
+  const int64_t n_panels = (g.n + nr_full - 1) / nr_full;
+  for (int64_t task = t0; task < t1; ++task) {
+    const int64_t rb = task / g.n_panel_groups;
+    const int64_t pg = task % g.n_panel_groups;
+    const int64_t i_end = std::min(g.m, (rb + 1) * kMc);
+    const int64_t p_end = std::min(n_panels, (pg + 1) * panels_per_task);
+    for (int64_t p = pg * panels_per_task; p < p_end; ++p) {
+      const T* panel = g.packed + p * g.k * nr_full;
+      const int64_t j0 = p * nr_full;
+      const int64_t nr = std::min(nr_full, g.n - j0);
+      for (int64_t i = rb * kMc; i < i_end; i += kMr) {
+        const int64_t mr = std::min(kMr, i_end - i);
+        const T* rows[kMr];
+        for (int64_t r = 0; r < kMr; ++r) rows[r] = g.a + std::min(i + r, g.m - 1) * g.a_rs;
+        T acc[kMr][kNr<T>];
+        switch (mr) {
+          case 4: micro_tile<T, 4>(g.k, rows, panel, acc); break;
+          case 3: micro_tile<T, 3>(g.k, rows, panel, acc); break;
+          case 2: micro_tile<T, 2>(g.k, rows, panel, acc); break;
+          default: micro_tile<T, 1>(g.k, rows, panel, acc); break;
+        }
+        for (int64_t r = 0; r < mr; ++r) {
+          T* crow = g.c + (i + r) * g.ldc + j0;
+          if (g.accumulate) {
+            for (int64_t j = 0; j < nr; ++j) crow[j] += acc[r][j];
+          } else {
+            for (int64_t j = 0; j < nr; ++j) crow[j] = acc[r][j];
+          }
+        }
+      }
+    }
+  }
+}
+
+// On x86-64 the compiler also builds an AVX2+FMA copy and picks one at load time (ifunc); every call in a
+// process uses the same copy, so results stay independent of the thread count.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define GB_TRAIN_GEMM_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define GB_TRAIN_GEMM_CLONES
+#endif
+
+GB_TRAIN_GEMM_CLONES void run_tiles(const GemmTiles<float>& g, int64_t t0, int64_t t1) { run_tiles_impl(g, t0, t1); }
+GB_TRAIN_GEMM_CLONES void run_tiles(const GemmTiles<double>& g, int64_t t0, int64_t t1) { run_tiles_impl(g, t0, t1); }
 
 }  // namespace
 
@@ -47,7 +133,7 @@ void gemm(int64_t m, int64_t n, int64_t k, const T* a, int64_t a_rs, int64_t a_c
       for (int64_t i = 0; i < m; ++i) std::fill(c + i * ldc, c + i * ldc + n, T(0));
     return;
   }
-  // A with unit row stride is copied row-major so the micro tile reads contiguous rows.
+  // A with a non-unit column stride is copied row-major so the micro tile reads contiguous rows.
   std::vector<T> a_copy;
   if (a_cs != 1) {
     a_copy.resize(static_cast<size_t>(m * k));
@@ -57,57 +143,26 @@ void gemm(int64_t m, int64_t n, int64_t k, const T* a, int64_t a_rs, int64_t a_c
     });
     a = a_copy.data();
     a_rs = k;
-    a_cs = 1;
   }
-  const int64_t n_panels = (n + kNr - 1) / kNr;
-  std::vector<T> packed(static_cast<size_t>(n_panels * k * kNr));
+  constexpr int64_t nr_full = kNr<T>;
+  const int64_t n_panels = (n + nr_full - 1) / nr_full;
+  std::vector<T> packed(static_cast<size_t>(n_panels * k * nr_full));
   run(n_panels, 1, [&](int64_t p0, int64_t p1) {
     for (int64_t p = p0; p < p1; ++p) {
-      T* dst = packed.data() + p * k * kNr;
-      const int64_t j0 = p * kNr;
-      const int64_t nr = std::min(kNr, n - j0);
+      T* dst = packed.data() + p * k * nr_full;
+      const int64_t j0 = p * nr_full;
+      const int64_t nr = std::min(nr_full, n - j0);
       for (int64_t kk = 0; kk < k; ++kk) {
-        for (int64_t j = 0; j < nr; ++j) dst[kk * kNr + j] = b[kk * b_rs + (j0 + j) * b_cs];
-        for (int64_t j = nr; j < kNr; ++j) dst[kk * kNr + j] = T(0);
+        for (int64_t j = 0; j < nr; ++j) dst[kk * nr_full + j] = b[kk * b_rs + (j0 + j) * b_cs];
+        for (int64_t j = nr; j < nr_full; ++j) dst[kk * nr_full + j] = T(0);
       }
     }
   });
-
+  constexpr int64_t panels_per_task = kColsPerTask / nr_full;
+  GemmTiles<T> g{m, n, k, a, a_rs, packed.data(), c, ldc, accumulate,
+                 (n_panels + panels_per_task - 1) / panels_per_task};
   const int64_t n_row_blocks = (m + kMc - 1) / kMc;
-  const int64_t n_panel_groups = (n_panels + kPanelsPerTask - 1) / kPanelsPerTask;
-  run(n_row_blocks * n_panel_groups, 1, [&](int64_t t0, int64_t t1) {
-    for (int64_t task = t0; task < t1; ++task) {
-      const int64_t rb = task / n_panel_groups;
-      const int64_t pg = task % n_panel_groups;
-      const int64_t i_end = std::min(m, (rb + 1) * kMc);
-      const int64_t p_end = std::min(n_panels, (pg + 1) * kPanelsPerTask);
-      for (int64_t p = pg * kPanelsPerTask; p < p_end; ++p) {
-        const T* panel = packed.data() + p * k * kNr;
-        const int64_t j0 = p * kNr;
-        const int64_t nr = std::min(kNr, n - j0);
-        for (int64_t i = rb * kMc; i < i_end; i += kMr) {
-          const int64_t mr = std::min(kMr, i_end - i);
-          const T* rows[kMr];
-          for (int64_t r = 0; r < kMr; ++r) rows[r] = a + std::min(i + r, m - 1) * a_rs;
-          T acc[kMr][kNr];
-          switch (mr) {
-            case 4: micro_tile<T, 4>(k, rows, panel, acc); break;
-            case 3: micro_tile<T, 3>(k, rows, panel, acc); break;
-            case 2: micro_tile<T, 2>(k, rows, panel, acc); break;
-            default: micro_tile<T, 1>(k, rows, panel, acc); break;
-          }
-          for (int64_t r = 0; r < mr; ++r) {
-            T* crow = c + (i + r) * ldc + j0;
-            if (accumulate) {
-              for (int64_t j = 0; j < nr; ++j) crow[j] += acc[r][j];
-            } else {
-              for (int64_t j = 0; j < nr; ++j) crow[j] = acc[r][j];
-            }
-          }
-        }
-      }
-    }
-  });
+  run(n_row_blocks * g.n_panel_groups, 1, [&](int64_t t0, int64_t t1) { run_tiles(g, t0, t1); });
 }
 
 template <typename T>
