@@ -84,9 +84,12 @@ void ParamStore<T>::init_random(uint64_t seed) {
     }
     const bool residual = p.name.ends_with(".o.weight") || p.name.ends_with(".down.weight");
     const double std_dev = residual ? residual_std : 0.02;
-    for (int64_t i = 0; i < p.numel; ++i) {
-      const double z = std::sqrt(-2.0 * std::log(uniform())) * std::cos(2.0 * kPi * uniform());
-      v[i] = static_cast<T>(z * std_dev);
+    // Box–Muller gives two independent normals per pair of uniforms.
+    for (int64_t i = 0; i < p.numel; i += 2) {
+      const double radius = std::sqrt(-2.0 * std::log(uniform()));
+      const double angle = 2.0 * kPi * uniform();
+      v[i] = static_cast<T>(radius * std::cos(angle) * std_dev);
+      if (i + 1 < p.numel) v[i + 1] = static_cast<T>(radius * std::sin(angle) * std_dev);
     }
   }
 }
