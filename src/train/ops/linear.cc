@@ -26,8 +26,8 @@ template <typename T>
 constexpr int64_t kLanes = 32 / sizeof(T);
 template <typename T>
 constexpr int64_t kNr = 2 * kLanes<T>;  // columns of C per micro tile (one packed panel): two vectors
-constexpr int64_t kMr = 4;              // rows of C per micro tile
-constexpr int64_t kMc = 64;             // rows of C per task: its A block stays in L2 while the panels stream
+constexpr int64_t kMr = 6;              // rows of C per micro tile: 12 vector accumulators
+constexpr int64_t kMc = 72;             // rows of C per task: its A block stays in L2 while the panels stream
 constexpr int64_t kColsPerTask = 64;
 
 template <typename T>
@@ -86,6 +86,8 @@ __attribute__((always_inline)) inline void run_tiles_impl(const GemmTiles<T>& g,
         for (int64_t r = 0; r < kMr; ++r) rows[r] = g.a + std::min(i + r, g.m - 1) * g.a_rs;
         T acc[kMr][kNr<T>];
         switch (mr) {
+          case 6: micro_tile<T, 6>(g.k, rows, panel, acc); break;
+          case 5: micro_tile<T, 5>(g.k, rows, panel, acc); break;
           case 4: micro_tile<T, 4>(g.k, rows, panel, acc); break;
           case 3: micro_tile<T, 3>(g.k, rows, panel, acc); break;
           case 2: micro_tile<T, 2>(g.k, rows, panel, acc); break;
@@ -136,10 +138,14 @@ void gemm(int64_t m, int64_t n, int64_t k, const T* a, int64_t a_rs, int64_t a_c
   // A with a non-unit column stride is copied row-major so the micro tile reads contiguous rows.
   std::vector<T> a_copy;
   if (a_cs != 1) {
+    // Transposed in 32×32 blocks so both the reads and the writes stay within a few cache lines.
+    constexpr int64_t kBlock = 32;
     a_copy.resize(static_cast<size_t>(m * k));
-    run(m, 16, [&](int64_t i0, int64_t i1) {
-      for (int64_t i = i0; i < i1; ++i)
-        for (int64_t kk = 0; kk < k; ++kk) a_copy[i * k + kk] = a[i * a_rs + kk * a_cs];
+    run((m + kBlock - 1) / kBlock, 1, [&](int64_t b0, int64_t b1) {
+      for (int64_t i0 = b0 * kBlock; i0 < std::min(m, b1 * kBlock); i0 += kBlock)
+        for (int64_t k0 = 0; k0 < k; k0 += kBlock)
+          for (int64_t kk = k0; kk < std::min(k, k0 + kBlock); ++kk)
+            for (int64_t i = i0; i < std::min(m, i0 + kBlock); ++i) a_copy[i * k + kk] = a[i * a_rs + kk * a_cs];
     });
     a = a_copy.data();
     a_rs = k;
@@ -152,10 +158,16 @@ void gemm(int64_t m, int64_t n, int64_t k, const T* a, int64_t a_rs, int64_t a_c
       T* dst = packed.data() + p * k * nr_full;
       const int64_t j0 = p * nr_full;
       const int64_t nr = std::min(nr_full, n - j0);
-      for (int64_t kk = 0; kk < k; ++kk) {
-        for (int64_t j = 0; j < nr; ++j) dst[kk * nr_full + j] = b[kk * b_rs + (j0 + j) * b_cs];
-        for (int64_t j = nr; j < nr_full; ++j) dst[kk * nr_full + j] = T(0);
+      if (b_rs == 1) {
+        // B read along k (a weight's rows): one contiguous read per column.
+        for (int64_t j = 0; j < nr; ++j)
+          for (int64_t kk = 0; kk < k; ++kk) dst[kk * nr_full + j] = b[kk + (j0 + j) * b_cs];
+      } else {
+        for (int64_t kk = 0; kk < k; ++kk)
+          for (int64_t j = 0; j < nr; ++j) dst[kk * nr_full + j] = b[kk * b_rs + (j0 + j) * b_cs];
       }
+      for (int64_t kk = 0; kk < k; ++kk)
+        for (int64_t j = nr; j < nr_full; ++j) dst[kk * nr_full + j] = T(0);
     }
   });
   constexpr int64_t panels_per_task = kColsPerTask / nr_full;
