@@ -33,8 +33,8 @@ constexpr int64_t kColsPerTask = 64;
 template <typename T>
 struct GemmTiles {
   int64_t m, n, k;
-  const T* a;  // row-major, leading dimension a_rs
-  int64_t a_rs;
+  const T* a;  // A(i, k) = a[i * a_rs + k * a_cs]: read in place, one broadcast element at a time
+  int64_t a_rs, a_cs;
   const T* packed;  // ceil(n / kNr) panels of [k][kNr]
   T* c;
   int64_t ldc;
@@ -45,7 +45,7 @@ struct GemmTiles {
 // sum[r][j] = Σ_k a_r[k] · panel[k][j], k ascending. Every tile shape runs the same per-element arithmetic, so a
 // C element's value does not depend on where tiles (and thread boundaries) fall.
 template <typename T, int R>
-__attribute__((always_inline)) inline void micro_tile(int64_t k, const T* const* a_rows, const T* panel,
+__attribute__((always_inline)) inline void micro_tile(int64_t k, const T* const* a_rows, int64_t a_cs, const T* panel,
                                                       T (&out)[kMr][kNr<T>]) {
   using V = typename Simd<T>::V;
   V c0[R], c1[R];
@@ -55,7 +55,7 @@ __attribute__((always_inline)) inline void micro_tile(int64_t k, const T* const*
     std::memcpy(&b0, panel + kk * kNr<T>, sizeof(V));
     std::memcpy(&b1, panel + kk * kNr<T> + kLanes<T>, sizeof(V));
     for (int r = 0; r < R; ++r) {
-      const T av = a_rows[r][kk];
+      const T av = a_rows[r][kk * a_cs];
       c0[r] += av * b0;
       c1[r] += av * b1;
     }
@@ -86,12 +86,12 @@ __attribute__((always_inline)) inline void run_tiles_impl(const GemmTiles<T>& g,
         for (int64_t r = 0; r < kMr; ++r) rows[r] = g.a + std::min(i + r, g.m - 1) * g.a_rs;
         T acc[kMr][kNr<T>];
         switch (mr) {
-          case 6: micro_tile<T, 6>(g.k, rows, panel, acc); break;
-          case 5: micro_tile<T, 5>(g.k, rows, panel, acc); break;
-          case 4: micro_tile<T, 4>(g.k, rows, panel, acc); break;
-          case 3: micro_tile<T, 3>(g.k, rows, panel, acc); break;
-          case 2: micro_tile<T, 2>(g.k, rows, panel, acc); break;
-          default: micro_tile<T, 1>(g.k, rows, panel, acc); break;
+          case 6: micro_tile<T, 6>(g.k, rows, g.a_cs, panel, acc); break;
+          case 5: micro_tile<T, 5>(g.k, rows, g.a_cs, panel, acc); break;
+          case 4: micro_tile<T, 4>(g.k, rows, g.a_cs, panel, acc); break;
+          case 3: micro_tile<T, 3>(g.k, rows, g.a_cs, panel, acc); break;
+          case 2: micro_tile<T, 2>(g.k, rows, g.a_cs, panel, acc); break;
+          default: micro_tile<T, 1>(g.k, rows, g.a_cs, panel, acc); break;
         }
         for (int64_t r = 0; r < mr; ++r) {
           T* crow = g.c + (i + r) * g.ldc + j0;
@@ -135,21 +135,6 @@ void gemm(int64_t m, int64_t n, int64_t k, const T* a, int64_t a_rs, int64_t a_c
       for (int64_t i = 0; i < m; ++i) std::fill(c + i * ldc, c + i * ldc + n, T(0));
     return;
   }
-  // A with a non-unit column stride is copied row-major so the micro tile reads contiguous rows.
-  std::vector<T> a_copy;
-  if (a_cs != 1) {
-    // Transposed in 32×32 blocks so both the reads and the writes stay within a few cache lines.
-    constexpr int64_t kBlock = 32;
-    a_copy.resize(static_cast<size_t>(m * k));
-    run((m + kBlock - 1) / kBlock, 1, [&](int64_t b0, int64_t b1) {
-      for (int64_t i0 = b0 * kBlock; i0 < std::min(m, b1 * kBlock); i0 += kBlock)
-        for (int64_t k0 = 0; k0 < k; k0 += kBlock)
-          for (int64_t kk = k0; kk < std::min(k, k0 + kBlock); ++kk)
-            for (int64_t i = i0; i < std::min(m, i0 + kBlock); ++i) a_copy[i * k + kk] = a[i * a_rs + kk * a_cs];
-    });
-    a = a_copy.data();
-    a_rs = k;
-  }
   constexpr int64_t nr_full = kNr<T>;
   const int64_t n_panels = (n + nr_full - 1) / nr_full;
   std::vector<T> packed(static_cast<size_t>(n_panels * k * nr_full));
@@ -171,7 +156,7 @@ void gemm(int64_t m, int64_t n, int64_t k, const T* a, int64_t a_rs, int64_t a_c
     }
   });
   constexpr int64_t panels_per_task = kColsPerTask / nr_full;
-  GemmTiles<T> g{m, n, k, a, a_rs, packed.data(), c, ldc, accumulate,
+  GemmTiles<T> g{m, n, k, a, a_rs, a_cs, packed.data(), c, ldc, accumulate,
                  (n_panels + panels_per_task - 1) / panels_per_task};
   const int64_t n_row_blocks = (m + kMc - 1) / kMc;
   run(n_row_blocks * g.n_panel_groups, 1, [&](int64_t t0, int64_t t1) { run_tiles(g, t0, t1); });
