@@ -9,6 +9,18 @@
 #include "train/ops/swiglu.h"
 
 namespace glassbox::train {
+namespace {
+
+// Residual add y += x; its backward passes the gradient to both operands unchanged, so it needs no op of its own.
+template <typename T>
+void add_inplace(T* y, const T* x, int64_t n, ThreadPool* pool) {
+  auto body = [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; ++i) y[i] += x[i];
+  };
+  if (pool) pool->parallel_for(n, 1 << 14, body); else body(0, n);
+}
+
+}  // namespace
 
 template <typename T>
 Result<TrainModel<T>> TrainModel<T>::create(const TrainConfig& config, ThreadPool* pool) {
@@ -88,18 +100,18 @@ Result<double> TrainModel<T>::forward(const int32_t* inputs, const int32_t* targ
     linear_forward(a.xn1.data(), W(l, LayerParam::kQ), a.q.data(), n, d, d, pool_);
     linear_forward(a.xn1.data(), W(l, LayerParam::kK), a.k.data(), n, d, kv, pool_);
     linear_forward(a.xn1.data(), W(l, LayerParam::kV), a.v.data(), n, d, kv, pool_);
-    rope_forward(a.q.data(), rope_, batch, seq_len, c.n_heads);
-    rope_forward(a.k.data(), rope_, batch, seq_len, c.n_kv_heads);
+    rope_forward(a.q.data(), rope_, batch, seq_len, c.n_heads, pool_);
+    rope_forward(a.k.data(), rope_, batch, seq_len, c.n_kv_heads, pool_);
     attention_forward(a.q.data(), a.k.data(), a.v.data(), a.att.data(), a.probs.data(), shape, pool_);
     linear_forward(a.att.data(), W(l, LayerParam::kO), a.mid.data(), n, d, d, pool_);
-    for (int64_t i = 0; i < n * d; ++i) a.mid[i] += a.x_in[i];
+    add_inplace(a.mid.data(), a.x_in.data(), n * d, pool_);
     rmsnorm_forward(a.mid.data(), W(l, LayerParam::kFfnNorm), a.xn2.data(), a.rstd2.data(), n, d, eps, pool_);
     linear_forward(a.xn2.data(), W(l, LayerParam::kGate), a.gate.data(), n, d, ff, pool_);
     linear_forward(a.xn2.data(), W(l, LayerParam::kUp), a.up.data(), n, d, ff, pool_);
     swiglu_forward(a.gate.data(), a.up.data(), a.h.data(), n * ff, pool_);
     T* out = l + 1 < c.n_layers ? layers_[l + 1].x_in.data() : x_final_.data();
     linear_forward(a.h.data(), W(l, LayerParam::kDown), out, n, ff, d, pool_);
-    for (int64_t i = 0; i < n * d; ++i) out[i] += a.mid[i];
+    add_inplace(out, a.mid.data(), n * d, pool_);
   }
   rmsnorm_forward(x_final_.data(), params_.value(params_.out_norm()), xnf_.data(), rstdf_.data(), n, d, eps, pool_);
   linear_forward(xnf_.data(), params_.value(params_.emb()), logits_.data(), n, d, c.vocab_size, pool_);
@@ -139,8 +151,8 @@ void TrainModel<T>::backward(T loss_scale) {
                     false, pool_);
     attention_backward(a.q.data(), a.k.data(), a.v.data(), a.probs.data(), dtmp_.data(), dq_.data(), dk_.data(),
                        dv_.data(), shape, pool_);
-    rope_backward(dq_.data(), rope_, batch_, seq_len_, c.n_heads);
-    rope_backward(dk_.data(), rope_, batch_, seq_len_, c.n_kv_heads);
+    rope_backward(dq_.data(), rope_, batch_, seq_len_, c.n_heads, pool_);
+    rope_backward(dk_.data(), rope_, batch_, seq_len_, c.n_kv_heads, pool_);
     linear_backward(a.xn1.data(), W(l, LayerParam::kQ), dq_.data(), dxn_.data(), G(l, LayerParam::kQ), n, d, d, false,
                     pool_);
     linear_backward(a.xn1.data(), W(l, LayerParam::kK), dk_.data(), dxn_.data(), G(l, LayerParam::kK), n, d, kv, true,

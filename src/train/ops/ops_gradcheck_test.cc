@@ -138,11 +138,12 @@ TEST(OpsGradcheckTest, RopeBackwardMatchesNumericalGradient) {
   Vec x = random_vec(batch * seq * heads * hd, rng), r = random_vec(x.size(), rng);
   auto loss = [&] {
     Vec y = x;
-    rope_forward(y.data(), table, batch, seq, heads);
+    rope_forward(y.data(), table, batch, seq, heads, nullptr);
     return dot(y, r);
   };
   Vec dx = r;
-  rope_backward(dx.data(), table, batch, seq, heads);
+  ThreadPool pool(2);
+  rope_backward(dx.data(), table, batch, seq, heads, &pool);
   EXPECT_LT(grad_error(x, dx, loss), kTol);
 }
 
@@ -150,7 +151,7 @@ TEST(OpsGradcheckTest, RopeRotatesAdjacentPairsByPositionTimesFrequency) {
   const int64_t hd = 4;
   RopeTable<double> table(3, hd, 10000.0);
   Vec x = {1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0};  // three positions, one head
-  rope_forward(x.data(), table, 1, 3, 1);
+  rope_forward(x.data(), table, 1, 3, 1, nullptr);
   // Position 2, pair 1: angle = 2 · 10000^(−2/4) = 0.02.
   EXPECT_NEAR(x[8 + 2], std::cos(0.02), 1e-15);
   EXPECT_NEAR(x[8 + 3], std::sin(0.02), 1e-15);

@@ -22,14 +22,16 @@ RopeTable<T>::RopeTable(int64_t n_positions, int64_t head_dim_, double theta) : 
 namespace {
 
 template <typename T>
-void rotate(T* x, const RopeTable<T>& table, int64_t batch, int64_t seq_len, int64_t n_heads, T sign) {
+void rotate(T* x, const RopeTable<T>& table, int64_t batch, int64_t seq_len, int64_t n_heads, T sign,
+            ThreadPool* pool) {
   const int64_t hd = table.head_dim;
   const int64_t half = hd / 2;
-  for (int64_t b = 0; b < batch; ++b)
-    for (int64_t s = 0; s < seq_len; ++s) {
+  auto body = [&](int64_t t0, int64_t t1) {
+    for (int64_t token = t0; token < t1; ++token) {
+      const int64_t s = token % seq_len;
       const T* c = table.cos.data() + s * half;
       const T* sn = table.sin.data() + s * half;
-      T* row = x + (b * seq_len + s) * n_heads * hd;
+      T* row = x + token * n_heads * hd;
       for (int64_t h = 0; h < n_heads; ++h) {
         T* v = row + h * hd;
         for (int64_t i = 0; i < half; ++i) {
@@ -40,25 +42,28 @@ void rotate(T* x, const RopeTable<T>& table, int64_t batch, int64_t seq_len, int
         }
       }
     }
+  };
+  if (pool) pool->parallel_for(batch * seq_len, 16, body); else body(0, batch * seq_len);
 }
 
 }  // namespace
 
 template <typename T>
-void rope_forward(T* x, const RopeTable<T>& table, int64_t batch, int64_t seq_len, int64_t n_heads) {
-  rotate<T>(x, table, batch, seq_len, n_heads, T(1));
+void rope_forward(T* x, const RopeTable<T>& table, int64_t batch, int64_t seq_len, int64_t n_heads, ThreadPool* pool) {
+  rotate<T>(x, table, batch, seq_len, n_heads, T(1), pool);
 }
 
 template <typename T>
-void rope_backward(T* dx, const RopeTable<T>& table, int64_t batch, int64_t seq_len, int64_t n_heads) {
-  rotate<T>(dx, table, batch, seq_len, n_heads, T(-1));
+void rope_backward(T* dx, const RopeTable<T>& table, int64_t batch, int64_t seq_len, int64_t n_heads,
+                   ThreadPool* pool) {
+  rotate<T>(dx, table, batch, seq_len, n_heads, T(-1), pool);
 }
 
 template struct RopeTable<float>;
 template struct RopeTable<double>;
-template void rope_forward<float>(float*, const RopeTable<float>&, int64_t, int64_t, int64_t);
-template void rope_forward<double>(double*, const RopeTable<double>&, int64_t, int64_t, int64_t);
-template void rope_backward<float>(float*, const RopeTable<float>&, int64_t, int64_t, int64_t);
-template void rope_backward<double>(double*, const RopeTable<double>&, int64_t, int64_t, int64_t);
+template void rope_forward<float>(float*, const RopeTable<float>&, int64_t, int64_t, int64_t, ThreadPool*);
+template void rope_forward<double>(double*, const RopeTable<double>&, int64_t, int64_t, int64_t, ThreadPool*);
+template void rope_backward<float>(float*, const RopeTable<float>&, int64_t, int64_t, int64_t, ThreadPool*);
+template void rope_backward<double>(double*, const RopeTable<double>&, int64_t, int64_t, int64_t, ThreadPool*);
 
 }  // namespace glassbox::train
