@@ -1,4 +1,4 @@
-// Linear layer and GEMM: B packed into panels two vectors wide, a 4-row register tile, tasks over (row block,
+// Linear layer and GEMM: B packed into panels two vectors wide, a 6-row register tile, tasks over (row block,
 // column group).
 #include "train/ops/linear.h"
 
@@ -137,10 +137,15 @@ void gemm(int64_t m, int64_t n, int64_t k, const T* a, int64_t a_rs, int64_t a_c
   }
   constexpr int64_t nr_full = kNr<T>;
   const int64_t n_panels = (n + nr_full - 1) / nr_full;
-  std::vector<T> packed(static_cast<size_t>(n_panels * k * nr_full));
+  // Reused across calls: fresh multi-megabyte allocations cost more in page faults than the packing itself.
+  // Lambdas on other threads must see this thread's buffer, so they capture its pointer, not the thread_local.
+  thread_local std::vector<T> scratch;
+  const size_t packed_size = static_cast<size_t>(n_panels * k * nr_full);
+  if (scratch.size() < packed_size) scratch.resize(packed_size);
+  T* const packed = scratch.data();
   run(n_panels, 1, [&](int64_t p0, int64_t p1) {
     for (int64_t p = p0; p < p1; ++p) {
-      T* dst = packed.data() + p * k * nr_full;
+      T* dst = packed + p * k * nr_full;
       const int64_t j0 = p * nr_full;
       const int64_t nr = std::min(nr_full, n - j0);
       if (b_rs == 1) {
@@ -156,7 +161,7 @@ void gemm(int64_t m, int64_t n, int64_t k, const T* a, int64_t a_rs, int64_t a_c
     }
   });
   constexpr int64_t panels_per_task = kColsPerTask / nr_full;
-  GemmTiles<T> g{m, n, k, a, a_rs, a_cs, packed.data(), c, ldc, accumulate,
+  GemmTiles<T> g{m, n, k, a, a_rs, a_cs, packed, c, ldc, accumulate,
                  (n_panels + panels_per_task - 1) / panels_per_task};
   const int64_t n_row_blocks = (m + kMc - 1) / kMc;
   run(n_row_blocks * g.n_panel_groups, 1, [&](int64_t t0, int64_t t1) { run_tiles(g, t0, t1); });

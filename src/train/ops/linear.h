@@ -10,7 +10,7 @@ namespace glassbox::train {
 // C[M, N] (+)= A · B, where A(m, k) = a[m * a_rs + k * a_cs] and B(k, n) = b[k * b_rs + n * b_cs]; C is
 // row-major with leading dimension ldc. Each C element is one sum over k in increasing order, computed by one
 // thread, so the result does not depend on the thread count. `pool` may be null (runs on the caller).
-// T is float or double. Allocates packing scratch of about N * K elements.
+// T is float or double. Packs B into a per-thread scratch buffer of about N * K elements that is kept for later calls.
 template <typename T>
 void gemm(int64_t m, int64_t n, int64_t k, const T* a, int64_t a_rs, int64_t a_cs, const T* b, int64_t b_rs,
           int64_t b_cs, T* c, int64_t ldc, bool accumulate, ThreadPool* pool);
