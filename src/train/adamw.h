@@ -30,8 +30,11 @@ class AdamW {
 
   int64_t steps_taken() const { return t_; }
   const AdamWOptions& options() const { return options_; }
+  // First and second moments, in the parameters' flat layout (for checkpoints).
   std::vector<float>& m() { return m_; }
   std::vector<float>& v() { return v_; }
+  const std::vector<float>& m() const { return m_; }
+  const std::vector<float>& v() const { return v_; }
   void set_steps_taken(int64_t t) { t_ = t; }
 
  private:

@@ -194,8 +194,10 @@ Result<std::vector<int32_t>> SafetensorsFile::read_i32(const std::string& name,
                                      name.c_str(), st_dtype_name(t->dtype)));
 }
 
-Status write_safetensors_f32(const std::string& path, const std::vector<StWriteTensor>& tensors) {
+Status write_safetensors_f32(const std::string& path, const std::vector<StWriteTensor>& tensors,
+                             const std::map<std::string, std::string>& metadata) {
   nlohmann::json header = nlohmann::json::object();
+  if (!metadata.empty()) header["__metadata__"] = metadata;
   uint64_t offset = 0;
   for (const auto& t : tensors) {
     uint64_t numel = 1;

@@ -59,7 +59,9 @@ struct StWriteTensor {
   std::vector<int64_t> shape;
   const float* data = nullptr;
 };
-Status write_safetensors_f32(const std::string& path, const std::vector<StWriteTensor>& tensors);
+// `metadata` becomes the header's __metadata__ (string values, as the format requires).
+Status write_safetensors_f32(const std::string& path, const std::vector<StWriteTensor>& tensors,
+                             const std::map<std::string, std::string>& metadata = {});
 
 std::string shape_string(const std::vector<int64_t>& shape);
 
