@@ -6,7 +6,9 @@
 namespace glassbox::train {
 
 AdamW::AdamW(int64_t n_params, const AdamWOptions& options)
-    : options_(options), m_(static_cast<size_t>(n_params), 0.0f), v_(static_cast<size_t>(n_params), 0.0f) {}
+    : options_(options),
+      m_(static_cast<size_t>(n_params), 0.0f),
+      v_(static_cast<size_t>(n_params), 0.0f) {}
 
 template <typename T>
 void AdamW::step(T* params, const T* grads, double lr, ThreadPool* pool) {
@@ -14,7 +16,8 @@ void AdamW::step(T* params, const T* grads, double lr, ThreadPool* pool) {
   const double b1 = options_.beta1, b2 = options_.beta2;
   const float decay = static_cast<float>(1.0 - lr * options_.weight_decay);
   const float step_size = static_cast<float>(lr / (1.0 - std::pow(b1, static_cast<double>(t_))));
-  const float bias2_sqrt = static_cast<float>(std::sqrt(1.0 - std::pow(b2, static_cast<double>(t_))));
+  const float bias2_sqrt =
+      static_cast<float>(std::sqrt(1.0 - std::pow(b2, static_cast<double>(t_))));
   const float eps = static_cast<float>(options_.eps);
   const float fb1 = static_cast<float>(b1), fb2 = static_cast<float>(b2);
   auto body = [&](int64_t i0, int64_t i1) {
@@ -30,13 +33,17 @@ void AdamW::step(T* params, const T* grads, double lr, ThreadPool* pool) {
     }
   };
   const int64_t n = static_cast<int64_t>(m_.size());
-  if (pool) pool->parallel_for(n, 1 << 14, body); else body(0, n);
+  if (pool)
+    pool->parallel_for(n, 1 << 14, body);
+  else
+    body(0, n);
 }
 
 template <typename T>
 double clip_grad_norm(T* grads, int64_t n, double max_norm) {
   double sum = 0;
-  for (int64_t i = 0; i < n; ++i) sum += static_cast<double>(grads[i]) * static_cast<double>(grads[i]);
+  for (int64_t i = 0; i < n; ++i)
+    sum += static_cast<double>(grads[i]) * static_cast<double>(grads[i]);
   const double total = std::sqrt(sum);
   const double coef = max_norm / (total + 1e-6);
   if (coef < 1.0) {
@@ -48,7 +55,8 @@ double clip_grad_norm(T* grads, int64_t n, double max_norm) {
 
 double LrSchedule::lr(int64_t step) const {
   const double min_lr = min_lr_frac * peak_lr;
-  if (step < warmup_steps) return peak_lr * static_cast<double>(step + 1) / static_cast<double>(warmup_steps);
+  if (step < warmup_steps)
+    return peak_lr * static_cast<double>(step + 1) / static_cast<double>(warmup_steps);
   if (step >= total_steps) return min_lr;
   const double span = static_cast<double>(total_steps - warmup_steps);
   const double progress = span > 0 ? static_cast<double>(step - warmup_steps) / span : 1.0;

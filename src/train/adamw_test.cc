@@ -1,4 +1,5 @@
-// Tests for AdamW (against the torch.optim.AdamW formula in double), clip_grad_norm and the lr schedule.
+// Tests for AdamW (against the torch.optim.AdamW formula in double), clip_grad_norm and the lr
+// schedule.
 #include "train/adamw.h"
 
 #include <gtest/gtest.h>
@@ -16,7 +17,8 @@ TEST(AdamWTest, FollowsTorchAdamWWithDecoupledDecayAndBiasCorrection) {
   std::vector<float> p = {0.5f, -1.0f, 2.0f};
   std::vector<double> pd(p.begin(), p.end()), m(3, 0.0), v(3, 0.0);
   AdamW adamw(3, o);
-  const std::vector<std::vector<float>> grads = {{0.1f, -0.2f, 0.0f}, {0.3f, 0.1f, -1e-3f}, {-0.5f, 0.0f, 2.0f}};
+  const std::vector<std::vector<float>> grads = {
+      {0.1f, -0.2f, 0.0f}, {0.3f, 0.1f, -1e-3f}, {-0.5f, 0.0f, 2.0f}};
   for (size_t t = 1; t <= grads.size(); ++t) {
     const auto& g = grads[t - 1];
     adamw.step(p.data(), g.data(), o.lr, nullptr);

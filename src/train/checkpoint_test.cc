@@ -85,7 +85,8 @@ TEST(CheckpointTest, RejectsAnotherConfigAndNonCheckpoints) {
   ASSERT_TRUE(write_safetensors_f32(path, {{"x", {1}, &x}}).ok());
   st = load_checkpoint(path, &a->params(), &adamw);
   ASSERT_FALSE(st.ok());
-  EXPECT_NE(st.message().find("not a glassbox training checkpoint"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("not a glassbox training checkpoint"), std::string::npos)
+      << st.message();
   std::remove(path.c_str());
 }
 

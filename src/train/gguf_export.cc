@@ -11,23 +11,34 @@ namespace {
 
 const char* gguf_layer_name(LayerParam which) {
   switch (which) {
-    case LayerParam::kAttnNorm: return "attn_norm.weight";
-    case LayerParam::kQ: return "attn_q.weight";
-    case LayerParam::kK: return "attn_k.weight";
-    case LayerParam::kV: return "attn_v.weight";
-    case LayerParam::kO: return "attn_output.weight";
-    case LayerParam::kFfnNorm: return "ffn_norm.weight";
-    case LayerParam::kGate: return "ffn_gate.weight";
-    case LayerParam::kUp: return "ffn_up.weight";
-    case LayerParam::kDown: return "ffn_down.weight";
-    case LayerParam::kCount: break;
+    case LayerParam::kAttnNorm:
+      return "attn_norm.weight";
+    case LayerParam::kQ:
+      return "attn_q.weight";
+    case LayerParam::kK:
+      return "attn_k.weight";
+    case LayerParam::kV:
+      return "attn_v.weight";
+    case LayerParam::kO:
+      return "attn_output.weight";
+    case LayerParam::kFfnNorm:
+      return "ffn_norm.weight";
+    case LayerParam::kGate:
+      return "ffn_gate.weight";
+    case LayerParam::kUp:
+      return "ffn_up.weight";
+    case LayerParam::kDown:
+      return "ffn_down.weight";
+    case LayerParam::kCount:
+      break;
   }
   return "";
 }
 
 }  // namespace
 
-Status export_gguf(const ParamStore<float>& params, const std::string& path, const GgufExportOptions& options) {
+Status export_gguf(const ParamStore<float>& params, const std::string& path,
+                   const GgufExportOptions& options) {
   const TrainConfig& c = params.config();
   GB_RETURN_IF_ERROR(c.validate());
   gguf::GgufWriter w;
@@ -52,14 +63,16 @@ Status export_gguf(const ParamStore<float>& params, const std::string& path, con
   auto add = [&](const std::string& name, const ParamInfo& info) -> Status {
     std::vector<uint8_t> bytes(static_cast<size_t>(info.numel) * sizeof(float));
     std::memcpy(bytes.data(), params.value(info), bytes.size());
-    std::vector<int64_t> shape(info.shape.rbegin(), info.shape.rend());  // GGUF lists the contiguous dim first
+    std::vector<int64_t> shape(info.shape.rbegin(),
+                               info.shape.rend());  // GGUF lists the contiguous dim first
     return w.add_tensor(name, tensor::DType::kF32, shape, std::move(bytes));
   };
   GB_RETURN_IF_ERROR(add("token_embd.weight", params.emb()));
   for (int64_t l = 0; l < c.n_layers; ++l)
     for (int p = 0; p < static_cast<int>(LayerParam::kCount); ++p) {
       const auto which = static_cast<LayerParam>(p);
-      GB_RETURN_IF_ERROR(add("blk." + std::to_string(l) + "." + gguf_layer_name(which), params.layer(l, which)));
+      GB_RETURN_IF_ERROR(
+          add("blk." + std::to_string(l) + "." + gguf_layer_name(which), params.layer(l, which)));
     }
   GB_RETURN_IF_ERROR(add("output_norm.weight", params.out_norm()));
   return w.write(path);

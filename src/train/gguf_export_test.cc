@@ -1,5 +1,5 @@
-// Export round trip: the inference engine (model::Context) loads the exported GGUF and computes the same logits
-// as TrainModel's forward pass.
+// Export round trip: the inference engine (model::Context) loads the exported GGUF and computes the
+// same logits as TrainModel's forward pass.
 #include "train/gguf_export.h"
 
 #include <gtest/gtest.h>
@@ -26,7 +26,8 @@ TEST(GgufExportTest, InferenceEngineReproducesTrainingLogits) {
   c.ctx = 16;
   auto model = TrainModel<float>::create(c, nullptr);
   ASSERT_TRUE(model.ok());
-  // Larger-than-init weights and non-unit norms, so that every tensor's placement and orientation matters.
+  // Larger-than-init weights and non-unit norms, so that every tensor's placement and orientation
+  // matters.
   std::mt19937 rng(5);
   for (int64_t i = 0; i < model->params().size(); ++i)
     model->params().values()[i] = std::normal_distribution<float>(0.0f, 0.3f)(rng);
@@ -40,7 +41,8 @@ TEST(GgufExportTest, InferenceEngineReproducesTrainingLogits) {
   ASSERT_TRUE(model->forward(tokens.data(), targets.data(), 1, seq).ok());
   std::vector<float> train_logits(model->logits(), model->logits() + seq * c.vocab_size);
 
-  const std::string path = ::testing::TempDir() + "/gb_train_export_" + std::to_string(::getpid()) + ".gguf";
+  const std::string path =
+      ::testing::TempDir() + "/gb_train_export_" + std::to_string(::getpid()) + ".gguf";
   ASSERT_TRUE(export_gguf(model->params(), path, {"tiny"}).ok());
   auto loaded = model::Model::load(path);
   ASSERT_TRUE(loaded.ok()) << loaded.status().to_string();
@@ -58,7 +60,8 @@ TEST(GgufExportTest, InferenceEngineReproducesTrainingLogits) {
     max_diff = std::max(max_diff, double(std::abs(engine_logits[i] - train_logits[i])));
     max_ref = std::max(max_ref, double(std::abs(train_logits[i])));
   }
-  std::printf("engine vs trainer logits: max |diff| %.3g, relative %.3g\n", max_diff, max_diff / max_ref);
+  std::printf("engine vs trainer logits: max |diff| %.3g, relative %.3g\n", max_diff,
+              max_diff / max_ref);
   EXPECT_LT(max_diff / max_ref, 1e-4);
   std::remove(path.c_str());
 }

@@ -10,17 +10,22 @@
 namespace glassbox::train {
 
 Status TrainConfig::validate() const {
-  if (vocab_size <= 0 || d_model <= 0 || n_layers <= 0 || n_heads <= 0 || n_kv_heads <= 0 || d_ff <= 0 || ctx <= 0)
+  if (vocab_size <= 0 || d_model <= 0 || n_layers <= 0 || n_heads <= 0 || n_kv_heads <= 0 ||
+      d_ff <= 0 || ctx <= 0)
     return invalid_argument("train config: every dimension must be positive");
   if (d_model % n_heads != 0)
-    return invalid_argument(str_format("train config: d_model %lld is not a multiple of n_heads %lld",
-                                       (long long)d_model, (long long)n_heads));
+    return invalid_argument(
+        str_format("train config: d_model %lld is not a multiple of n_heads %lld",
+                   (long long)d_model, (long long)n_heads));
   if (n_heads % n_kv_heads != 0)
-    return invalid_argument(str_format("train config: n_heads %lld is not a multiple of n_kv_heads %lld",
-                                       (long long)n_heads, (long long)n_kv_heads));
+    return invalid_argument(
+        str_format("train config: n_heads %lld is not a multiple of n_kv_heads %lld",
+                   (long long)n_heads, (long long)n_kv_heads));
   if (head_dim() % 2 != 0)
-    return invalid_argument(str_format("train config: head_dim %lld must be even for RoPE", (long long)head_dim()));
-  if (!tied_embeddings) return unimplemented("train config: untied embeddings are not supported yet");
+    return invalid_argument(
+        str_format("train config: head_dim %lld must be even for RoPE", (long long)head_dim()));
+  if (!tied_embeddings)
+    return unimplemented("train config: untied embeddings are not supported yet");
   return ok_status();
 }
 
@@ -52,7 +57,8 @@ std::vector<ParamInfo> param_layout(const TrainConfig& c) {
 }
 
 template <typename T>
-ParamStore<T>::ParamStore(const TrainConfig& config) : config_(config), infos_(param_layout(config)) {
+ParamStore<T>::ParamStore(const TrainConfig& config)
+    : config_(config), infos_(param_layout(config)) {
   const ParamInfo& last = infos_.back();
   values_.assign(static_cast<size_t>(last.offset + last.numel), T(0));
   grads_.assign(values_.size(), T(0));
@@ -73,7 +79,9 @@ void ParamStore<T>::zero_grad() {
 template <typename T>
 void ParamStore<T>::init_random(uint64_t seed) {
   std::mt19937_64 rng(seed);
-  auto uniform = [&] { return (static_cast<double>(rng() >> 11) + 0.5) * (1.0 / 9007199254740992.0); };
+  auto uniform = [&] {
+    return (static_cast<double>(rng() >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+  };
   const double kPi = 3.14159265358979323846;
   const double residual_std = 0.02 / std::sqrt(2.0 * static_cast<double>(config_.n_layers));
   for (const auto& p : infos_) {

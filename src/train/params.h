@@ -1,4 +1,5 @@
-// The trainable llama model's config and its parameters: one flat value buffer and one flat gradient buffer.
+// The trainable llama model's config and its parameters: one flat value buffer and one flat
+// gradient buffer.
 #pragma once
 
 #include <cstdint>
@@ -29,7 +30,8 @@ struct TrainConfig {
   Status validate() const;
 };
 
-// One tensor inside the flat buffers, named as the PyTorch reference names it (emb.weight, blocks.<i>.q.weight,
+// One tensor inside the flat buffers, named as the PyTorch reference names it (emb.weight,
+// blocks.<i>.q.weight,
 // ... out_norm). Linear weights are [out, in].
 struct ParamInfo {
   std::string name;
@@ -38,8 +40,9 @@ struct ParamInfo {
   int64_t numel = 0;
 };
 
-// Per layer: attn_norm [d], q [d, d], k [kv, d], v [kv, d], o [d, d], ffn_norm [d], gate [ff, d], up [ff, d],
-// down [d, ff] (kv = n_kv_heads · head_dim); emb.weight [vocab, d] first, out_norm [d] last.
+// Per layer: attn_norm [d], q [d, d], k [kv, d], v [kv, d], o [d, d], ffn_norm [d], gate [ff, d],
+// up [ff, d], down [d, ff] (kv = n_kv_heads · head_dim); emb.weight [vocab, d] first, out_norm [d]
+// last.
 std::vector<ParamInfo> param_layout(const TrainConfig& config);
 
 // Layer tensor indices within a layout's per-layer run of 9.
@@ -69,14 +72,17 @@ class ParamStore {
   const ParamInfo& emb() const { return infos_.front(); }
   const ParamInfo& out_norm() const { return infos_.back(); }
   const ParamInfo& layer(int64_t layer_idx, LayerParam which) const {
-    return infos_[1 + layer_idx * static_cast<int64_t>(LayerParam::kCount) + static_cast<int64_t>(which)];
+    return infos_[1 + layer_idx * static_cast<int64_t>(LayerParam::kCount) +
+                  static_cast<int64_t>(which)];
   }
 
   void zero_grad();
-  // Norms = 1; other weights N(0, 0.02), with o and down N(0, 0.02 / sqrt(2 · n_layers)) (GPT-2 residual scaling).
-  // mt19937_64 seeded with `seed` and a Box–Muller transform in double: the same seed gives the same weights.
+  // Norms = 1; other weights N(0, 0.02), with o and down N(0, 0.02 / sqrt(2 · n_layers)) (GPT-2
+  // residual scaling). mt19937_64 seeded with `seed` and a Box–Muller transform in double: the same
+  // seed gives the same weights.
   void init_random(uint64_t seed);
-  // Loads every parameter from F32 tensors named `prefix + name`, checking shapes. Errors name the tensor.
+  // Loads every parameter from F32 tensors named `prefix + name`, checking shapes. Errors name the
+  // tensor.
   Status load(const SafetensorsFile& file, const std::string& prefix);
 
  private:

@@ -3,7 +3,6 @@
 
 #include <cstring>
 #include <limits>
-
 #include <nlohmann/json.hpp>
 
 namespace glassbox::train {
@@ -16,9 +15,9 @@ struct DTypeInfo {
 };
 
 constexpr DTypeInfo kDTypes[] = {
-    {"F64", StDType::kF64, 8}, {"F32", StDType::kF32, 4}, {"F16", StDType::kF16, 2},
+    {"F64", StDType::kF64, 8},   {"F32", StDType::kF32, 4}, {"F16", StDType::kF16, 2},
     {"BF16", StDType::kBF16, 2}, {"I64", StDType::kI64, 8}, {"I32", StDType::kI32, 4},
-    {"I16", StDType::kI16, 2},  {"I8", StDType::kI8, 1},   {"U8", StDType::kU8, 1},
+    {"I16", StDType::kI16, 2},   {"I8", StDType::kI8, 1},   {"U8", StDType::kU8, 1},
     {"BOOL", StDType::kBool, 1},
 };
 
@@ -51,14 +50,16 @@ Result<SafetensorsFile> SafetensorsFile::open(const std::string& path) {
   const uint8_t* bytes = st.file_.data();
   const uint64_t file_size = st.file_.size();
   if (file_size < 8)
-    return data_loss(str_format("safetensors: '%s': %llu bytes, too short for the 8-byte header length",
-                                path.c_str(), static_cast<unsigned long long>(file_size)));
+    return data_loss(
+        str_format("safetensors: '%s': %llu bytes, too short for the 8-byte header length",
+                   path.c_str(), static_cast<unsigned long long>(file_size)));
   uint64_t header_len = 0;
   for (int i = 7; i >= 0; --i) header_len = (header_len << 8) | bytes[i];
   if (header_len > file_size - 8 || header_len > kMaxHeaderBytes)
-    return data_loss(str_format("safetensors: '%s': header length %llu exceeds the %llu bytes after it",
-                                path.c_str(), static_cast<unsigned long long>(header_len),
-                                static_cast<unsigned long long>(file_size - 8)));
+    return data_loss(
+        str_format("safetensors: '%s': header length %llu exceeds the %llu bytes after it",
+                   path.c_str(), static_cast<unsigned long long>(header_len),
+                   static_cast<unsigned long long>(file_size - 8)));
   const uint8_t* data_begin = bytes + 8 + header_len;
   const uint64_t data_size = file_size - 8 - header_len;
 
@@ -66,7 +67,8 @@ Result<SafetensorsFile> SafetensorsFile::open(const std::string& path) {
   try {
     header = nlohmann::json::parse(bytes + 8, bytes + 8 + header_len);
   } catch (const nlohmann::json::exception& e) {
-    return data_loss(str_format("safetensors: '%s': header is not valid JSON: %s", path.c_str(), e.what()));
+    return data_loss(
+        str_format("safetensors: '%s': header is not valid JSON: %s", path.c_str(), e.what()));
   }
   if (!header.is_object())
     return data_loss(str_format("safetensors: '%s': header is not a JSON object", path.c_str()));
@@ -76,17 +78,19 @@ Result<SafetensorsFile> SafetensorsFile::open(const std::string& path) {
     const nlohmann::json& entry = it.value();
     if (name == "__metadata__") {
       if (!entry.is_object())
-        return data_loss(str_format("safetensors: '%s': __metadata__ is not an object", path.c_str()));
+        return data_loss(
+            str_format("safetensors: '%s': __metadata__ is not an object", path.c_str()));
       for (auto m = entry.begin(); m != entry.end(); ++m) {
         if (!m.value().is_string())
-          return data_loss(str_format("safetensors: '%s': __metadata__ '%s' is not a string", path.c_str(),
-                                      m.key().c_str()));
+          return data_loss(str_format("safetensors: '%s': __metadata__ '%s' is not a string",
+                                      path.c_str(), m.key().c_str()));
         st.metadata_[m.key()] = m.value().get<std::string>();
       }
       continue;
     }
     auto bad = [&](const std::string& what) {
-      return data_loss(str_format("safetensors: '%s': tensor '%s': %s", path.c_str(), name.c_str(), what.c_str()));
+      return data_loss(str_format("safetensors: '%s': tensor '%s': %s", path.c_str(), name.c_str(),
+                                  what.c_str()));
     };
     if (!entry.is_object()) return bad("entry is not an object");
     auto dtype_it = entry.find("dtype");
@@ -110,9 +114,11 @@ Result<SafetensorsFile> SafetensorsFile::open(const std::string& path) {
 
     uint64_t numel = 1;
     for (const auto& dim : *shape_it) {
-      if (!dim.is_number_integer() || dim.get<int64_t>() < 0) return bad("shape has a non-integer or negative dim");
+      if (!dim.is_number_integer() || dim.get<int64_t>() < 0)
+        return bad("shape has a non-integer or negative dim");
       const uint64_t d = dim.get<uint64_t>();
-      if (d != 0 && numel > (uint64_t{1} << 50) / d) return bad("shape " + dim.dump() + " overflows");
+      if (d != 0 && numel > (uint64_t{1} << 50) / d)
+        return bad("shape " + dim.dump() + " overflows");
       numel *= d;
       t.shape.push_back(static_cast<int64_t>(d));
     }
@@ -121,14 +127,16 @@ Result<SafetensorsFile> SafetensorsFile::open(const std::string& path) {
         return bad("data_offsets are not non-negative integers");
     const uint64_t begin = (*offsets_it)[0].get<uint64_t>();
     const uint64_t end = (*offsets_it)[1].get<uint64_t>();
-    if (begin > end) return bad(str_format("data_offsets [%llu, %llu) are reversed", (unsigned long long)begin,
-                                           (unsigned long long)end));
+    if (begin > end)
+      return bad(str_format("data_offsets [%llu, %llu) are reversed", (unsigned long long)begin,
+                            (unsigned long long)end));
     if (end > data_size)
       return bad(str_format("data ends at byte %llu of the data section, which has %llu bytes",
                             (unsigned long long)end, (unsigned long long)data_size));
     if (end - begin != numel * static_cast<uint64_t>(elem_size))
-      return bad(str_format("data_offsets span %llu bytes, but %s %s needs %llu", (unsigned long long)(end - begin),
-                            dtype_name.c_str(), shape_string(t.shape).c_str(),
+      return bad(str_format("data_offsets span %llu bytes, but %s %s needs %llu",
+                            (unsigned long long)(end - begin), dtype_name.c_str(),
+                            shape_string(t.shape).c_str(),
                             (unsigned long long)(numel * elem_size)));
     t.numel = static_cast<int64_t>(numel);
     t.data = data_begin + begin;
@@ -150,28 +158,29 @@ Result<const StTensor*> SafetensorsFile::tensor(const std::string& name) const {
   return &it->second;
 }
 
-Status SafetensorsFile::check_shape(const StTensor& t, const std::vector<int64_t>& expected_shape) const {
+Status SafetensorsFile::check_shape(const StTensor& t,
+                                    const std::vector<int64_t>& expected_shape) const {
   if (!expected_shape.empty() && t.shape != expected_shape)
-    return invalid_argument(str_format("safetensors: '%s': tensor '%s' has shape %s, expected %s", path().c_str(),
-                                       t.name.c_str(), shape_string(t.shape).c_str(),
-                                       shape_string(expected_shape).c_str()));
+    return invalid_argument(str_format(
+        "safetensors: '%s': tensor '%s' has shape %s, expected %s", path().c_str(), t.name.c_str(),
+        shape_string(t.shape).c_str(), shape_string(expected_shape).c_str()));
   return ok_status();
 }
 
-Result<std::vector<float>> SafetensorsFile::read_f32(const std::string& name,
-                                                     const std::vector<int64_t>& expected_shape) const {
+Result<std::vector<float>> SafetensorsFile::read_f32(
+    const std::string& name, const std::vector<int64_t>& expected_shape) const {
   GB_ASSIGN_OR_RETURN(const StTensor* t, tensor(name));
   if (t->dtype != StDType::kF32)
-    return invalid_argument(str_format("safetensors: '%s': tensor '%s' is %s, expected F32", path().c_str(),
-                                       name.c_str(), st_dtype_name(t->dtype)));
+    return invalid_argument(str_format("safetensors: '%s': tensor '%s' is %s, expected F32",
+                                       path().c_str(), name.c_str(), st_dtype_name(t->dtype)));
   GB_RETURN_IF_ERROR(check_shape(*t, expected_shape));
   std::vector<float> out(t->numel);
   if (t->numel) std::memcpy(out.data(), t->data, t->numel * sizeof(float));
   return out;
 }
 
-Result<std::vector<int32_t>> SafetensorsFile::read_i32(const std::string& name,
-                                                       const std::vector<int64_t>& expected_shape) const {
+Result<std::vector<int32_t>> SafetensorsFile::read_i32(
+    const std::string& name, const std::vector<int64_t>& expected_shape) const {
   GB_ASSIGN_OR_RETURN(const StTensor* t, tensor(name));
   GB_RETURN_IF_ERROR(check_shape(*t, expected_shape));
   std::vector<int32_t> out(t->numel);
@@ -184,14 +193,15 @@ Result<std::vector<int32_t>> SafetensorsFile::read_i32(const std::string& name,
       int64_t v;
       std::memcpy(&v, t->data + i * 8, 8);
       if (v < std::numeric_limits<int32_t>::min() || v > std::numeric_limits<int32_t>::max())
-        return out_of_range(str_format("safetensors: '%s': tensor '%s' element %lld = %lld does not fit int32",
-                                       path().c_str(), name.c_str(), (long long)i, (long long)v));
+        return out_of_range(
+            str_format("safetensors: '%s': tensor '%s' element %lld = %lld does not fit int32",
+                       path().c_str(), name.c_str(), (long long)i, (long long)v));
       out[i] = static_cast<int32_t>(v);
     }
     return out;
   }
-  return invalid_argument(str_format("safetensors: '%s': tensor '%s' is %s, expected I32 or I64", path().c_str(),
-                                     name.c_str(), st_dtype_name(t->dtype)));
+  return invalid_argument(str_format("safetensors: '%s': tensor '%s' is %s, expected I32 or I64",
+                                     path().c_str(), name.c_str(), st_dtype_name(t->dtype)));
 }
 
 Status write_safetensors_f32(const std::string& path, const std::vector<StWriteTensor>& tensors,
@@ -202,7 +212,8 @@ Status write_safetensors_f32(const std::string& path, const std::vector<StWriteT
   for (const auto& t : tensors) {
     uint64_t numel = 1;
     for (int64_t d : t.shape) numel *= static_cast<uint64_t>(d);
-    header[t.name] = {{"dtype", "F32"}, {"shape", t.shape}, {"data_offsets", {offset, offset + numel * 4}}};
+    header[t.name] = {
+        {"dtype", "F32"}, {"shape", t.shape}, {"data_offsets", {offset, offset + numel * 4}}};
     offset += numel * 4;
   }
   std::string json = header.dump();

@@ -1,4 +1,5 @@
-// SafetensorsFile: a read-only view of a .safetensors file (8-byte LE header length, JSON header, raw data).
+// SafetensorsFile: a read-only view of a .safetensors file (8-byte LE header length, JSON header,
+// raw data).
 #pragma once
 
 #include <cstdint>
@@ -26,9 +27,9 @@ struct StTensor {
   const uint8_t* data = nullptr;  // nbytes = numel * st_dtype_size(dtype); not necessarily aligned
 };
 
-// Format: https://github.com/huggingface/safetensors (README "Format"). Every entry is validated on open:
-// known dtype, non-negative shape, data_offsets [begin, end) inside the data section and equal to
-// numel * dtype size. Read-only and thread-safe after open.
+// Format: https://github.com/huggingface/safetensors (README "Format"). Every entry is validated on
+// open: known dtype, non-negative shape, data_offsets [begin, end) inside the data section and
+// equal to numel * dtype size. Read-only and thread-safe after open.
 class SafetensorsFile {
  public:
   // Errors name the file and, where one is at fault, the tensor.
@@ -39,10 +40,13 @@ class SafetensorsFile {
   // Tensor names in sorted order.
   std::vector<std::string> names() const;
   Result<const StTensor*> tensor(const std::string& name) const;
-  // Copies a tensor to floats, checking dtype (F32 only) and, when `expected_shape` is non-empty, its shape.
-  Result<std::vector<float>> read_f32(const std::string& name, const std::vector<int64_t>& expected_shape = {}) const;
+  // Copies a tensor to floats, checking dtype (F32 only) and, when `expected_shape` is non-empty,
+  // its shape.
+  Result<std::vector<float>> read_f32(const std::string& name,
+                                      const std::vector<int64_t>& expected_shape = {}) const;
   // Copies an I32 tensor (I64 is narrowed with a range check).
-  Result<std::vector<int32_t>> read_i32(const std::string& name, const std::vector<int64_t>& expected_shape = {}) const;
+  Result<std::vector<int32_t>> read_i32(const std::string& name,
+                                        const std::vector<int64_t>& expected_shape = {}) const;
   const std::map<std::string, std::string>& metadata() const { return metadata_; }
 
  private:

@@ -54,7 +54,8 @@ TEST(SafetensorsTest, RoundTripsFloatTensors) {
   EXPECT_EQ((*rb)[1], 7.25f);
   auto wrong_shape = st->read_f32("a", {3, 2});
   ASSERT_FALSE(wrong_shape.ok());
-  EXPECT_NE(wrong_shape.status().message().find("'a' has shape [2, 3], expected [3, 2]"), std::string::npos);
+  EXPECT_NE(wrong_shape.status().message().find("'a' has shape [2, 3], expected [3, 2]"),
+            std::string::npos);
   auto missing = st->read_f32("c");
   EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
   auto as_int = st->read_i32("a");
@@ -91,46 +92,55 @@ TEST(SafetensorsTest, RejectsHeaderLengthPastEndOfFile) {
 }
 
 TEST(SafetensorsTest, RejectsInvalidJson) {
-  EXPECT_NE(open_error(write_raw("badjson", "{\"a\": [", 0)).find("not valid JSON"), std::string::npos);
+  EXPECT_NE(open_error(write_raw("badjson", "{\"a\": [", 0)).find("not valid JSON"),
+            std::string::npos);
 }
 
 TEST(SafetensorsTest, RejectsNonObjectHeader) {
-  EXPECT_NE(open_error(write_raw("array", "[1,2]", 0)).find("not a JSON object"), std::string::npos);
+  EXPECT_NE(open_error(write_raw("array", "[1,2]", 0)).find("not a JSON object"),
+            std::string::npos);
 }
 
 TEST(SafetensorsTest, RejectsUnknownDtype) {
-  const std::string msg =
-      open_error(write_raw("dtype", R"({"w":{"dtype":"F33","shape":[1],"data_offsets":[0,4]}})", 4));
+  const std::string msg = open_error(
+      write_raw("dtype", R"({"w":{"dtype":"F33","shape":[1],"data_offsets":[0,4]}})", 4));
   EXPECT_NE(msg.find("tensor 'w': unsupported dtype 'F33'"), std::string::npos) << msg;
 }
 
 TEST(SafetensorsTest, RejectsDataPastEndOfFile) {
-  const std::string msg =
-      open_error(write_raw("pastend", R"({"w":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}})", 8));
+  const std::string msg = open_error(
+      write_raw("pastend", R"({"w":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}})", 8));
   EXPECT_NE(msg.find("tensor 'w': data ends at byte 16"), std::string::npos) << msg;
 }
 
 TEST(SafetensorsTest, RejectsOffsetsThatDisagreeWithShape) {
-  const std::string msg =
-      open_error(write_raw("span", R"({"w":{"dtype":"F32","shape":[2,2],"data_offsets":[0,12]}})", 16));
+  const std::string msg = open_error(
+      write_raw("span", R"({"w":{"dtype":"F32","shape":[2,2],"data_offsets":[0,12]}})", 16));
   EXPECT_NE(msg.find("span 12 bytes, but F32 [2, 2] needs 16"), std::string::npos) << msg;
 }
 
 TEST(SafetensorsTest, RejectsReversedOffsetsNegativeDimsAndMissingFields) {
-  EXPECT_NE(open_error(write_raw("rev", R"({"w":{"dtype":"F32","shape":[0],"data_offsets":[8,4]}})", 8))
-                .find("reversed"),
+  EXPECT_NE(
+      open_error(write_raw("rev", R"({"w":{"dtype":"F32","shape":[0],"data_offsets":[8,4]}})", 8))
+          .find("reversed"),
+      std::string::npos);
+  EXPECT_NE(
+      open_error(write_raw("neg", R"({"w":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}})", 4))
+          .find("negative"),
+      std::string::npos);
+  EXPECT_NE(open_error(write_raw("noshape", R"({"w":{"dtype":"F32","data_offsets":[0,4]}})", 4))
+                .find("'shape'"),
             std::string::npos);
-  EXPECT_NE(open_error(write_raw("neg", R"({"w":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}})", 4))
-                .find("negative"),
+  EXPECT_NE(open_error(write_raw("nooff", R"({"w":{"dtype":"F32","shape":[1]}})", 4))
+                .find("data_offsets"),
             std::string::npos);
-  EXPECT_NE(open_error(write_raw("noshape", R"({"w":{"dtype":"F32","data_offsets":[0,4]}})", 4)).find("'shape'"),
-            std::string::npos);
-  EXPECT_NE(open_error(write_raw("nooff", R"({"w":{"dtype":"F32","shape":[1]}})", 4)).find("data_offsets"),
-            std::string::npos);
-  EXPECT_NE(open_error(write_raw("huge", R"({"w":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,4]}})",
-                                 4))
-                .find("overflows"),
-            std::string::npos);
+  EXPECT_NE(
+      open_error(
+          write_raw("huge",
+                    R"({"w":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,4]}})",
+                    4))
+          .find("overflows"),
+      std::string::npos);
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
-// The PyTorch fixture (../shared/reference/train_fixture.safetensors): logits, loss, every gradient, 10 AdamW steps.
+// The PyTorch fixture (../shared/reference/train_fixture.safetensors): logits, loss, every
+// gradient, 10 AdamW steps.
 //
 // "Relative error" here is max|ours − reference| / max|reference| over a whole tensor.
 #include <gtest/gtest.h>
@@ -9,7 +10,6 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
-
 #include <nlohmann/json.hpp>
 
 #include "base/thread_pool.h"
@@ -94,7 +94,8 @@ TEST_F(TrainFixtureTest, ForwardAndBackwardMatchPyTorch) {
   const double logits_err = rel_error(model->logits(), ref_logits->data(), ref_logits->size());
   const double ref_loss = sweep_["loss_initial"];
   const double loss_err = std::abs(*loss - ref_loss) / std::abs(ref_loss);
-  std::printf("logits rel error %.3g; loss %.7f vs %.7f, rel error %.3g\n", logits_err, *loss, ref_loss, loss_err);
+  std::printf("logits rel error %.3g; loss %.7f vs %.7f, rel error %.3g\n", logits_err, *loss,
+              ref_loss, loss_err);
   EXPECT_LT(logits_err, 1e-4);
   EXPECT_LT(loss_err, 1e-4);
 
@@ -134,7 +135,8 @@ TEST_F(TrainFixtureTest, TenAdamWStepsMatchPyTorchLosses) {
   for (size_t step = 0; step < ref.size(); ++step) {
     auto loss = model->forward(inputs_.data(), targets_.data(), batch_, seq_len_);
     ASSERT_TRUE(loss.ok());
-    std::printf("step %zu: loss %.6f, reference %.6f, diff %.2g\n", step, *loss, ref[step], *loss - ref[step]);
+    std::printf("step %zu: loss %.6f, reference %.6f, diff %.2g\n", step, *loss, ref[step],
+                *loss - ref[step]);
     EXPECT_NEAR(*loss, ref[step], 1e-3) << "step " << step;
     worst = std::max(worst, std::abs(*loss - ref[step]));
     model->params().zero_grad();
@@ -157,14 +159,18 @@ TEST_F(TrainFixtureTest, ReportsForwardBackwardTime) {
       ASSERT_TRUE(model->forward(inputs_.data(), targets_.data(), batch_, seq_len_).ok());
       model->params().zero_grad();
       model->backward(1.0f);
-      const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      const double wall =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       if (wall < best) {
         best = wall;
         best_cpu = cpu_seconds() - c0;
       }
     }
-    std::printf("fixture forward+backward (%lld×%lld tokens), %d thread(s): %.2f ms wall (CPU %.2f ms), %.0f tokens/s\n",
-                (long long)batch_, (long long)seq_len_, threads, best * 1e3, best_cpu * 1e3, batch_ * seq_len_ / best);
+    std::printf(
+        "fixture forward+backward (%lld×%lld tokens), %d thread(s): %.2f ms wall (CPU %.2f ms), "
+        "%.0f tokens/s\n",
+        (long long)batch_, (long long)seq_len_, threads, best * 1e3, best_cpu * 1e3,
+        batch_ * seq_len_ / best);
   }
 }
 

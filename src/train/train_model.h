@@ -1,4 +1,5 @@
-// TrainModel: the llama architecture's forward pass, mean cross-entropy loss and backward pass, for training.
+// TrainModel: the llama architecture's forward pass, mean cross-entropy loss and backward pass, for
+// training.
 #pragma once
 
 #include <cstdint>
@@ -12,11 +13,12 @@
 
 namespace glassbox::train {
 
-// The architecture of ../shared/reference/README.md: embedding; per layer RMSNorm → Q, K, V → RoPE (adjacent pairs)
-// → causal GQA attention → O → residual, RMSNorm → down(silu(gate) · up) → residual; final RMSNorm; tied logits.
-// T is float (training) or double (gradient checks). Activations for one (batch, seq_len) are kept between
-// forward and backward: about n_layers · n_tokens · (6·d_model + 2·kv_dim + 3·d_ff + n_heads·seq_len) + n_tokens ·
-// (vocab_size + 3·d_model) elements. One thread drives it; ops fan out over `pool` (not owned, may be null), and
+// The architecture of ../shared/reference/README.md: embedding; per layer RMSNorm → Q, K, V → RoPE
+// (adjacent pairs) → causal GQA attention → O → residual, RMSNorm → down(silu(gate) · up) →
+// residual; final RMSNorm; tied logits. T is float (training) or double (gradient checks).
+// Activations for one (batch, seq_len) are kept between forward and backward: about n_layers ·
+// n_tokens · (6·d_model + 2·kv_dim + 3·d_ff + n_heads·seq_len) + n_tokens · (vocab_size +
+// 3·d_model) elements. One thread drives it; ops fan out over `pool` (not owned, may be null), and
 // the results are bit-identical for every thread count.
 template <typename T>
 class TrainModel {
@@ -27,25 +29,27 @@ class TrainModel {
   ParamStore<T>& params() { return params_; }
   const ParamStore<T>& params() const { return params_; }
 
-  // inputs, targets: [batch, seq_len] token ids. Returns the mean cross-entropy over all batch·seq_len tokens.
-  // Errors: seq_len > ctx, a token outside the vocabulary.
-  Result<double> forward(const int32_t* inputs, const int32_t* targets, int64_t batch, int64_t seq_len);
-  // Adds the gradient of loss_scale · (mean loss of the last forward) to params().grads() (call zero_grad first
-  // unless accumulating; pass 1/accum_steps when accumulating micro-batches). Consumes the logits.
+  // inputs, targets: [batch, seq_len] token ids. Returns the mean cross-entropy over all
+  // batch·seq_len tokens. Errors: seq_len > ctx, a token outside the vocabulary.
+  Result<double> forward(const int32_t* inputs, const int32_t* targets, int64_t batch,
+                         int64_t seq_len);
+  // Adds the gradient of loss_scale · (mean loss of the last forward) to params().grads() (call
+  // zero_grad first unless accumulating; pass 1/accum_steps when accumulating micro-batches).
+  // Consumes the logits.
   void backward(T loss_scale = T(1));
   // [batch · seq_len, vocab_size], valid after forward and until backward.
   const T* logits() const { return logits_.data(); }
 
  private:
   struct LayerActs {
-    std::vector<T> x_in;        // [n_tokens, d_model], the residual stream entering the layer
-    std::vector<T> xn1, rstd1;  // attention RMSNorm output and its 1/rms [n_tokens]
-    std::vector<T> q, k, v;     // after RoPE (q, k): [n_tokens, n_heads|n_kv_heads, head_dim]
-    std::vector<T> probs;       // [batch, n_heads, seq_len, seq_len]
-    std::vector<T> att;         // attention output before O [n_tokens, d_model]
-    std::vector<T> mid;         // residual stream after attention
-    std::vector<T> xn2, rstd2;  // FFN RMSNorm
-    std::vector<T> gate, up, h; // [n_tokens, d_ff]
+    std::vector<T> x_in;         // [n_tokens, d_model], the residual stream entering the layer
+    std::vector<T> xn1, rstd1;   // attention RMSNorm output and its 1/rms [n_tokens]
+    std::vector<T> q, k, v;      // after RoPE (q, k): [n_tokens, n_heads|n_kv_heads, head_dim]
+    std::vector<T> probs;        // [batch, n_heads, seq_len, seq_len]
+    std::vector<T> att;          // attention output before O [n_tokens, d_model]
+    std::vector<T> mid;          // residual stream after attention
+    std::vector<T> xn2, rstd2;   // FFN RMSNorm
+    std::vector<T> gate, up, h;  // [n_tokens, d_ff]
   };
 
   TrainModel(const TrainConfig& config, ThreadPool* pool);

@@ -46,7 +46,8 @@ std::vector<double> train_losses(int threads, int steps, std::vector<float>* fin
   AdamW adamw(model->params().size(), AdamWOptions{});
   std::vector<double> losses;
   for (int step = 0; step < steps; ++step) {
-    const Batch b = random_batch(3 * 32, 257, 100);  // the same batch each step, so the loss must fall
+    const Batch b =
+        random_batch(3 * 32, 257, 100);  // the same batch each step, so the loss must fall
     losses.push_back(*model->forward(b.inputs.data(), b.targets.data(), 3, 32));
     model->params().zero_grad();
     model->backward(1.0f);
@@ -64,7 +65,8 @@ TEST(TrainModelTest, SameSeedGivesBitIdenticalLossesOnOneAndTwoThreads) {
   const auto l1b = train_losses(1, 4, &p1b);
   ASSERT_EQ(l1.size(), 4u);
   for (size_t i = 0; i < l1.size(); ++i) {
-    EXPECT_EQ(std::memcmp(&l1[i], &l2[i], sizeof(double)), 0) << "step " << i << ": " << l1[i] << " vs " << l2[i];
+    EXPECT_EQ(std::memcmp(&l1[i], &l2[i], sizeof(double)), 0)
+        << "step " << i << ": " << l1[i] << " vs " << l2[i];
     EXPECT_EQ(std::memcmp(&l1[i], &l1b[i], sizeof(double)), 0) << "step " << i;
   }
   EXPECT_TRUE(p1 == p2);
@@ -92,7 +94,8 @@ TEST(TrainModelTest, AccumulatedHalfBatchesGiveTheFullBatchGradient) {
   EXPECT_NEAR(loss_sum / 2, loss_full, 1e-5);
   double max_diff = 0, max_ref = 0;
   for (int64_t i = 0; i < full->params().size(); ++i) {
-    max_diff = std::max(max_diff, double(std::abs(full->params().grads()[i] - half->params().grads()[i])));
+    max_diff =
+        std::max(max_diff, double(std::abs(full->params().grads()[i] - half->params().grads()[i])));
     max_ref = std::max(max_ref, double(std::abs(full->params().grads()[i])));
   }
   EXPECT_LT(max_diff / max_ref, 1e-5);
@@ -121,7 +124,8 @@ TEST(TrainModelTest, LayoutNamesMatchThePyTorchModule) {
   EXPECT_EQ(infos[9].name, "blocks.0.down.weight");
   EXPECT_EQ(infos[9].shape, (std::vector<int64_t>{48, 128}));
   EXPECT_EQ(infos.back().name, "out_norm");
-  EXPECT_EQ(infos.back().offset + infos.back().numel, infos[1].offset + 2 * (48 + 48 * 48 * 2 + 2 * 24 * 48 + 48 + 3 * 128 * 48) + 48);
+  EXPECT_EQ(infos.back().offset + infos.back().numel,
+            infos[1].offset + 2 * (48 + 48 * 48 * 2 + 2 * 24 * 48 + 48 + 3 * 128 * 48) + 48);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
-// Throughput of one training step (forward + backward + AdamW) for the d384L8 shape of the reference sweep.
-// Prints tokens/s; label `slow`. Wall time on a shared machine is noisy: the best of a few steps is reported.
+// Throughput of one training step (forward + backward + AdamW) for the d384L8 shape of the
+// reference sweep. Prints tokens/s; label `slow`. Wall time on a shared machine is noisy: the best
+// of a few steps is reported.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -52,7 +53,8 @@ TEST(TrainSpeedTest, D384L8StepOnTwoThreads) {
     model->params().zero_grad();
     model->backward(1.0f);
     adamw.step(model->params().values(), model->params().grads(), 1e-3, &pool);
-    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double wall =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (wall < best_wall) {
       best_wall = wall;
       best_fwd = std::chrono::duration<double>(t1 - t0).count();
@@ -60,10 +62,12 @@ TEST(TrainSpeedTest, D384L8StepOnTwoThreads) {
     }
   }
   const double n_params = static_cast<double>(model->params().size());
-  std::printf("d384L8 (%.2f M params), %lld×%lld tokens, 2 threads: step %.0f ms (forward %.0f ms), CPU %.0f ms; "
-              "%.0f tokens/s; %.1f GFLOP/s counting 6·N·tokens\n",
-              n_params / 1e6, (long long)batch, (long long)seq_len, best_wall * 1e3, best_fwd * 1e3, best_cpu * 1e3,
-              n / best_wall, 6 * n_params * n / best_wall / 1e9);
+  std::printf(
+      "d384L8 (%.2f M params), %lld×%lld tokens, 2 threads: step %.0f ms (forward %.0f ms), CPU "
+      "%.0f ms; "
+      "%.0f tokens/s; %.1f GFLOP/s counting 6·N·tokens\n",
+      n_params / 1e6, (long long)batch, (long long)seq_len, best_wall * 1e3, best_fwd * 1e3,
+      best_cpu * 1e3, n / best_wall, 6 * n_params * n / best_wall / 1e9);
 }
 
 }  // namespace

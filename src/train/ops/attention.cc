@@ -1,4 +1,5 @@
-// Scaled dot-product attention (Vaswani et al. 2017, eq. 1) with a causal mask and shared K/V heads.
+// Scaled dot-product attention (Vaswani et al. 2017, eq. 1) with a causal mask and shared K/V
+// heads.
 #include "train/ops/attention.h"
 
 #include <algorithm>
@@ -9,12 +10,13 @@
 
 namespace glassbox::train {
 
-// Per (batch, head) the products run as single-threaded GEMMs over the whole [seq_len, seq_len] square (the masked
-// upper triangle is computed and discarded: simpler, and still far faster than scalar loops). Each GEMM element is
-// one k-ordered sum, so results do not depend on the thread count.
+// Per (batch, head) the products run as single-threaded GEMMs over the whole [seq_len, seq_len]
+// square (the masked upper triangle is computed and discarded: simpler, and still far faster than
+// scalar loops). Each GEMM element is one k-ordered sum, so results do not depend on the thread
+// count.
 template <typename T>
-void attention_forward(const T* q, const T* k, const T* v, T* out, T* probs, const AttentionShape& s,
-                       ThreadPool* pool) {
+void attention_forward(const T* q, const T* k, const T* v, T* out, T* probs,
+                       const AttentionShape& s, ThreadPool* pool) {
   const int64_t hd = s.head_dim, seq = s.seq_len;
   const int64_t group = s.n_heads / s.n_kv_heads;
   const int64_t q_stride = s.n_heads * hd, kv_stride = s.n_kv_heads * hd;
@@ -49,13 +51,17 @@ void attention_forward(const T* q, const T* k, const T* v, T* out, T* probs, con
       gemm<T>(seq, hd, seq, pb, seq, 1, vb, kv_stride, 1, ob, q_stride, false, nullptr);
     }
   };
-  if (pool) pool->parallel_for(s.batch * s.n_heads, 1, body); else body(0, s.batch * s.n_heads);
+  if (pool)
+    pool->parallel_for(s.batch * s.n_heads, 1, body);
+  else
+    body(0, s.batch * s.n_heads);
 }
 
-// With P = softmax(S): dV += Pᵀ·dO, dP = dO·Vᵀ, dS = P ⊙ (dP − rowsum(P ⊙ dP)), dQ = dS·K·scale, dK += dSᵀ·Q·scale.
+// With P = softmax(S): dV += Pᵀ·dO, dP = dO·Vᵀ, dS = P ⊙ (dP − rowsum(P ⊙ dP)), dQ = dS·K·scale, dK
+// += dSᵀ·Q·scale.
 template <typename T>
-void attention_backward(const T* q, const T* k, const T* v, const T* probs, const T* dout, T* dq, T* dk, T* dv,
-                        const AttentionShape& s, ThreadPool* pool) {
+void attention_backward(const T* q, const T* k, const T* v, const T* probs, const T* dout, T* dq,
+                        T* dk, T* dv, const AttentionShape& s, ThreadPool* pool) {
   const int64_t hd = s.head_dim, seq = s.seq_len;
   const int64_t group = s.n_heads / s.n_kv_heads;
   const int64_t q_stride = s.n_heads * hd, kv_stride = s.n_kv_heads * hd;
@@ -92,16 +98,21 @@ void attention_backward(const T* q, const T* k, const T* v, const T* probs, cons
       }
     }
   };
-  if (pool) pool->parallel_for(s.batch * s.n_kv_heads, 1, body); else body(0, s.batch * s.n_kv_heads);
+  if (pool)
+    pool->parallel_for(s.batch * s.n_kv_heads, 1, body);
+  else
+    body(0, s.batch * s.n_kv_heads);
 }
 
 template void attention_forward<float>(const float*, const float*, const float*, float*, float*,
                                        const AttentionShape&, ThreadPool*);
-template void attention_forward<double>(const double*, const double*, const double*, double*, double*,
-                                        const AttentionShape&, ThreadPool*);
-template void attention_backward<float>(const float*, const float*, const float*, const float*, const float*, float*,
-                                        float*, float*, const AttentionShape&, ThreadPool*);
-template void attention_backward<double>(const double*, const double*, const double*, const double*, const double*,
-                                         double*, double*, double*, const AttentionShape&, ThreadPool*);
+template void attention_forward<double>(const double*, const double*, const double*, double*,
+                                        double*, const AttentionShape&, ThreadPool*);
+template void attention_backward<float>(const float*, const float*, const float*, const float*,
+                                        const float*, float*, float*, float*, const AttentionShape&,
+                                        ThreadPool*);
+template void attention_backward<double>(const double*, const double*, const double*, const double*,
+                                         const double*, double*, double*, double*,
+                                         const AttentionShape&, ThreadPool*);
 
 }  // namespace glassbox::train

@@ -8,8 +8,8 @@
 namespace glassbox::train {
 
 template <typename T>
-double cross_entropy_forward(const T* logits, const int32_t* targets, T* lse, int64_t n_tokens, int64_t vocab,
-                             ThreadPool* pool) {
+double cross_entropy_forward(const T* logits, const int32_t* targets, T* lse, int64_t n_tokens,
+                             int64_t vocab, ThreadPool* pool) {
   std::vector<double> losses(n_tokens);
   auto body = [&](int64_t t0, int64_t t1) {
     for (int64_t t = t0; t < t1; ++t) {
@@ -23,15 +23,18 @@ double cross_entropy_forward(const T* logits, const int32_t* targets, T* lse, in
       losses[t] = l - static_cast<double>(row[targets[t]]);
     }
   };
-  if (pool) pool->parallel_for(n_tokens, 4, body); else body(0, n_tokens);
+  if (pool)
+    pool->parallel_for(n_tokens, 4, body);
+  else
+    body(0, n_tokens);
   double total = 0;
   for (double l : losses) total += l;
   return n_tokens > 0 ? total / static_cast<double>(n_tokens) : 0.0;
 }
 
 template <typename T>
-void cross_entropy_backward(T* logits, const int32_t* targets, const T* lse, int64_t n_tokens, int64_t vocab,
-                            T loss_scale, ThreadPool* pool) {
+void cross_entropy_backward(T* logits, const int32_t* targets, const T* lse, int64_t n_tokens,
+                            int64_t vocab, T loss_scale, ThreadPool* pool) {
   const T scale = loss_scale / static_cast<T>(n_tokens);
   auto body = [&](int64_t t0, int64_t t1) {
     for (int64_t t = t0; t < t1; ++t) {
@@ -41,14 +44,19 @@ void cross_entropy_backward(T* logits, const int32_t* targets, const T* lse, int
       row[targets[t]] -= scale;
     }
   };
-  if (pool) pool->parallel_for(n_tokens, 4, body); else body(0, n_tokens);
+  if (pool)
+    pool->parallel_for(n_tokens, 4, body);
+  else
+    body(0, n_tokens);
 }
 
-template double cross_entropy_forward<float>(const float*, const int32_t*, float*, int64_t, int64_t, ThreadPool*);
-template double cross_entropy_forward<double>(const double*, const int32_t*, double*, int64_t, int64_t, ThreadPool*);
-template void cross_entropy_backward<float>(float*, const int32_t*, const float*, int64_t, int64_t, float,
-                                            ThreadPool*);
-template void cross_entropy_backward<double>(double*, const int32_t*, const double*, int64_t, int64_t, double,
+template double cross_entropy_forward<float>(const float*, const int32_t*, float*, int64_t, int64_t,
                                              ThreadPool*);
+template double cross_entropy_forward<double>(const double*, const int32_t*, double*, int64_t,
+                                              int64_t, ThreadPool*);
+template void cross_entropy_backward<float>(float*, const int32_t*, const float*, int64_t, int64_t,
+                                            float, ThreadPool*);
+template void cross_entropy_backward<double>(double*, const int32_t*, const double*, int64_t,
+                                             int64_t, double, ThreadPool*);
 
 }  // namespace glassbox::train

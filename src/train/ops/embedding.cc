@@ -7,11 +7,13 @@ namespace glassbox::train {
 
 template <typename T>
 void embedding_forward(const T* table, const int32_t* tokens, T* y, int64_t n_tokens, int64_t dim) {
-  for (int64_t t = 0; t < n_tokens; ++t) std::copy_n(table + int64_t{tokens[t]} * dim, dim, y + t * dim);
+  for (int64_t t = 0; t < n_tokens; ++t)
+    std::copy_n(table + int64_t{tokens[t]} * dim, dim, y + t * dim);
 }
 
 template <typename T>
-void embedding_backward(const int32_t* tokens, const T* dy, T* dtable, int64_t n_tokens, int64_t dim) {
+void embedding_backward(const int32_t* tokens, const T* dy, T* dtable, int64_t n_tokens,
+                        int64_t dim) {
   for (int64_t t = 0; t < n_tokens; ++t) {
     T* row = dtable + int64_t{tokens[t]} * dim;
     const T* g = dy + t * dim;

@@ -1,4 +1,5 @@
-// Each op's backward against central differences in double precision, on small odd shapes; GEMM against a naive loop.
+// Each op's backward against central differences in double precision, on small odd shapes; GEMM
+// against a naive loop.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -34,8 +35,10 @@ double dot(const Vec& a, const Vec& b) {
   return s;
 }
 
-// max|analytic − numeric| / max|numeric|, the numeric gradient of loss() w.r.t. x by central differences.
-double grad_error(Vec& x, const Vec& analytic, const std::function<double()>& loss, double h = 1e-5) {
+// max|analytic − numeric| / max|numeric|, the numeric gradient of loss() w.r.t. x by central
+// differences.
+double grad_error(Vec& x, const Vec& analytic, const std::function<double()>& loss,
+                  double h = 1e-5) {
   double max_err = 0, max_ref = 0;
   for (size_t i = 0; i < x.size(); ++i) {
     const double saved = x[i];
@@ -56,14 +59,16 @@ constexpr double kTol = 1e-7;
 TEST(OpsGradcheckTest, LinearBackwardMatchesNumericalGradient) {
   std::mt19937 rng(1);
   const int64_t n = 5, d_in = 7, d_out = 6;
-  Vec x = random_vec(n * d_in, rng), w = random_vec(d_out * d_in, rng), r = random_vec(n * d_out, rng);
+  Vec x = random_vec(n * d_in, rng), w = random_vec(d_out * d_in, rng),
+      r = random_vec(n * d_out, rng);
   Vec y(n * d_out);
   auto loss = [&] {
     linear_forward(x.data(), w.data(), y.data(), n, d_in, d_out, nullptr);
     return dot(y, r);
   };
   Vec dx(n * d_in, 0.0), dw(d_out * d_in, 0.0);
-  linear_backward(x.data(), w.data(), r.data(), dx.data(), dw.data(), n, d_in, d_out, false, nullptr);
+  linear_backward(x.data(), w.data(), r.data(), dx.data(), dw.data(), n, d_in, d_out, false,
+                  nullptr);
   EXPECT_LT(grad_error(x, dx, loss), kTol);
   EXPECT_LT(grad_error(w, dw, loss), kTol);
 }
@@ -71,7 +76,10 @@ TEST(OpsGradcheckTest, LinearBackwardMatchesNumericalGradient) {
 TEST(OpsGradcheckTest, GemmMatchesNaiveLoopOnOddShapesAndIsThreadCountIndependent) {
   std::mt19937 rng(2);
   ThreadPool pool(2);
-  for (auto [m, n, k] : {std::tuple<int64_t, int64_t, int64_t>{67, 13, 9}, {3, 130, 33}, {129, 70, 1}, {1, 1, 200}}) {
+  for (auto [m, n, k] : {std::tuple<int64_t, int64_t, int64_t>{67, 13, 9},
+                         {3, 130, 33},
+                         {129, 70, 1},
+                         {1, 1, 200}}) {
     std::vector<float> a(m * k + 1), b(k * n + 3);
     for (auto& v : a) v = std::normal_distribution<float>()(rng);
     for (auto& v : b) v = std::normal_distribution<float>()(rng);
@@ -111,7 +119,8 @@ TEST(OpsGradcheckTest, RmsNormBackwardMatchesNumericalGradient) {
   };
   loss();
   Vec dx(n * dim, 0.0), dw(dim, 0.0);
-  rmsnorm_backward(x.data(), w.data(), rstd.data(), r.data(), dx.data(), dw.data(), n, dim, false, nullptr);
+  rmsnorm_backward(x.data(), w.data(), rstd.data(), r.data(), dx.data(), dw.data(), n, dim, false,
+                   nullptr);
   EXPECT_LT(grad_error(x, dx, loss), kTol);
   EXPECT_LT(grad_error(w, dw, loss), kTol);
 }
@@ -164,7 +173,8 @@ TEST(OpsGradcheckTest, AttentionBackwardMatchesNumericalGradientWithGroupedKvHea
   const AttentionShape s{2, 5, 4, 2, 6};
   const int64_t nq = s.batch * s.seq_len * s.n_heads * s.head_dim;
   const int64_t nkv = s.batch * s.seq_len * s.n_kv_heads * s.head_dim;
-  Vec q = random_vec(nq, rng), k = random_vec(nkv, rng), v = random_vec(nkv, rng), r = random_vec(nq, rng);
+  Vec q = random_vec(nq, rng), k = random_vec(nkv, rng), v = random_vec(nkv, rng),
+      r = random_vec(nq, rng);
   Vec out(nq), probs(s.batch * s.n_heads * s.seq_len * s.seq_len);
   auto loss = [&] {
     attention_forward(q.data(), k.data(), v.data(), out.data(), probs.data(), s, nullptr);
@@ -173,7 +183,8 @@ TEST(OpsGradcheckTest, AttentionBackwardMatchesNumericalGradientWithGroupedKvHea
   loss();
   Vec dq(nq), dk(nkv), dv(nkv);
   ThreadPool pool(2);
-  attention_backward(q.data(), k.data(), v.data(), probs.data(), r.data(), dq.data(), dk.data(), dv.data(), s, &pool);
+  attention_backward(q.data(), k.data(), v.data(), probs.data(), r.data(), dq.data(), dk.data(),
+                     dv.data(), s, &pool);
   EXPECT_LT(grad_error(q, dq, loss), kTol);
   EXPECT_LT(grad_error(k, dk, loss), kTol);
   EXPECT_LT(grad_error(v, dv, loss), kTol);
@@ -201,13 +212,16 @@ TEST(OpsGradcheckTest, CrossEntropyBackwardMatchesNumericalGradientAndIsStable) 
   const int64_t n = 5, vocab = 11;
   const std::vector<int32_t> targets = {0, 10, 4, 4, 7};
   Vec logits = random_vec(n * vocab, rng, 2.0), lse(n);
-  auto loss = [&] { return cross_entropy_forward(logits.data(), targets.data(), lse.data(), n, vocab, nullptr); };
+  auto loss = [&] {
+    return cross_entropy_forward(logits.data(), targets.data(), lse.data(), n, vocab, nullptr);
+  };
   loss();
   Vec dlogits = logits;
   cross_entropy_backward(dlogits.data(), targets.data(), lse.data(), n, vocab, 1.0, nullptr);
   EXPECT_LT(grad_error(logits, dlogits, loss), kTol);
 
-  // Huge logits do not overflow: a row of 1000s and one 1010 gives loss log(1 + (V−1)·e^−10) on the 1010 target.
+  // Huge logits do not overflow: a row of 1000s and one 1010 gives loss log(1 + (V−1)·e^−10) on the
+  // 1010 target.
   std::vector<float> big(vocab, 1000.0f);
   big[3] = 1010.0f;
   const int32_t t = 3;
@@ -231,7 +245,8 @@ TEST(OpsGradcheckTest, WholeModelBackwardMatchesNumericalGradient) {
   p.init_random(11);
   // Larger weights than the N(0, 0.02) init so every path carries signal; non-unit norms.
   std::mt19937 rng(12);
-  for (int64_t i = 0; i < p.size(); ++i) p.values()[i] = std::normal_distribution<double>(0.0, 0.5)(rng);
+  for (int64_t i = 0; i < p.size(); ++i)
+    p.values()[i] = std::normal_distribution<double>(0.0, 0.5)(rng);
   const int64_t batch = 2, seq = 5;
   std::vector<int32_t> inputs(batch * seq), targets(batch * seq);
   for (auto& t : inputs) t = rng() % c.vocab_size;

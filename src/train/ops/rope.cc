@@ -6,13 +6,15 @@
 namespace glassbox::train {
 
 template <typename T>
-RopeTable<T>::RopeTable(int64_t n_positions, int64_t head_dim_, double theta) : head_dim(head_dim_) {
+RopeTable<T>::RopeTable(int64_t n_positions, int64_t head_dim_, double theta)
+    : head_dim(head_dim_) {
   const int64_t half = head_dim / 2;
   cos.resize(n_positions * half);
   sin.resize(n_positions * half);
   for (int64_t p = 0; p < n_positions; ++p)
     for (int64_t i = 0; i < half; ++i) {
-      const double freq = std::pow(theta, -2.0 * static_cast<double>(i) / static_cast<double>(head_dim));
+      const double freq =
+          std::pow(theta, -2.0 * static_cast<double>(i) / static_cast<double>(head_dim));
       const double angle = static_cast<double>(p) * freq;
       cos[p * half + i] = static_cast<T>(std::cos(angle));
       sin[p * half + i] = static_cast<T>(std::sin(angle));
@@ -22,8 +24,8 @@ RopeTable<T>::RopeTable(int64_t n_positions, int64_t head_dim_, double theta) : 
 namespace {
 
 template <typename T>
-void rotate(T* x, const RopeTable<T>& table, int64_t batch, int64_t seq_len, int64_t n_heads, T sign,
-            ThreadPool* pool) {
+void rotate(T* x, const RopeTable<T>& table, int64_t batch, int64_t seq_len, int64_t n_heads,
+            T sign, ThreadPool* pool) {
   const int64_t hd = table.head_dim;
   const int64_t half = hd / 2;
   auto body = [&](int64_t t0, int64_t t1) {
@@ -43,27 +45,35 @@ void rotate(T* x, const RopeTable<T>& table, int64_t batch, int64_t seq_len, int
       }
     }
   };
-  if (pool) pool->parallel_for(batch * seq_len, 16, body); else body(0, batch * seq_len);
+  if (pool)
+    pool->parallel_for(batch * seq_len, 16, body);
+  else
+    body(0, batch * seq_len);
 }
 
 }  // namespace
 
 template <typename T>
-void rope_forward(T* x, const RopeTable<T>& table, int64_t batch, int64_t seq_len, int64_t n_heads, ThreadPool* pool) {
+void rope_forward(T* x, const RopeTable<T>& table, int64_t batch, int64_t seq_len, int64_t n_heads,
+                  ThreadPool* pool) {
   rotate<T>(x, table, batch, seq_len, n_heads, T(1), pool);
 }
 
 template <typename T>
-void rope_backward(T* dx, const RopeTable<T>& table, int64_t batch, int64_t seq_len, int64_t n_heads,
-                   ThreadPool* pool) {
+void rope_backward(T* dx, const RopeTable<T>& table, int64_t batch, int64_t seq_len,
+                   int64_t n_heads, ThreadPool* pool) {
   rotate<T>(dx, table, batch, seq_len, n_heads, T(-1), pool);
 }
 
 template struct RopeTable<float>;
 template struct RopeTable<double>;
-template void rope_forward<float>(float*, const RopeTable<float>&, int64_t, int64_t, int64_t, ThreadPool*);
-template void rope_forward<double>(double*, const RopeTable<double>&, int64_t, int64_t, int64_t, ThreadPool*);
-template void rope_backward<float>(float*, const RopeTable<float>&, int64_t, int64_t, int64_t, ThreadPool*);
-template void rope_backward<double>(double*, const RopeTable<double>&, int64_t, int64_t, int64_t, ThreadPool*);
+template void rope_forward<float>(float*, const RopeTable<float>&, int64_t, int64_t, int64_t,
+                                  ThreadPool*);
+template void rope_forward<double>(double*, const RopeTable<double>&, int64_t, int64_t, int64_t,
+                                   ThreadPool*);
+template void rope_backward<float>(float*, const RopeTable<float>&, int64_t, int64_t, int64_t,
+                                   ThreadPool*);
+template void rope_backward<double>(double*, const RopeTable<double>&, int64_t, int64_t, int64_t,
+                                    ThreadPool*);
 
 }  // namespace glassbox::train

@@ -1,4 +1,5 @@
-// Rotary position embedding on adjacent pairs (2i, 2i+1), as GGUF llama runs it; forward and backward.
+// Rotary position embedding on adjacent pairs (2i, 2i+1), as GGUF llama runs it; forward and
+// backward.
 #pragma once
 
 #include <cstdint>
@@ -18,13 +19,16 @@ struct RopeTable {
   RopeTable(int64_t n_positions, int64_t head_dim, double theta);
 };
 
-// x: [batch, seq_len, n_heads, head_dim], rotated in place; token (b, s) is at position s. pool may be null.
+// x: [batch, seq_len, n_heads, head_dim], rotated in place; token (b, s) is at position s. pool may
+// be null.
 template <typename T>
-void rope_forward(T* x, const RopeTable<T>& table, int64_t batch, int64_t seq_len, int64_t n_heads, ThreadPool* pool);
+void rope_forward(T* x, const RopeTable<T>& table, int64_t batch, int64_t seq_len, int64_t n_heads,
+                  ThreadPool* pool);
 
-// The rotation is orthogonal, so the backward applies its inverse (rotation by −angle) to dx in place.
+// The rotation is orthogonal, so the backward applies its inverse (rotation by −angle) to dx in
+// place.
 template <typename T>
-void rope_backward(T* dx, const RopeTable<T>& table, int64_t batch, int64_t seq_len, int64_t n_heads,
-                   ThreadPool* pool);
+void rope_backward(T* dx, const RopeTable<T>& table, int64_t batch, int64_t seq_len,
+                   int64_t n_heads, ThreadPool* pool);
 
 }  // namespace glassbox::train

@@ -14,11 +14,15 @@ void swiglu_forward(const T* gate, const T* up, T* h, int64_t n, ThreadPool* poo
       h[i] = g * sig * up[i];
     }
   };
-  if (pool) pool->parallel_for(n, 4096, body); else body(0, n);
+  if (pool)
+    pool->parallel_for(n, 4096, body);
+  else
+    body(0, n);
 }
 
 template <typename T>
-void swiglu_backward(const T* gate, const T* up, const T* dh, T* dgate, T* dup, int64_t n, ThreadPool* pool) {
+void swiglu_backward(const T* gate, const T* up, const T* dh, T* dgate, T* dup, int64_t n,
+                     ThreadPool* pool) {
   auto body = [&](int64_t i0, int64_t i1) {
     for (int64_t i = i0; i < i1; ++i) {
       const T g = gate[i];
@@ -27,12 +31,17 @@ void swiglu_backward(const T* gate, const T* up, const T* dh, T* dgate, T* dup, 
       dgate[i] = dh[i] * up[i] * sig * (T(1) + g * (T(1) - sig));
     }
   };
-  if (pool) pool->parallel_for(n, 4096, body); else body(0, n);
+  if (pool)
+    pool->parallel_for(n, 4096, body);
+  else
+    body(0, n);
 }
 
 template void swiglu_forward<float>(const float*, const float*, float*, int64_t, ThreadPool*);
 template void swiglu_forward<double>(const double*, const double*, double*, int64_t, ThreadPool*);
-template void swiglu_backward<float>(const float*, const float*, const float*, float*, float*, int64_t, ThreadPool*);
-template void swiglu_backward<double>(const double*, const double*, const double*, double*, double*, int64_t, ThreadPool*);
+template void swiglu_backward<float>(const float*, const float*, const float*, float*, float*,
+                                     int64_t, ThreadPool*);
+template void swiglu_backward<double>(const double*, const double*, const double*, double*, double*,
+                                      int64_t, ThreadPool*);
 
 }  // namespace glassbox::train

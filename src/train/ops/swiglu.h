@@ -13,6 +13,7 @@ void swiglu_forward(const T* gate, const T* up, T* h, int64_t n, ThreadPool* poo
 
 // dgate, dup (written, not accumulated) from dh.
 template <typename T>
-void swiglu_backward(const T* gate, const T* up, const T* dh, T* dgate, T* dup, int64_t n, ThreadPool* pool);
+void swiglu_backward(const T* gate, const T* up, const T* dh, T* dgate, T* dup, int64_t n,
+                     ThreadPool* pool);
 
 }  // namespace glassbox::train
