@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "train/ops/linear.h"
+#include "train/ops/vec_exp.h"
 
 namespace glassbox::train {
 
@@ -38,11 +39,10 @@ void attention_forward(const T* q, const T* k, const T* v, T* out, T* probs,
           p[u] *= scale;
           mx = std::max(mx, p[u]);
         }
+        for (int64_t u = 0; u <= t; ++u) p[u] -= mx;
+        exp_inplace(p, t + 1);
         T sum = 0;
-        for (int64_t u = 0; u <= t; ++u) {
-          p[u] = std::exp(p[u] - mx);
-          sum += p[u];
-        }
+        for (int64_t u = 0; u <= t; ++u) sum += p[u];
         const T inv = T(1) / sum;
         for (int64_t u = 0; u <= t; ++u) p[u] *= inv;
         std::fill(p + t + 1, p + seq, T(0));

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <vector>
 
+#include "train/ops/vec_exp.h"
+
 namespace glassbox::train {
 
 template <typename T>
@@ -12,12 +14,27 @@ double cross_entropy_forward(const T* logits, const int32_t* targets, T* lse, in
                              int64_t vocab, ThreadPool* pool) {
   std::vector<double> losses(n_tokens);
   auto body = [&](int64_t t0, int64_t t1) {
+    std::vector<T> e(vocab);
     for (int64_t t = t0; t < t1; ++t) {
       const T* row = logits + t * vocab;
-      T mx = row[0];
-      for (int64_t j = 1; j < vocab; ++j) mx = std::max(mx, row[j]);
-      double sum = 0;
-      for (int64_t j = 0; j < vocab; ++j) sum += static_cast<double>(std::exp(row[j] - mx));
+      // Eight lanes of max and of double partial sums, combined in a fixed order: vectorizable, and
+      // the same result whatever the thread count (max is exact in any order).
+      T lane_max[8];
+      for (int q = 0; q < 8; ++q) lane_max[q] = row[0];
+      int64_t j = 0;
+      for (; j + 8 <= vocab; j += 8)
+        for (int q = 0; q < 8; ++q) lane_max[q] = std::max(lane_max[q], row[j + q]);
+      for (; j < vocab; ++j) lane_max[0] = std::max(lane_max[0], row[j]);
+      T mx = lane_max[0];
+      for (int q = 1; q < 8; ++q) mx = std::max(mx, lane_max[q]);
+      for (j = 0; j < vocab; ++j) e[j] = row[j] - mx;
+      exp_inplace(e.data(), vocab);
+      double part[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+      for (j = 0; j + 8 <= vocab; j += 8)
+        for (int q = 0; q < 8; ++q) part[q] += static_cast<double>(e[j + q]);
+      for (; j < vocab; ++j) part[0] += static_cast<double>(e[j]);
+      const double sum =
+          ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]));
       const double l = static_cast<double>(mx) + std::log(sum);
       lse[t] = static_cast<T>(l);
       losses[t] = l - static_cast<double>(row[targets[t]]);
@@ -40,7 +57,9 @@ void cross_entropy_backward(T* logits, const int32_t* targets, const T* lse, int
     for (int64_t t = t0; t < t1; ++t) {
       T* row = logits + t * vocab;
       const T l = lse[t];
-      for (int64_t j = 0; j < vocab; ++j) row[j] = std::exp(row[j] - l) * scale;
+      for (int64_t j = 0; j < vocab; ++j) row[j] -= l;
+      exp_inplace(row, vocab);
+      for (int64_t j = 0; j < vocab; ++j) row[j] *= scale;
       row[targets[t]] -= scale;
     }
   };

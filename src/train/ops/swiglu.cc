@@ -1,17 +1,30 @@
 // SwiGLU: silu(g) = g·σ(g), d silu/dg = σ(g)·(1 + g·(1 − σ(g))).
 #include "train/ops/swiglu.h"
 
-#include <cmath>
+#include <algorithm>
+
+#include "train/ops/vec_exp.h"
 
 namespace glassbox::train {
+namespace {
+
+constexpr int64_t kChunk = 512;  // elements per exp batch, on the stack
+
+}  // namespace
 
 template <typename T>
 void swiglu_forward(const T* gate, const T* up, T* h, int64_t n, ThreadPool* pool) {
   auto body = [&](int64_t i0, int64_t i1) {
-    for (int64_t i = i0; i < i1; ++i) {
-      const T g = gate[i];
-      const T sig = T(1) / (T(1) + std::exp(-g));
-      h[i] = g * sig * up[i];
+    T e[kChunk];
+    for (int64_t c0 = i0; c0 < i1; c0 += kChunk) {
+      const int64_t len = std::min(kChunk, i1 - c0);
+      for (int64_t i = 0; i < len; ++i) e[i] = -gate[c0 + i];
+      exp_inplace(e, len);
+      for (int64_t i = 0; i < len; ++i) {
+        const T g = gate[c0 + i];
+        const T sig = T(1) / (T(1) + e[i]);
+        h[c0 + i] = g * sig * up[c0 + i];
+      }
     }
   };
   if (pool)
@@ -24,11 +37,18 @@ template <typename T>
 void swiglu_backward(const T* gate, const T* up, const T* dh, T* dgate, T* dup, int64_t n,
                      ThreadPool* pool) {
   auto body = [&](int64_t i0, int64_t i1) {
-    for (int64_t i = i0; i < i1; ++i) {
-      const T g = gate[i];
-      const T sig = T(1) / (T(1) + std::exp(-g));
-      dup[i] = dh[i] * g * sig;
-      dgate[i] = dh[i] * up[i] * sig * (T(1) + g * (T(1) - sig));
+    T e[kChunk];
+    for (int64_t c0 = i0; c0 < i1; c0 += kChunk) {
+      const int64_t len = std::min(kChunk, i1 - c0);
+      for (int64_t i = 0; i < len; ++i) e[i] = -gate[c0 + i];
+      exp_inplace(e, len);
+      for (int64_t i = 0; i < len; ++i) {
+        const int64_t k = c0 + i;
+        const T g = gate[k];
+        const T sig = T(1) / (T(1) + e[i]);
+        dup[k] = dh[k] * g * sig;
+        dgate[k] = dh[k] * up[k] * sig * (T(1) + g * (T(1) - sig));
+      }
     }
   };
   if (pool)
