@@ -17,9 +17,10 @@ namespace glassbox::train {
 // (adjacent pairs) → causal GQA attention → O → residual, RMSNorm → down(silu(gate) · up) →
 // residual; final RMSNorm; tied logits. T is float (training) or double (gradient checks).
 // Activations for one (batch, seq_len) are kept between forward and backward: about n_layers ·
-// n_tokens · (6·d_model + 2·kv_dim + 3·d_ff + n_heads·seq_len) + n_tokens · (vocab_size +
-// 3·d_model) elements. One thread drives it; ops fan out over `pool` (not owned, may be null), and
-// the results are bit-identical for every thread count.
+// n_tokens · (6·d_model + 2·kv_dim + 3·d_ff + n_heads·seq_len) elements, plus n_tokens ·
+// (vocab_size + 6·d_model + 2·kv_dim + 3·d_ff) for the logits and the gradient scratch (d384L8 at
+// 4×256 tokens: about 290 MB). One thread drives it; ops fan out over `pool` (not owned, may be
+// null), and the results are bit-identical for every thread count.
 template <typename T>
 class TrainModel {
  public:
