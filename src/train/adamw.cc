@@ -41,14 +41,20 @@ void AdamW::step(T* params, const T* grads, double lr, ThreadPool* pool) {
 
 template <typename T>
 double clip_grad_norm(T* grads, int64_t n, double max_norm) {
-  double sum = 0;
-  for (int64_t i = 0; i < n; ++i)
-    sum += static_cast<double>(grads[i]) * static_cast<double>(grads[i]);
+  // Eight partial sums in a fixed order: vectorizable, and the same value on every run.
+  double part[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int q = 0; q < 8; ++q)
+      part[q] += static_cast<double>(grads[i + q]) * static_cast<double>(grads[i + q]);
+  for (; i < n; ++i) part[0] += static_cast<double>(grads[i]) * static_cast<double>(grads[i]);
+  const double sum =
+      ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]));
   const double total = std::sqrt(sum);
   const double coef = max_norm / (total + 1e-6);
   if (coef < 1.0) {
     const T c = static_cast<T>(coef);
-    for (int64_t i = 0; i < n; ++i) grads[i] *= c;
+    for (int64_t j = 0; j < n; ++j) grads[j] *= c;
   }
   return total;
 }

@@ -17,8 +17,7 @@ struct AdamWOptions {
   double weight_decay = 0.1;  // decoupled, applied to every parameter (torch.optim.AdamW's default)
 };
 
-// Loshchilov & Hutter 2019, as torch.optim.AdamW (foreach=False) computes it for step t = 1, 2,
-// ...:
+// Loshchilov & Hutter 2019, as torch.optim.AdamW (foreach=False) computes it at step t = 1, 2, …:
 //   p ← p · (1 − lr·wd);  m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²
 //   p ← p − (lr / (1−β1^t)) · m / (sqrt(v) / sqrt(1−β2^t) + eps)
 // State m, v: one flat buffer each, the size of the parameters. Elementwise, so thread-count
@@ -47,15 +46,15 @@ class AdamW {
 };
 
 // torch.nn.utils.clip_grad_norm_(max_norm, norm_type=2): total = ‖grads‖₂ over all parameters
-// (summed in double, in index order); when max_norm / (total + 1e-6) < 1 every gradient is
+// (summed in double, in a fixed order); when max_norm / (total + 1e-6) < 1 every gradient is
 // multiplied by it. Returns total.
 template <typename T>
 double clip_grad_norm(T* grads, int64_t n, double max_norm);
 
-// Linear warm-up then cosine decay (0-based step):
-//   step < warmup:            peak · (step + 1) / warmup
-//   warmup <= step < total:   min + (peak − min) · ½(1 + cos(π · (step − warmup) / (total −
-//   warmup))) step >= total:            min,  with min = min_lr_frac · peak.
+// Linear warm-up then cosine decay (0-based step), with min = min_lr_frac · peak:
+//   step < warmup:           peak · (step + 1) / warmup
+//   warmup <= step < total:  min + (peak − min) · ½(1 + cos(π · (step − warmup) / (total − warmup)))
+//   step >= total:           min
 struct LrSchedule {
   double peak_lr = 1e-3;
   int64_t warmup_steps = 0;

@@ -57,8 +57,8 @@ void attention_forward(const T* q, const T* k, const T* v, T* out, T* probs,
     body(0, s.batch * s.n_heads);
 }
 
-// With P = softmax(S): dV += Pᵀ·dO, dP = dO·Vᵀ, dS = P ⊙ (dP − rowsum(P ⊙ dP)), dQ = dS·K·scale, dK
-// += dSᵀ·Q·scale.
+// With P = softmax(S): dV += Pᵀ·dO, dP = dO·Vᵀ, dS = P ⊙ (dP − rowsum(P ⊙ dP)),
+// dQ = dS·K·scale, dK += dSᵀ·Q·scale.
 template <typename T>
 void attention_backward(const T* q, const T* k, const T* v, const T* probs, const T* dout, T* dq,
                         T* dk, T* dv, const AttentionShape& s, ThreadPool* pool) {
