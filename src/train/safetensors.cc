@@ -1,6 +1,7 @@
 // SafetensorsFile: header parsing and validation; the JSON library's exceptions stop here.
 #include "train/safetensors.h"
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -141,6 +142,18 @@ Result<SafetensorsFile> SafetensorsFile::open(const std::string& path) {
     t.numel = static_cast<int64_t>(numel);
     t.data = data_begin + begin;
     st.tensors_.emplace(name, std::move(t));
+  }
+  // Two tensors sharing bytes would alias each other's data: the format forbids it.
+  std::vector<const StTensor*> by_offset;
+  for (const auto& [name, t] : st.tensors_)
+    if (t.numel > 0) by_offset.push_back(&t);
+  std::sort(by_offset.begin(), by_offset.end(),
+            [](const StTensor* a, const StTensor* b) { return a->data < b->data; });
+  for (size_t i = 1; i < by_offset.size(); ++i) {
+    const StTensor& prev = *by_offset[i - 1];
+    if (prev.data + prev.numel * st_dtype_size(prev.dtype) > by_offset[i]->data)
+      return data_loss(str_format("safetensors: '%s': tensors '%s' and '%s' overlap", path.c_str(),
+                                  prev.name.c_str(), by_offset[i]->name.c_str()));
   }
   return st;
 }

@@ -29,7 +29,7 @@ struct StTensor {
 
 // Format: https://github.com/huggingface/safetensors (README "Format"). Every entry is validated on
 // open: known dtype, non-negative shape, data_offsets [begin, end) inside the data section and
-// equal to numel * dtype size. Read-only and thread-safe after open.
+// equal to numel * dtype size, no two tensors overlapping. Read-only and thread-safe after open.
 class SafetensorsFile {
  public:
   // Errors name the file and, where one is at fault, the tensor.

@@ -119,6 +119,14 @@ TEST(SafetensorsTest, RejectsOffsetsThatDisagreeWithShape) {
   EXPECT_NE(msg.find("span 12 bytes, but F32 [2, 2] needs 16"), std::string::npos) << msg;
 }
 
+TEST(SafetensorsTest, RejectsOverlappingTensors) {
+  const std::string msg = open_error(write_raw(
+      "overlap",
+      R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})",
+      12));
+  EXPECT_NE(msg.find("tensors 'a' and 'b' overlap"), std::string::npos) << msg;
+}
+
 TEST(SafetensorsTest, RejectsReversedOffsetsNegativeDimsAndMissingFields) {
   EXPECT_NE(
       open_error(write_raw("rev", R"({"w":{"dtype":"F32","shape":[0],"data_offsets":[8,4]}})", 8))
