@@ -16,16 +16,6 @@ constexpr int kMaxArrayDepth = 8;
 // Containers sized from a count in the file reserve at most this many elements up front.
 constexpr uint64_t kMaxReserve = 1 << 16;
 
-size_t scalar_size(ValueType t) {
-  switch (t) {
-    case ValueType::kU8: case ValueType::kI8: case ValueType::kBool: return 1;
-    case ValueType::kU16: case ValueType::kI16: return 2;
-    case ValueType::kU32: case ValueType::kI32: case ValueType::kF32: return 4;
-    case ValueType::kU64: case ValueType::kI64: case ValueType::kF64: return 8;
-    default: return 0;
-  }
-}
-
 bool valid_type(uint32_t t) { return t <= static_cast<uint32_t>(ValueType::kF64); }
 
 template <typename T>
@@ -107,7 +97,7 @@ class Reader {
         }
         out->elem_type = static_cast<ValueType>(et);
         GB_ASSIGN_OR_RETURN(out->count, read<uint64_t>(what + " (array length)"));
-        if (size_t es = scalar_size(out->elem_type); es > 0) {
+        if (size_t es = value_type_size(out->elem_type); es > 0) {
           if (out->count > (size_ - pos_) / es) {
             return data_loss(str_format("%s: %s: array of %llu %s elements runs past the end of the file", name_.c_str(),
                                         what.c_str(), static_cast<unsigned long long>(out->count),
@@ -155,6 +145,16 @@ class Reader {
 
 }  // namespace
 
+size_t value_type_size(ValueType type) {
+  switch (type) {
+    case ValueType::kU8: case ValueType::kI8: case ValueType::kBool: return 1;
+    case ValueType::kU16: case ValueType::kI16: return 2;
+    case ValueType::kU32: case ValueType::kI32: case ValueType::kF32: return 4;
+    case ValueType::kU64: case ValueType::kI64: case ValueType::kF64: return 8;
+    default: return 0;
+  }
+}
+
 std::string_view value_type_name(ValueType type) {
   switch (type) {
     case ValueType::kU8: return "u8";
@@ -185,7 +185,7 @@ bool Value::is_integer() const {
 bool Value::is_float() const { return type == ValueType::kF32 || type == ValueType::kF64; }
 
 int64_t Value::array_int(uint64_t k) const {
-  const uint8_t* p = elems + k * scalar_size(elem_type);
+  const uint8_t* p = elems + k * value_type_size(elem_type);
   switch (elem_type) {
     case ValueType::kU8: case ValueType::kBool: return load<uint8_t>(p);
     case ValueType::kI8: return load<int8_t>(p);
@@ -202,7 +202,7 @@ int64_t Value::array_int(uint64_t k) const {
 }
 
 double Value::array_float(uint64_t k) const {
-  const uint8_t* p = elems + k * scalar_size(elem_type);
+  const uint8_t* p = elems + k * value_type_size(elem_type);
   switch (elem_type) {
     case ValueType::kF32: return load<float>(p);
     case ValueType::kF64: return load<double>(p);

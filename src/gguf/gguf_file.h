@@ -37,6 +37,8 @@ enum class ValueType : uint32_t {
 };
 
 std::string_view value_type_name(ValueType type);
+// Bytes of one scalar of `type`; 0 for strings and arrays.
+size_t value_type_size(ValueType type);
 
 // One metadata value. Scalars are decoded; strings view the file's bytes; numeric arrays keep a
 // pointer to their packed little-endian elements (read them with array_int / array_float).

@@ -12,16 +12,6 @@ namespace {
 
 using u128 = unsigned __int128;
 
-size_t elem_bytes(ValueType t) {
-  switch (t) {
-    case ValueType::kU8: case ValueType::kI8: case ValueType::kBool: return 1;
-    case ValueType::kU16: case ValueType::kI16: return 2;
-    case ValueType::kU32: case ValueType::kI32: case ValueType::kF32: return 4;
-    case ValueType::kU64: case ValueType::kI64: case ValueType::kF64: return 8;
-    default: return 0;
-  }
-}
-
 class Walker {
  public:
   Walker(const uint8_t* data, size_t size) : begin_(data), end_(data + size) {}
@@ -57,7 +47,7 @@ class Walker {
       }
       return true;
     }
-    const size_t es = elem_bytes(v.elem_type);
+    const size_t es = value_type_size(v.elem_type);
     if (es == 0) return fail(what + ": array of unknown element type");
     if (!touch(v.elems, static_cast<u128>(v.count) * es, what)) return false;
     double sum = 0;
@@ -98,7 +88,7 @@ std::string diff_values(const Value& a, const Value& b, const std::string& where
     }
     return "";
   }
-  const size_t n = static_cast<size_t>(a.count) * elem_bytes(a.elem_type);
+  const size_t n = static_cast<size_t>(a.count) * value_type_size(a.elem_type);
   return n == 0 || std::memcmp(a.elems, b.elems, n) == 0 ? "" : where + ": array elements changed";
 }
 

@@ -25,16 +25,6 @@ void put_string(std::vector<uint8_t>& out, std::string_view s) {
   out.insert(out.end(), s.begin(), s.end());
 }
 
-size_t elem_size(ValueType t) {
-  switch (t) {
-    case ValueType::kU8: case ValueType::kI8: case ValueType::kBool: return 1;
-    case ValueType::kU16: case ValueType::kI16: return 2;
-    case ValueType::kU32: case ValueType::kI32: case ValueType::kF32: return 4;
-    case ValueType::kU64: case ValueType::kI64: case ValueType::kF64: return 8;
-    default: return 0;
-  }
-}
-
 void encode_value(std::vector<uint8_t>& e, const Value& v) {
   switch (v.type) {
     case ValueType::kU8: case ValueType::kBool: put<uint8_t>(e, static_cast<uint8_t>(v.u)); break;
@@ -59,7 +49,7 @@ void encode_value(std::vector<uint8_t>& e, const Value& v) {
           encode_value(e, n);
         }
       } else {
-        e.insert(e.end(), v.elems, v.elems + v.count * elem_size(v.elem_type));
+        e.insert(e.end(), v.elems, v.elems + v.count * value_type_size(v.elem_type));
       }
       break;
   }
