@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "tensor/dtype.h"
 
@@ -27,9 +28,18 @@ struct TypeKernels {
   VecDotF32Fn vec_dot_f32 = nullptr;
 };
 
+// Float matrix product over a tile: y[t * ldy + r] = sum_k w[r * ldw + k] * x[t * ldx + k] for r < rows,
+// t < n_tokens, k < k_len. w, x, y: float rows at any alignment; writes y only.
+using GemmF32Fn = void (*)(int64_t rows, int64_t n_tokens, int64_t k_len, const float* w, int64_t ldw,
+                           const float* x, int64_t ldx, float* y, int64_t ldy);
+
 struct KernelTable {
   const char* name = "";
   TypeKernels types[tensor::kDTypeTableSize];
+  // Prompt processing with float activations: matmul decodes a panel of weight rows once with
+  // dequantize_row and multiplies it into every token with gemm_f32, so each decoded weight is reused
+  // across all tokens (the tinyBLAS / iqk idea). Null: matmul calls vec_dot_f32 per (row, token).
+  GemmF32Fn gemm_f32 = nullptr;
   // How matrix products feed activations to quantized weights: true = float activations through
   // vec_dot_f32 (exact up to float rounding; lands on ../shared/fixtures/golden_exact), false = activations
   // quantized to each type's vec_dot_type through vec_dot (llama.cpp's scheme). Quantizing activations
@@ -42,6 +52,14 @@ struct KernelTable {
 
 // The scalar reference kernels: always available on every machine.
 const KernelTable& reference_table();
+
+// The AVX2 + FMA + F16C table (kernels/avx2/), or nullptr when this CPU lacks those features. Types
+// without an AVX2 kernel keep their reference entries.
+const KernelTable* avx2_table();
+
+// Every table this machine can run, fastest first (the reference table last). For tests that run one
+// body over each table, and for `GLASSBOX_KERNELS`.
+std::vector<const KernelTable*> supported_tables();
 
 // The table in use: the fastest the CPU supports, or the one named by the environment variable
 // GLASSBOX_KERNELS ("reference", "avx2", ...). Chosen on first call; thread-safe.
