@@ -1,7 +1,15 @@
-// Matrix products through the active KernelTable's vec_dot; rows of W split across threads so that each
-// weight row is read once for all tokens.
+// Matrix products through the active KernelTable.
+//
+// One token (generation): the table's fused decode-and-dot per weight row, rows split evenly across
+// threads, so each thread streams its half of W once.
+// Several tokens (prompt): W is cut into panels of rows; a thread decodes a panel to floats once
+// (dequantize_row, into a per-thread buffer that stays in L2) and multiplies it into every token with the
+// table's register-blocked gemm_f32, so the decode cost is paid once per weight instead of once per
+// (weight, token). Threads take panels from a shared counter, so a stalled core does not hold the rest.
 #include "model/matmul.h"
 
+#include <algorithm>
+#include <atomic>
 #include <cstring>
 
 #include "base/check.h"
@@ -33,12 +41,50 @@ void prepare_input(tensor::DType weight_dtype, const float* x, int64_t n_tokens,
   });
 }
 
+namespace {
+
+// Floats of decoded weights per panel: 64 KiB, so a panel plus the activation rows of one token group
+// stay in a Zen L2 (512 KiB) while every token passes over it.
+constexpr int64_t kPanelFloats = 16 * 1024;
+
+int64_t panel_rows_for(int64_t cols) {
+  int64_t r = kPanelFloats / std::max<int64_t>(cols, 1);
+  r = std::clamp<int64_t>(r - r % 4, 4, 64);
+  return r;
+}
+
+void matmul_panels(const WeightMatrix& w, const float* x, int64_t n_tokens, kernels::DequantizeRowFn dequantize,
+                   kernels::GemmF32Fn gemm, float* y, ThreadPool& pool) {
+  const int64_t rows = w.rows, cols = w.cols;
+  const int64_t panel_rows = panel_rows_for(cols);
+  const int64_t n_panels = (rows + panel_rows - 1) / panel_rows;
+  std::atomic<int64_t> next{0};
+  pool.run([&](int, int) {
+    thread_local std::vector<float> panel;
+    panel.resize(static_cast<size_t>(panel_rows * cols));
+    for (int64_t p = next.fetch_add(1, std::memory_order_relaxed); p < n_panels;
+         p = next.fetch_add(1, std::memory_order_relaxed)) {
+      const int64_t r0 = p * panel_rows;
+      const int64_t nr = std::min(panel_rows, rows - r0);
+      for (int64_t r = 0; r < nr; ++r) dequantize(w.row(r0 + r), panel.data() + r * cols, cols);
+      gemm(nr, n_tokens, cols, panel.data(), cols, x, cols, y + r0, rows);
+    }
+  });
+}
+
+}  // namespace
+
 void matmul(const WeightMatrix& w, const PreparedInput& x, float* y, ThreadPool& pool) {
   GB_CHECK(x.cols == w.cols);
   GB_CHECK(x.dtype == activation_type(w.dtype));
   const kernels::TypeKernels& k = kernels::active_table().of(w.dtype);
   const int64_t n_tokens = x.n_tokens;
   const int64_t rows = w.rows;
+  const kernels::GemmF32Fn gemm = kernels::active_table().gemm_f32;
+  if (x.dtype == tensor::DType::kF32 && n_tokens >= 2 && gemm != nullptr && k.dequantize_row != nullptr) {
+    matmul_panels(w, reinterpret_cast<const float*>(x.data.data()), n_tokens, k.dequantize_row, gemm, y, pool);
+    return;
+  }
   if (x.dtype == tensor::DType::kF32 && k.vec_dot_f32 != nullptr) {
     auto vec_dot = k.vec_dot_f32;
     pool.parallel_for(rows, 16, [&](int64_t begin, int64_t end) {
