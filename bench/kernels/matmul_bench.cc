@@ -77,6 +77,26 @@ void bm_matvec(benchmark::State& state, const kernels::KernelTable* table, DType
   set_counters(state, m.w, 1);
 }
 
+// One thread, one table, the int16 generation path: quantize x once, then vec_dot_i16 for every row.
+void bm_matvec_i16(benchmark::State& state, const kernels::KernelTable* table, DType dtype, int64_t rows,
+                   int64_t cols) {
+  Matrix m(dtype, rows, cols);
+  const auto x = activations(cols);
+  std::vector<int16_t> q(static_cast<size_t>(cols));
+  std::vector<float> scale(static_cast<size_t>(cols / 32));
+  std::vector<int32_t> sum16(static_cast<size_t>(cols / 16));
+  table->quantize_i16(x.data(), cols, q.data(), scale.data(), sum16.data());
+  const kernels::ActivationI16 act{q.data(), scale.data(), sum16.data()};
+  std::vector<float> y(static_cast<size_t>(rows));
+  const auto dot = table->of(dtype).vec_dot_i16;
+  for (auto _ : state) {
+    for (int64_t r = 0; r < rows; ++r) y[r] = dot(cols, m.w.row(r), act);
+    benchmark::DoNotOptimize(y.data());
+    benchmark::ClobberMemory();
+  }
+  set_counters(state, m.w, 1);
+}
+
 // model::matmul over the active table with `threads` threads and n_tokens activation rows.
 void bm_matmul(benchmark::State& state, DType dtype, int64_t rows, int64_t cols, int64_t n_tokens, int threads) {
   Matrix m(dtype, rows, cols);
@@ -101,6 +121,10 @@ void register_all() {
         const std::string name = std::string("MatVec/") + std::string(tensor::dtype_name(t)) + "/" +
                                  std::to_string(rows) + "x" + std::to_string(cols) + "/" + table->name;
         benchmark::RegisterBenchmark(name.c_str(), bm_matvec, table, t, rows, cols)->Unit(benchmark::kMicrosecond);
+        if (table->quantize_i16 != nullptr && table->of(t).vec_dot_i16 != nullptr) {
+          benchmark::RegisterBenchmark((name + "/i16").c_str(), bm_matvec_i16, table, t, rows, cols)
+              ->Unit(benchmark::kMicrosecond);
+        }
       }
     }
   }

@@ -114,6 +114,61 @@ TEST_P(KernelTableTest, FloatDotMatchesReferenceOnOddSizesAndUnalignedRows) {
   }
 }
 
+// The int16 activation form: within half a step of x (plus the rounding of 1 / scale), |q| <= 32767, sums of 16 exact.
+TEST_P(KernelTableTest, Int16ActivationsRoundTripWithinHalfAStep) {
+  if (table().quantize_i16 == nullptr) GTEST_SKIP() << "no int16 generation path in this table";
+  for (int64_t n : {32, 96, 4096}) {
+    auto x = random_row(n, static_cast<uint32_t>(n));
+    x[5] = 0.0f;
+    if (n > 64) std::fill(x.begin() + 32, x.begin() + 64, 0.0f);  // an all-zero block
+    std::vector<int16_t> q(static_cast<size_t>(n));
+    std::vector<float> scale(static_cast<size_t>(n / 32));
+    std::vector<int32_t> sum16(static_cast<size_t>(n / 16));
+    table().quantize_i16(x.data(), n, q.data(), scale.data(), sum16.data());
+    for (int64_t i = 0; i < n; ++i) {
+      ASSERT_NEAR(scale[i / 32] * q[i], x[i], 0.51f * scale[i / 32] + 1e-30f) << "n=" << n << " i=" << i;
+    }
+    for (int64_t j = 0; j < n / 16; ++j) {
+      int32_t s = 0;
+      for (int k = 0; k < 16; ++k) s += q[16 * j + k];
+      ASSERT_EQ(sum16[j], s) << j;
+    }
+  }
+}
+
+// vec_dot_i16 equals the double dot of the decoded weights with the decoded int16 activations, up to
+// float rounding of the per-group scales.
+TEST_P(KernelTableTest, Int16DotMatchesDotOfDecodedRows) {
+  if (table().quantize_i16 == nullptr) GTEST_SKIP() << "no int16 generation path in this table";
+  for (DType t : kWeightTypes) {
+    if (table().of(t).vec_dot_i16 == nullptr) continue;
+    for (int64_t n : lengths_for(t)) {
+      if (n % 32 != 0) continue;
+      for (int offset : {0, 1}) {
+        auto w = random_row(n, static_cast<uint32_t>(3 * n + 1));
+        for (auto& v : w) v += 0.25f;
+        auto xs = random_row(n, static_cast<uint32_t>(3 * n + 2));
+        for (auto& v : xs) v += 0.5f;  // a nonzero mean exercises the min terms
+        const OffsetBuffer q = testing::quantize_row(reference_table(), t, w, offset);
+        const auto wd = testing::dequantize_row(reference_table(), t, q.data(), n);
+        std::vector<int16_t> xq(static_cast<size_t>(n));
+        std::vector<float> scale(static_cast<size_t>(n / 32));
+        std::vector<int32_t> sum16(static_cast<size_t>(n / 16));
+        table().quantize_i16(xs.data(), n, xq.data(), scale.data(), sum16.data());
+        double want = 0, magnitude = 0;
+        for (int64_t i = 0; i < n; ++i) {
+          const double xi = static_cast<double>(scale[i / 32]) * xq[i];
+          want += wd[i] * xi;
+          magnitude += std::fabs(wd[i] * xi);
+        }
+        const ActivationI16 act{xq.data(), scale.data(), sum16.data()};
+        const float got = table().of(t).vec_dot_i16(n, q.data(), act);
+        EXPECT_NEAR(got, want, 2e-6 * magnitude + 1e-6) << tensor::dtype_name(t) << " n=" << n << " off=" << offset;
+      }
+    }
+  }
+}
+
 TEST_P(KernelTableTest, F16AndBf16DecodeSpecialValuesLikeReference) {
   const std::vector<uint16_t> f16 = {0x0000, 0x8000, 0x0001, 0x03ff, 0x0400, 0x3c00, 0xbc00,
                                      0x7bff, 0xfbff, 0x7c00, 0xfc00, 0x3555, 0x1234, 0x8001,

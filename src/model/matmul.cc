@@ -30,8 +30,17 @@ void prepare_input(tensor::DType weight_dtype, const float* x, int64_t n_tokens,
   out->cols = cols;
   out->row_bytes = tensor::row_bytes(vt, cols);
   out->data.resize(out->row_bytes * static_cast<size_t>(n_tokens));
+  out->has_i16 = false;
   if (vt == tensor::DType::kF32) {
     std::memcpy(out->data.data(), x, out->data.size());
+    const kernels::QuantizeI16Fn to_i16 = kernels::active_table().quantize_i16;
+    if (n_tokens == 1 && to_i16 != nullptr && cols % 32 == 0) {
+      out->q16.resize(static_cast<size_t>(cols));
+      out->scale16.resize(static_cast<size_t>(cols / 32));
+      out->sum16.resize(static_cast<size_t>(cols / 16));
+      to_i16(x, cols, out->q16.data(), out->scale16.data(), out->sum16.data());
+      out->has_i16 = true;
+    }
     return;
   }
   auto quantize = kernels::active_table().of(vt).quantize_row;
@@ -83,6 +92,14 @@ void matmul(const WeightMatrix& w, const PreparedInput& x, float* y, ThreadPool&
   const kernels::GemmF32Fn gemm = kernels::active_table().gemm_f32;
   if (x.dtype == tensor::DType::kF32 && n_tokens >= 2 && gemm != nullptr && k.dequantize_row != nullptr) {
     matmul_panels(w, reinterpret_cast<const float*>(x.data.data()), n_tokens, k.dequantize_row, gemm, y, pool);
+    return;
+  }
+  if (x.has_i16 && n_tokens == 1 && k.vec_dot_i16 != nullptr) {
+    const kernels::ActivationI16 xi{x.q16.data(), x.scale16.data(), x.sum16.data()};
+    auto vec_dot = k.vec_dot_i16;
+    pool.parallel_for(rows, 16, [&](int64_t begin, int64_t end) {
+      for (int64_t r = begin; r < end; ++r) y[r] = vec_dot(w.cols, w.row(r), xi);
+    });
     return;
   }
   if (x.dtype == tensor::DType::kF32 && k.vec_dot_f32 != nullptr) {

@@ -43,6 +43,19 @@ float vec_dot_q4_k_f32(int64_t n, const void* w, const float* x);
 float vec_dot_q5_k_f32(int64_t n, const void* w, const float* x);
 float vec_dot_q6_k_f32(int64_t n, const void* w, const float* x);
 
+// Generation with int16 activations (activation_i16.cc; the dots live beside their float forms).
+void quantize_i16(const float* x, int64_t n, int16_t* q, float* scale, int32_t* sum16);
+float vec_dot_q4_0_i16(int64_t n, const void* w, const ActivationI16& x);
+float vec_dot_q4_1_i16(int64_t n, const void* w, const ActivationI16& x);
+float vec_dot_q5_0_i16(int64_t n, const void* w, const ActivationI16& x);
+float vec_dot_q5_1_i16(int64_t n, const void* w, const ActivationI16& x);
+float vec_dot_q8_0_i16(int64_t n, const void* w, const ActivationI16& x);
+float vec_dot_q2_k_i16(int64_t n, const void* w, const ActivationI16& x);
+float vec_dot_q3_k_i16(int64_t n, const void* w, const ActivationI16& x);
+float vec_dot_q4_k_i16(int64_t n, const void* w, const ActivationI16& x);
+float vec_dot_q5_k_i16(int64_t n, const void* w, const ActivationI16& x);
+float vec_dot_q6_k_i16(int64_t n, const void* w, const ActivationI16& x);
+
 // Register-blocked float tile product (gemm.cc), the KernelTable::gemm_f32 contract.
 void gemm_f32(int64_t rows, int64_t n_tokens, int64_t k_len, const float* w, int64_t ldw, const float* x,
               int64_t ldx, float* y, int64_t ldy);

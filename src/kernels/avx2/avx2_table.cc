@@ -29,6 +29,18 @@ const KernelTable* avx2_table() {
     set(DType::kQ4_K, avx2::dequantize_row_q4_k, avx2::vec_dot_q4_k_f32);
     set(DType::kQ5_K, avx2::dequantize_row_q5_k, avx2::vec_dot_q5_k_f32);
     set(DType::kQ6_K, avx2::dequantize_row_q6_k, avx2::vec_dot_q6_k_f32);
+    auto set_i16 = [&](DType dtype, VecDotI16Fn dot) { t.types[static_cast<uint32_t>(dtype)].vec_dot_i16 = dot; };
+    set_i16(DType::kQ4_0, avx2::vec_dot_q4_0_i16);
+    set_i16(DType::kQ4_1, avx2::vec_dot_q4_1_i16);
+    set_i16(DType::kQ5_0, avx2::vec_dot_q5_0_i16);
+    set_i16(DType::kQ5_1, avx2::vec_dot_q5_1_i16);
+    set_i16(DType::kQ8_0, avx2::vec_dot_q8_0_i16);
+    set_i16(DType::kQ2_K, avx2::vec_dot_q2_k_i16);
+    set_i16(DType::kQ3_K, avx2::vec_dot_q3_k_i16);
+    set_i16(DType::kQ4_K, avx2::vec_dot_q4_k_i16);
+    set_i16(DType::kQ5_K, avx2::vec_dot_q5_k_i16);
+    set_i16(DType::kQ6_K, avx2::vec_dot_q6_k_i16);
+    t.quantize_i16 = avx2::quantize_i16;
     t.gemm_f32 = avx2::gemm_f32;
     t.float_activations = true;
     return &t;

@@ -64,6 +64,44 @@ struct DotSink {
   __m256 total() const { return _mm256_sub_ps(_mm256_add_ps(acc0, acc1), macc); }
 };
 
+// int16 activations: vpmaddwd of the sign-extended quants against the activation's int16 values, one
+// conversion and FMA per group (scale a * scale_x); mins through the activation's 16-element sums.
+struct DotI16Sink {
+  const ActivationI16& x;
+  int64_t base = 0;  // element index of the current super-block
+  __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+  float msum = 0;
+  bool flip = false;  // alternates the two accumulators
+  __m256i madd16(__m128i q, int64_t at) const {
+    return _mm256_madd_epi16(_mm256_cvtepi8_epi16(q),
+                             _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.q + base + at)));
+  }
+  void add(__m256i p, float a, int at) {
+    const __m256 s = _mm256_set1_ps(a * x.scale[(base + at) / 32]);
+    flip = !flip;
+    if (flip) {
+      acc1 = _mm256_fmadd_ps(s, _mm256_cvtepi32_ps(p), acc1);
+    } else {
+      acc0 = _mm256_fmadd_ps(s, _mm256_cvtepi32_ps(p), acc0);
+    }
+  }
+  template <bool kHasMin>
+  void group(__m128i q, float a, float b, int at) {
+    add(madd16(q, at), a, at);
+    if constexpr (kHasMin) msum += b * x.scale[(base + at) / 32] * static_cast<float>(x.sum16[(base + at) / 16]);
+  }
+  template <bool kHasMin>
+  void group32(__m256i q, float a, float b, int at) {
+    add(_mm256_add_epi32(madd16(lo128(q), at), madd16(hi128(q), at + 16)), a, at);
+    if constexpr (kHasMin) {
+      const int64_t j = (base + at) / 16;
+      msum += b * x.scale[(base + at) / 32] * static_cast<float>(x.sum16[j] + x.sum16[j + 1]);
+    }
+  }
+  void next() { base += kQKK; }
+  float total() const { return hsum(_mm256_add_ps(acc0, acc1)) - msum; }
+};
+
 struct DecodeSink {
   float* dst;
   template <bool kHasMin>
@@ -198,6 +236,17 @@ float dot_row(int64_t n, const void* w, const float* x, Block block) {
 }
 
 template <int kBytes, typename Block>
+float dot_row_i16(int64_t n, const void* w, const ActivationI16& x, Block block) {
+  const auto* p = static_cast<const uint8_t*>(w);
+  DotI16Sink sink{x};
+  for (int64_t b = 0; b < n / kQKK; ++b, p += kBytes) {
+    block(p, sink);
+    sink.next();
+  }
+  return sink.total();
+}
+
+template <int kBytes, typename Block>
 void decode_row(const void* src, float* dst, int64_t n, Block block) {
   const auto* p = static_cast<const uint8_t*>(src);
   DecodeSink sink{dst};
@@ -225,6 +274,21 @@ void dequantize_row_q5_k(const void* src, float* dst, int64_t n) {
 }
 void dequantize_row_q6_k(const void* src, float* dst, int64_t n) {
   decode_row<sizeof(tensor::BlockQ6_K)>(src, dst, n, GB_K_BLOCK(q6_k_block));
+}
+float vec_dot_q2_k_i16(int64_t n, const void* w, const ActivationI16& x) {
+  return dot_row_i16<sizeof(tensor::BlockQ2_K)>(n, w, x, GB_K_BLOCK(q2_k_block));
+}
+float vec_dot_q3_k_i16(int64_t n, const void* w, const ActivationI16& x) {
+  return dot_row_i16<sizeof(tensor::BlockQ3_K)>(n, w, x, GB_K_BLOCK(q3_k_block));
+}
+float vec_dot_q4_k_i16(int64_t n, const void* w, const ActivationI16& x) {
+  return dot_row_i16<sizeof(tensor::BlockQ4_K)>(n, w, x, GB_K_BLOCK(q45_k_block<false>));
+}
+float vec_dot_q5_k_i16(int64_t n, const void* w, const ActivationI16& x) {
+  return dot_row_i16<sizeof(tensor::BlockQ5_K)>(n, w, x, GB_K_BLOCK(q45_k_block<true>));
+}
+float vec_dot_q6_k_i16(int64_t n, const void* w, const ActivationI16& x) {
+  return dot_row_i16<sizeof(tensor::BlockQ6_K)>(n, w, x, GB_K_BLOCK(q6_k_block));
 }
 float vec_dot_q2_k_f32(int64_t n, const void* w, const float* x) {
   return dot_row<sizeof(tensor::BlockQ2_K)>(n, w, x, GB_K_BLOCK(q2_k_block));

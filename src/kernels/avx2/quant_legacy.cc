@@ -111,6 +111,34 @@ float dot_row(int64_t n, const void* w, const float* x) {
   return hsum(_mm256_add_ps(_mm256_add_ps(acc0, acc1), macc));
 }
 
+// int16 activations: per block, two vpmaddwd of the sign-extended quants give 8 int32 partial sums,
+// converted and scaled once (d_w * scale_x); the _1 formats add m_w * scale_x * sum(q_x).
+template <typename F>
+float dot_row_i16(int64_t n, const void* w, const ActivationI16& x) {
+  const auto* blk = static_cast<const uint8_t*>(w);
+  const int64_t nb = n / kQK;
+  __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+  float msum = 0;
+  const int16_t* xq = x.q;
+  for (int64_t b = 0; b < nb; ++b, blk += F::kBytes, xq += kQK) {
+    const Unpacked q = F::quants(blk);
+    const __m256i a0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq));
+    const __m256i a1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq + 16));
+    const __m256i p = _mm256_add_epi32(_mm256_madd_epi16(_mm256_cvtepi8_epi16(q.lo), a0),
+                                       _mm256_madd_epi16(_mm256_cvtepi8_epi16(q.hi), a1));
+    const __m256 s = _mm256_set1_ps(F::d(blk) * x.scale[b]);
+    if (b & 1) {
+      acc1 = _mm256_fmadd_ps(s, _mm256_cvtepi32_ps(p), acc1);
+    } else {
+      acc0 = _mm256_fmadd_ps(s, _mm256_cvtepi32_ps(p), acc0);
+    }
+    if constexpr (F::kHasMin) {
+      msum += F::m(blk) * x.scale[b] * static_cast<float>(x.sum16[2 * b] + x.sum16[2 * b + 1]);
+    }
+  }
+  return hsum(_mm256_add_ps(acc0, acc1)) + msum;
+}
+
 template <typename F>
 void decode_row(const void* src, float* dst, int64_t n) {
   const auto* blk = static_cast<const uint8_t*>(src);
@@ -133,6 +161,11 @@ void dequantize_row_q4_1(const void* src, float* dst, int64_t n) { decode_row<Q4
 void dequantize_row_q5_0(const void* src, float* dst, int64_t n) { decode_row<Q5_0>(src, dst, n); }
 void dequantize_row_q5_1(const void* src, float* dst, int64_t n) { decode_row<Q5_1>(src, dst, n); }
 void dequantize_row_q8_0(const void* src, float* dst, int64_t n) { decode_row<Q8_0>(src, dst, n); }
+float vec_dot_q4_0_i16(int64_t n, const void* w, const ActivationI16& x) { return dot_row_i16<Q4_0>(n, w, x); }
+float vec_dot_q4_1_i16(int64_t n, const void* w, const ActivationI16& x) { return dot_row_i16<Q4_1>(n, w, x); }
+float vec_dot_q5_0_i16(int64_t n, const void* w, const ActivationI16& x) { return dot_row_i16<Q5_0>(n, w, x); }
+float vec_dot_q5_1_i16(int64_t n, const void* w, const ActivationI16& x) { return dot_row_i16<Q5_1>(n, w, x); }
+float vec_dot_q8_0_i16(int64_t n, const void* w, const ActivationI16& x) { return dot_row_i16<Q8_0>(n, w, x); }
 float vec_dot_q4_0_f32(int64_t n, const void* w, const float* x) { return dot_row<Q4_0>(n, w, x); }
 float vec_dot_q4_1_f32(int64_t n, const void* w, const float* x) { return dot_row<Q4_1>(n, w, x); }
 float vec_dot_q5_0_f32(int64_t n, const void* w, const float* x) { return dot_row<Q5_0>(n, w, x); }
