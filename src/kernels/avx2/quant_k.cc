@@ -235,6 +235,105 @@ float dot_row(int64_t n, const void* w, const float* x, Block block) {
   return hsum(sink.total());
 }
 
+// Q4_K / Q5_K with int16 activations, scales vectorised per super-block: lane s of `a` is
+// d * scale_s * scale_x(block s), picked per sub-block with one permute; the mins' term for all eight
+// sub-blocks is one FMA against the activation's 32-element sums.
+template <bool kFiveBit>
+float dot_q45_k_i16(int64_t n, const void* w, const ActivationI16& x) {
+  const auto* blk = static_cast<const uint8_t*>(w);
+  constexpr int kBytes = kFiveBit ? sizeof(tensor::BlockQ5_K) : sizeof(tensor::BlockQ4_K);
+  __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps(), macc = _mm256_setzero_ps();
+  for (int64_t b = 0; b < n / kQKK; ++b, blk += kBytes) {
+    const int16_t* xq = x.q + b * kQKK;
+    const float d = load_f16(blk), dmin = load_f16(blk + 2);
+    const uint8_t* sc = blk + 4;
+    // The 12 scale bytes as three words (scale_min_k, four sub-blocks at a time): scales 0-3 and mins 0-3
+    // are the low 6 bits of words 0 and 1; scales / mins 4-7 take their low 4 bits from word 2's low / high
+    // nibbles and their top 2 bits from the top bits of words 0 / 1.
+    const uint32_t w0 = load_u32(sc), w1 = load_u32(sc + 4), w2 = load_u32(sc + 8);
+    const uint32_t sc_lo = w0 & 0x3F3F3F3Fu, mn_lo = w1 & 0x3F3F3F3Fu;
+    const uint32_t sc_hi = (w2 & 0x0F0F0F0Fu) | (((w0 >> 6) & 0x03030303u) << 4);
+    const uint32_t mn_hi = ((w2 >> 4) & 0x0F0F0F0Fu) | (((w1 >> 6) & 0x03030303u) << 4);
+    const __m256 scales = _mm256_cvtepi32_ps(
+        _mm256_cvtepu8_epi32(_mm_set_epi32(0, 0, static_cast<int>(sc_hi), static_cast<int>(sc_lo))));
+    const __m256 mins = _mm256_cvtepi32_ps(
+        _mm256_cvtepu8_epi32(_mm_set_epi32(0, 0, static_cast<int>(mn_hi), static_cast<int>(mn_lo))));
+    const __m256 sx = _mm256_loadu_ps(x.scale + b * 8);
+    const __m256 a = _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(d), sx), scales);
+    const __m256i s16a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.sum16 + b * 16));
+    const __m256i s16b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.sum16 + b * 16 + 8));
+    const __m256 sum32 = _mm256_cvtepi32_ps(_mm256_permute4x64_epi64(_mm256_hadd_epi32(s16a, s16b), 0xD8));
+    const __m256 m = _mm256_mul_ps(_mm256_set1_ps(dmin), mins);
+    macc = _mm256_fmadd_ps(_mm256_mul_ps(m, sx), sum32, macc);
+    const uint8_t* qs = kFiveBit ? blk + 48 : blk + 16;
+    __m256i hbits = _mm256_setzero_si256();
+    if constexpr (kFiveBit) hbits = load256(blk + 16);
+    for (int c = 0; c < 4; ++c) {
+      const __m256i q = load256(qs + 32 * c);
+      __m256i lo = _mm256_and_si256(q, bytes(0x0F));
+      __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), bytes(0x0F));
+      if constexpr (kFiveBit) {
+        lo = _mm256_or_si256(lo, _mm256_and_si256(has_bit(hbits, 1 << (2 * c)), bytes(0x10)));
+        hi = _mm256_or_si256(hi, _mm256_and_si256(has_bit(hbits, 1 << (2 * c + 1)), bytes(0x10)));
+      }
+      const int16_t* xc = xq + 64 * c;
+      auto madd = [&](__m128i v, int at) {
+        return _mm256_madd_epi16(_mm256_cvtepu8_epi16(v),
+                                 _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xc + at)));
+      };
+      const __m256i p_lo = _mm256_add_epi32(madd(lo128(lo), 0), madd(hi128(lo), 16));
+      const __m256i p_hi = _mm256_add_epi32(madd(lo128(hi), 32), madd(hi128(hi), 48));
+      acc0 = _mm256_fmadd_ps(_mm256_permutevar8x32_ps(a, _mm256_set1_epi32(2 * c)), _mm256_cvtepi32_ps(p_lo), acc0);
+      acc1 = _mm256_fmadd_ps(_mm256_permutevar8x32_ps(a, _mm256_set1_epi32(2 * c + 1)), _mm256_cvtepi32_ps(p_hi),
+                             acc1);
+    }
+  }
+  return hsum(_mm256_sub_ps(_mm256_add_ps(acc0, acc1), macc));
+}
+
+// Q6_K with int16 activations: each 16-group's quants are multiplied by its int8 scale in int16
+// (|q * scale| <= 32 * 128), so the two groups of a 32-block add as int32 before one conversion and one
+// FMA with d * scale_x(block).
+float dot_q6_k_i16(int64_t n, const void* w, const ActivationI16& x) {
+  const auto* blk = static_cast<const uint8_t*>(w);
+  __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+  for (int64_t b = 0; b < n / kQKK; ++b, blk += sizeof(tensor::BlockQ6_K)) {
+    const int16_t* xq = x.q + b * kQKK;
+    const uint8_t* ql = blk;
+    const uint8_t* qh = blk + 128;
+    const auto* scales = reinterpret_cast<const int8_t*>(blk + 192);
+    const __m256 a = _mm256_mul_ps(_mm256_set1_ps(load_f16(blk + 208)), _mm256_loadu_ps(x.scale + b * 8));
+    for (int h = 0; h < 2; ++h) {
+      const __m256i l0 = load256(ql + 64 * h), l1 = load256(ql + 64 * h + 32);
+      const __m256i hb = load256(qh + 32 * h);
+      const __m256i m4 = bytes(0x0F), m30 = bytes(0x30);
+      __m256i v[4];
+      v[0] = _mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_and_si256(_mm256_slli_epi16(hb, 4), m30));
+      v[1] = _mm256_or_si256(_mm256_and_si256(l1, m4), _mm256_and_si256(_mm256_slli_epi16(hb, 2), m30));
+      v[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4), _mm256_and_si256(hb, m30));
+      v[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4),
+                             _mm256_and_si256(_mm256_srli_epi16(hb, 2), m30));
+      for (int g = 0; g < 4; ++g) {
+        const __m256i q = _mm256_sub_epi8(v[g], bytes(32));
+        const int s = 8 * h + 2 * g;  // 16-group index; its 32-block is s / 2 = 4 h + g
+        const int16_t* xg = xq + 16 * s;
+        const __m256i w0 = _mm256_mullo_epi16(_mm256_cvtepi8_epi16(lo128(q)), _mm256_set1_epi16(scales[s]));
+        const __m256i w1 = _mm256_mullo_epi16(_mm256_cvtepi8_epi16(hi128(q)), _mm256_set1_epi16(scales[s + 1]));
+        const __m256i p =
+            _mm256_add_epi32(_mm256_madd_epi16(w0, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xg))),
+                             _mm256_madd_epi16(w1, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xg + 16))));
+        const __m256 ab = _mm256_permutevar8x32_ps(a, _mm256_set1_epi32(4 * h + g));
+        if (g & 1) {
+          acc1 = _mm256_fmadd_ps(ab, _mm256_cvtepi32_ps(p), acc1);
+        } else {
+          acc0 = _mm256_fmadd_ps(ab, _mm256_cvtepi32_ps(p), acc0);
+        }
+      }
+    }
+  }
+  return hsum(_mm256_add_ps(acc0, acc1));
+}
+
 template <int kBytes, typename Block>
 float dot_row_i16(int64_t n, const void* w, const ActivationI16& x, Block block) {
   const auto* p = static_cast<const uint8_t*>(w);
@@ -281,15 +380,9 @@ float vec_dot_q2_k_i16(int64_t n, const void* w, const ActivationI16& x) {
 float vec_dot_q3_k_i16(int64_t n, const void* w, const ActivationI16& x) {
   return dot_row_i16<sizeof(tensor::BlockQ3_K)>(n, w, x, GB_K_BLOCK(q3_k_block));
 }
-float vec_dot_q4_k_i16(int64_t n, const void* w, const ActivationI16& x) {
-  return dot_row_i16<sizeof(tensor::BlockQ4_K)>(n, w, x, GB_K_BLOCK(q45_k_block<false>));
-}
-float vec_dot_q5_k_i16(int64_t n, const void* w, const ActivationI16& x) {
-  return dot_row_i16<sizeof(tensor::BlockQ5_K)>(n, w, x, GB_K_BLOCK(q45_k_block<true>));
-}
-float vec_dot_q6_k_i16(int64_t n, const void* w, const ActivationI16& x) {
-  return dot_row_i16<sizeof(tensor::BlockQ6_K)>(n, w, x, GB_K_BLOCK(q6_k_block));
-}
+float vec_dot_q4_k_i16(int64_t n, const void* w, const ActivationI16& x) { return dot_q45_k_i16<false>(n, w, x); }
+float vec_dot_q5_k_i16(int64_t n, const void* w, const ActivationI16& x) { return dot_q45_k_i16<true>(n, w, x); }
+float vec_dot_q6_k_i16(int64_t n, const void* w, const ActivationI16& x) { return dot_q6_k_i16(n, w, x); }
 float vec_dot_q2_k_f32(int64_t n, const void* w, const float* x) {
   return dot_row<sizeof(tensor::BlockQ2_K)>(n, w, x, GB_K_BLOCK(q2_k_block));
 }
