@@ -87,6 +87,14 @@ uint64_t bytes_per_token(const model::Weights& w) {
   return total;
 }
 
+// User + system CPU seconds of this process so far.
+double process_cpu_seconds() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  auto secs = [](const timeval& tv) { return static_cast<double>(tv.tv_sec) + 1e-6 * static_cast<double>(tv.tv_usec); };
+  return secs(ru.ru_utime) + secs(ru.ru_stime);
+}
+
 double peak_rss_mb() {
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
@@ -178,22 +186,33 @@ int cmd_bench(int argc, char** argv) {
     return static_cast<double>(count) / secs;
   };
 
+  // CPU share: process CPU seconds over (wall seconds x threads) across the timed runs. Well below 1 means
+  // the threads waited for cores (other processes on the machine), so t/s understates the engine.
   std::vector<double> pp_runs, tg_runs;
+  double pp_cpu_share = 0, tg_cpu_share = 0;
   if (n_prompt > 0) {
     run_pp();  // warm-up
+    const double cpu0 = process_cpu_seconds();
+    const auto wall0 = Clock::now();
     for (int64_t i = 0; i < reps; ++i) pp_runs.push_back(run_pp());
+    pp_cpu_share = (process_cpu_seconds() - cpu0) /
+                   (std::chrono::duration<double>(Clock::now() - wall0).count() * n_threads);
   }
   if (n_gen > 0) {
     run_tg(1);  // warm-up
+    const double cpu0 = process_cpu_seconds();
+    const auto wall0 = Clock::now();
     for (int64_t i = 0; i < reps; ++i) tg_runs.push_back(run_tg(n_gen));
+    tg_cpu_share = (process_cpu_seconds() - cpu0) /
+                   (std::chrono::duration<double>(Clock::now() - wall0).count() * n_threads);
   }
+  const double rss = peak_rss_mb();  // before the bandwidth test's 512 MB buffer
   const Stats pp = stats_of(pp_runs), tg = stats_of(tg_runs);
   const double bandwidth = measure_read_bandwidth(n_threads);
   const uint64_t token_bytes = bytes_per_token(m->weights());
   const double ceiling = static_cast<double>(bandwidth) / static_cast<double>(token_bytes);
   const std::string cpu = cpu_features().brand.empty() ? "unknown" : cpu_features().brand;
   const char* table = kernels::active_table().name;
-  const double rss = peak_rss_mb();
 
   if (json) {
     std::printf(
@@ -201,11 +220,11 @@ int cmd_bench(int argc, char** argv) {
         "\"pp_tokens\": %lld, \"pp_tokens_per_s\": %.3f, \"pp_min\": %.3f, \"pp_max\": %.3f, "
         "\"tg_tokens\": %lld, \"tg_tokens_per_s\": %.3f, \"tg_min\": %.3f, \"tg_max\": %.3f, "
         "\"weight_bytes\": %llu, \"bytes_per_token\": %llu, \"read_bandwidth_gb_s\": %.3f, "
-        "\"tg_ceiling_tokens_per_s\": %.3f, \"peak_rss_mb\": %.1f}\n",
+        "\"tg_ceiling_tokens_per_s\": %.3f, \"peak_rss_mb\": %.1f, \"pp_cpu_share\": %.3f, \"tg_cpu_share\": %.3f}\n",
         json_escape(path).c_str(), json_escape(cpu).c_str(), table, n_threads, static_cast<long long>(reps),
         static_cast<long long>(n_prompt), pp.median, pp.min, pp.max, static_cast<long long>(n_gen), tg.median, tg.min,
         tg.max, static_cast<unsigned long long>(m->weight_bytes()), static_cast<unsigned long long>(token_bytes),
-        bandwidth / 1e9, ceiling, rss);
+        bandwidth / 1e9, ceiling, rss, pp_cpu_share, tg_cpu_share);
     return 0;
   }
   std::printf("model          %s\n", path.c_str());
@@ -215,12 +234,12 @@ int cmd_bench(int argc, char** argv) {
   std::printf("weights        %.1f MiB (%.1f MiB read per generated token)\n",
               static_cast<double>(m->weight_bytes()) / (1 << 20), static_cast<double>(token_bytes) / (1 << 20));
   if (n_prompt > 0) {
-    std::printf("pp%-5lld        %8.2f t/s  (min %.2f, max %.2f)\n", static_cast<long long>(n_prompt), pp.median, pp.min,
-                pp.max);
+    std::printf("pp%-5lld        %8.2f t/s  (min %.2f, max %.2f; cpu share %.2f)\n", static_cast<long long>(n_prompt),
+                pp.median, pp.min, pp.max, pp_cpu_share);
   }
   if (n_gen > 0) {
-    std::printf("tg%-5lld        %8.2f t/s  (min %.2f, max %.2f)\n", static_cast<long long>(n_gen), tg.median, tg.min,
-                tg.max);
+    std::printf("tg%-5lld        %8.2f t/s  (min %.2f, max %.2f; cpu share %.2f)\n", static_cast<long long>(n_gen),
+                tg.median, tg.min, tg.max, tg_cpu_share);
   }
   std::printf("read bandwidth %.2f GB/s (%d threads, 512 MB) -> tg ceiling %.1f t/s\n", bandwidth / 1e9, n_threads,
               ceiling);

@@ -1,7 +1,7 @@
 // Matrix products through the active KernelTable.
 //
-// One token (generation): the table's fused decode-and-dot per weight row, rows split evenly across
-// threads, so each thread streams its half of W once.
+// One token (generation): the table's int16-activation dot (vec_dot_i16) or fused decode-and-dot
+// (vec_dot_f32) per weight row; rows handed to threads in chunks from a shared counter.
 // Several tokens (prompt): W is cut into panels of rows; a thread decodes a panel to floats once
 // (dequantize_row, into a per-thread buffer that stays in L2) and multiplies it into every token with the
 // table's register-blocked gemm_f32, so the decode cost is paid once per weight instead of once per
@@ -62,6 +62,26 @@ int64_t panel_rows_for(int64_t cols) {
   return r;
 }
 
+// Calls fn(begin, end) over [0, rows) in chunks handed out from a shared counter: ~8 chunks per thread,
+// so a thread that loses its core to another process leaves its remaining chunks to the others.
+template <typename Fn>
+void for_row_chunks(int64_t rows, ThreadPool& pool, Fn fn) {
+  const int64_t n_threads = pool.n_threads();
+  int64_t chunk = rows / (8 * n_threads);
+  chunk = std::max<int64_t>(16, chunk - chunk % 16);
+  if (n_threads == 1 || rows <= chunk) {
+    fn(0, rows);
+    return;
+  }
+  std::atomic<int64_t> next{0};
+  pool.run([&](int, int) {
+    for (int64_t begin = next.fetch_add(chunk, std::memory_order_relaxed); begin < rows;
+         begin = next.fetch_add(chunk, std::memory_order_relaxed)) {
+      fn(begin, std::min(rows, begin + chunk));
+    }
+  });
+}
+
 void matmul_panels(const WeightMatrix& w, const float* x, int64_t n_tokens, kernels::DequantizeRowFn dequantize,
                    kernels::GemmF32Fn gemm, float* y, ThreadPool& pool) {
   const int64_t rows = w.rows, cols = w.cols;
@@ -97,14 +117,14 @@ void matmul(const WeightMatrix& w, const PreparedInput& x, float* y, ThreadPool&
   if (x.has_i16 && n_tokens == 1 && k.vec_dot_i16 != nullptr) {
     const kernels::ActivationI16 xi{x.q16.data(), x.scale16.data(), x.sum16.data()};
     auto vec_dot = k.vec_dot_i16;
-    pool.parallel_for(rows, 16, [&](int64_t begin, int64_t end) {
+    for_row_chunks(rows, pool, [&](int64_t begin, int64_t end) {
       for (int64_t r = begin; r < end; ++r) y[r] = vec_dot(w.cols, w.row(r), xi);
     });
     return;
   }
   if (x.dtype == tensor::DType::kF32 && k.vec_dot_f32 != nullptr) {
     auto vec_dot = k.vec_dot_f32;
-    pool.parallel_for(rows, 16, [&](int64_t begin, int64_t end) {
+    for_row_chunks(rows, pool, [&](int64_t begin, int64_t end) {
       for (int64_t r = begin; r < end; ++r) {
         const uint8_t* wr = w.row(r);
         for (int64_t t = 0; t < n_tokens; ++t) {
