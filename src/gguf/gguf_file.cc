@@ -1,6 +1,8 @@
 // GGUF parsing with bounds checks on every read (spec: github.com/ggml-org/ggml docs/gguf.md).
 #include "gguf/gguf_file.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <limits>
 
@@ -11,6 +13,8 @@ constexpr uint32_t kMagic = 0x46554747;  // "GGUF" read as little-endian uint32
 constexpr uint64_t kMaxStringBytes = 1ull << 30;
 constexpr uint32_t kMaxDims = 4;
 constexpr int kMaxArrayDepth = 8;
+// Containers sized from a count in the file reserve at most this many elements up front.
+constexpr uint64_t kMaxReserve = 1 << 16;
 
 size_t scalar_size(ValueType t) {
   switch (t) {
@@ -29,6 +33,15 @@ T load(const uint8_t* p) {
   T v;
   std::memcpy(&v, p, sizeof(T));
   return v;
+}
+
+// float -> int64 without undefined behaviour: toward zero, saturating, NaN -> 0. A plain cast of a
+// value outside the int64 range (an array of f32 read with array_int) is undefined.
+int64_t saturating_int(double d) {
+  if (std::isnan(d)) return 0;
+  if (d >= 9223372036854775807.0) return std::numeric_limits<int64_t>::max();
+  if (d <= -9223372036854775808.0) return std::numeric_limits<int64_t>::min();
+  return static_cast<int64_t>(d);
 }
 
 // A cursor over the header bytes; every read checks the remaining length.
@@ -108,7 +121,7 @@ class Reader {
             return data_loss(str_format("%s: %s: array of %llu strings runs past the end of the file", name_.c_str(),
                                         what.c_str(), static_cast<unsigned long long>(out->count)));
           }
-          out->strings.reserve(out->count);
+          out->strings.reserve(std::min<uint64_t>(out->count, kMaxReserve));
           for (uint64_t k = 0; k < out->count; ++k) {
             GB_ASSIGN_OR_RETURN(std::string_view s, read_string(what + "[" + std::to_string(k) + "]"));
             out->strings.push_back(s);
@@ -118,9 +131,13 @@ class Reader {
             return data_loss(str_format("%s: %s: nested array of %llu runs past the end of the file", name_.c_str(),
                                         what.c_str(), static_cast<unsigned long long>(out->count)));
           }
-          out->nested.resize(out->count);
+          // Grown as elements parse: sizing by the untrusted count would allocate ~10 bytes per file
+          // byte at each of the 8 nesting levels before a single element was read.
+          out->nested.reserve(std::min<uint64_t>(out->count, kMaxReserve));
           for (uint64_t k = 0; k < out->count; ++k) {
-            GB_RETURN_IF_ERROR(read_value(ValueType::kArray, &out->nested[k], what + "[" + std::to_string(k) + "]", depth + 1));
+            Value element;
+            GB_RETURN_IF_ERROR(read_value(ValueType::kArray, &element, what + "[" + std::to_string(k) + "]", depth + 1));
+            out->nested.push_back(std::move(element));
           }
         }
         break;
@@ -178,8 +195,8 @@ int64_t Value::array_int(uint64_t k) const {
     case ValueType::kI32: return load<int32_t>(p);
     case ValueType::kU64: return static_cast<int64_t>(load<uint64_t>(p));
     case ValueType::kI64: return load<int64_t>(p);
-    case ValueType::kF32: return static_cast<int64_t>(load<float>(p));
-    case ValueType::kF64: return static_cast<int64_t>(load<double>(p));
+    case ValueType::kF32: return saturating_int(load<float>(p));
+    case ValueType::kF64: return saturating_int(load<double>(p));
     default: return 0;
   }
 }
@@ -234,7 +251,9 @@ Status GgufFile::parse_all() {
   if (n_kv > size_ / 13) return data_loss(str_format("%s: metadata count %llu exceeds what the file can hold", fname, static_cast<unsigned long long>(n_kv)));
   if (n_tensors > size_ / 24) return data_loss(str_format("%s: tensor count %llu exceeds what the file can hold", fname, static_cast<unsigned long long>(n_tensors)));
 
-  kvs_.reserve(n_kv);
+  // Counts are untrusted: reserving them outright costs ~12 bytes of memory per byte of file
+  // (a corrupt count in an 8 GB model would ask for ~90 GB before the first entry is read).
+  kvs_.reserve(std::min<uint64_t>(n_kv, kMaxReserve));
   for (uint64_t k = 0; k < n_kv; ++k) {
     std::string where = "metadata entry " + std::to_string(k);
     GB_ASSIGN_OR_RETURN(std::string_view key, r.read_string(where + " key"));
@@ -255,7 +274,7 @@ Status GgufFile::parse_all() {
     alignment_ = a->u;
   }
 
-  tensors_.reserve(n_tensors);
+  tensors_.reserve(std::min<uint64_t>(n_tensors, kMaxReserve));
   for (uint64_t t = 0; t < n_tensors; ++t) {
     TensorInfo info;
     std::string where = "tensor info " + std::to_string(t);
@@ -269,8 +288,10 @@ Status GgufFile::parse_all() {
     int64_t n_elements = 1;
     for (uint32_t d = 0; d < n_dims; ++d) {
       GB_ASSIGN_OR_RETURN(uint64_t dim, r.read<uint64_t>("shape of tensor '" + info.name + "'"));
+      // ggml never writes an empty dimension, and a zero row length would make rows() divide by zero.
+      if (dim == 0) return data_loss(str_format("%s: tensor '%s': dimension %u is 0, expected at least 1", fname, tname, d));
       if (dim > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) ||
-          (dim != 0 && static_cast<uint64_t>(n_elements) > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) / dim)) {
+          (static_cast<uint64_t>(n_elements) > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) / dim)) {
         return data_loss(str_format("%s: tensor '%s': shape overflows", fname, tname));
       }
       info.shape.push_back(static_cast<int64_t>(dim));
@@ -288,7 +309,13 @@ Status GgufFile::parse_all() {
                                   tname, static_cast<long long>(info.shape[0]), std::string(dt->name).c_str(),
                                   static_cast<long long>(dt->block_elems)));
     }
-    info.n_bytes = static_cast<uint64_t>(n_elements / dt->block_elems) * static_cast<uint64_t>(dt->block_bytes);
+    // The byte count must not wrap: 2^62 f32 elements would otherwise claim 0 bytes of data.
+    const uint64_t n_blocks = static_cast<uint64_t>(n_elements / dt->block_elems);
+    if (n_blocks > size_ / static_cast<uint64_t>(dt->block_bytes)) {
+      return data_loss(str_format("%s: tensor '%s': %lld %s elements need more bytes than the whole file (%zu)", fname,
+                                  tname, static_cast<long long>(n_elements), std::string(dt->name).c_str(), size_));
+    }
+    info.n_bytes = n_blocks * static_cast<uint64_t>(dt->block_bytes);
     GB_ASSIGN_OR_RETURN(info.offset, r.read<uint64_t>("offset of tensor '" + info.name + "'"));
     if (info.offset % alignment_ != 0) {
       return data_loss(str_format("%s: tensor '%s': offset %llu is not a multiple of the alignment %llu", fname, tname,

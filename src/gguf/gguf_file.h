@@ -57,6 +57,7 @@ struct Value {
   bool is_integer() const;
   bool is_float() const;
   // Element k of a numeric array as int64 / double (k < count; the element type must be numeric).
+  // array_int converts float elements toward zero, saturating at the int64 range (NaN gives 0).
   int64_t array_int(uint64_t k) const;
   double array_float(uint64_t k) const;
 };
@@ -69,7 +70,7 @@ struct TensorInfo {
   uint64_t n_bytes = 0;
   int64_t n_elements = 0;
 
-  int64_t rows() const { return shape.empty() ? 0 : n_elements / shape[0]; }
+  int64_t rows() const { return shape.empty() || shape[0] == 0 ? 0 : n_elements / shape[0]; }
   int64_t row_length() const { return shape.empty() ? 0 : shape[0]; }
 };
 

@@ -1,12 +1,17 @@
 // Tests for the GGUF reader and writer: round trips, and clear errors on malformed files.
 #include "gguf/gguf_file.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <unistd.h>
+#include <limits>
 
 #include <gtest/gtest.h>
 
+#include "base/mapped_file.h"
 #include "gguf/gguf_writer.h"
 
 namespace glassbox::gguf {
@@ -151,6 +156,153 @@ TEST(GgufFileTest, WriterOutputParsesAfterAtomicWrite) {
   ASSERT_TRUE(file.ok()) << file.status().message();
   EXPECT_EQ(*file->get_string("k"), "v");
   std::filesystem::remove(path);
+}
+
+// Found by fuzz/gguf_fuzz on its first seed: array_int on an f32 array cast 4.456e27 to int64, which is
+// undefined behaviour (UBSan: "outside the range of representable values of type 'long'").
+TEST(GgufFileTest, ArrayIntSaturatesOutOfRangeFloats) {
+  const uint8_t bytes[] = {
+      'G', 'G', 'U', 'F', 3, 0, 0, 0,                    // magic, version 3
+      0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0,    // 0 tensors, 1 metadata entry
+      1, 0, 0, 0, 0, 0, 0, 0, 'a',                       // key "a"
+      9, 0, 0, 0, 6, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0,    // array of 4 f32
+      0x12, 0x66, 0x66, 0x6d,                            // 4.456e27
+      0x12, 0x66, 0x66, 0xed,                            // -4.456e27
+      0x00, 0x00, 0xc0, 0x7f,                            // NaN
+      0x00, 0x00, 0xf6, 0xc2,                            // -123.0
+  };
+  auto file = GgufFile::parse(bytes, sizeof(bytes), "f.gguf");
+  ASSERT_TRUE(file.ok()) << file.status().message();
+  const Value* a = file->find("a");
+  ASSERT_NE(a, nullptr);
+  ASSERT_EQ(a->count, 4u);
+  EXPECT_EQ(a->array_int(0), std::numeric_limits<int64_t>::max());
+  EXPECT_EQ(a->array_int(1), std::numeric_limits<int64_t>::min());
+  EXPECT_EQ(a->array_int(2), 0);
+  EXPECT_EQ(a->array_int(3), -123);
+  EXPECT_GT(a->array_float(0), 4.4e27);
+}
+
+// Found by the fuzz-smoke test (SIGFPE): a tensor with shape {0} parsed, and TensorInfo::rows()
+// divided its element count by the zero row length.
+TEST(GgufFileTest, RejectsZeroDimension) {
+  const uint8_t bytes[] = {
+      'G', 'G', 'U', 'F', 3, 0, 0, 0,                    // magic, version 3
+      1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,    // 1 tensor, 0 metadata entries
+      1, 0, 0, 0, 0, 0, 0, 0, 't',                       // name "t"
+      2, 0, 0, 0,                                        // 2 dimensions
+      0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0,    // shape {0, 3}
+      0, 0, 0, 0,                                        // f32
+      0, 0, 0, 0, 0, 0, 0, 0,                            // offset 0
+      0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,    // padding to the 32-byte aligned data section
+      0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,       // (byte 96), where the 0-byte tensor sits
+  };
+  auto file = GgufFile::parse(bytes, sizeof(bytes), "z.gguf");
+  ASSERT_FALSE(file.ok());
+  EXPECT_NE(file.status().message().find("tensor 't': dimension 0 is 0"), std::string::npos)
+      << file.status().message();
+  TensorInfo by_hand;
+  by_hand.shape = {0, 3};
+  EXPECT_EQ(by_hand.rows(), 0);
+}
+
+TEST(GgufWriterTest, StreamedFillersWriteTheSameBytesAsToBytes) {
+  GgufWriter w;
+  w.set_string("general.architecture", "llama");
+  ASSERT_TRUE(w.add_tensor("owned", tensor::DType::kF32, {3}, std::vector<uint8_t>(12, 5)).ok());
+  int calls = 0;
+  ASSERT_TRUE(w.add_tensor("filled", tensor::DType::kF16, {7, 3},
+                           [&calls](uint8_t* out, size_t n) {
+                             ++calls;
+                             for (size_t k = 0; k < n; ++k) out[k] = static_cast<uint8_t>(k * 3);
+                             return ok_status();
+                           })
+                  .ok());
+  const std::vector<uint8_t> bytes = w.to_bytes();
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(w.file_size(), bytes.size());
+  auto path = std::filesystem::temp_directory_path() / ("gb_writer_stream_" + std::to_string(getpid()) + ".gguf");
+  ASSERT_TRUE(w.write(path.string()).ok());
+  EXPECT_EQ(calls, 2);
+  auto file = GgufFile::open(path.string());
+  ASSERT_TRUE(file.ok()) << file.status().message();
+  ASSERT_EQ(file->file_size(), bytes.size());
+  const TensorInfo* t = file->find_tensor("filled");
+  ASSERT_NE(t, nullptr);
+  EXPECT_EQ(t->n_bytes, 42u);
+  EXPECT_EQ(file->tensor_data(*t)[41], static_cast<uint8_t>(41 * 3));
+  auto mapped = MappedFile::open(path.string());
+  ASSERT_TRUE(mapped.ok());
+  EXPECT_EQ(std::vector<uint8_t>(mapped->data(), mapped->data() + mapped->size()), bytes);
+  std::filesystem::remove(path);
+}
+
+TEST(GgufWriterTest, FailingFillerLeavesNoFile) {
+  GgufWriter w;
+  ASSERT_TRUE(w.add_tensor("bad", tensor::DType::kF32, {4},
+                           [](uint8_t*, size_t) { return internal_error("filler refused"); })
+                  .ok());
+  auto dir = std::filesystem::temp_directory_path() / ("gb_writer_fail_" + std::to_string(getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  Status s = w.write((dir / "out.gguf").string());
+  EXPECT_EQ(s.message(), "filler refused");
+  EXPECT_TRUE(std::filesystem::is_empty(dir)) << "temporary file left behind";
+  std::filesystem::remove_all(dir);
+}
+
+TEST(GgufWriterTest, UnwritablePathNamesThePath) {
+  GgufWriter w;
+  Status s = w.write("/nonexistent-dir/x.gguf");
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.code(), StatusCode::kIo);
+  EXPECT_NE(s.message().find("/nonexistent-dir/x.gguf: cannot create"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("No such file or directory"), std::string::npos) << s.message();
+}
+
+// Found by fuzz/gguf_fuzz after 1.2 M runs (its n_bytes invariant): shape {0x4000000000000003} of f32 made
+// the byte count wrap to 4 * n mod 2^64 = 12, so 4.6e18 elements parsed as a 12-byte tensor.
+TEST(GgufFileTest, RejectsTensorWhoseByteCountWraps) {
+  std::vector<uint8_t> bytes = {
+      'G', 'G', 'U', 'F', 3, 0, 0, 0,                    // magic, version 3
+      1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,    // 1 tensor, 0 metadata entries
+      1, 0, 0, 0, 0, 0, 0, 0, 'a',                       // name "a"
+      1, 0, 0, 0,                                        // 1 dimension
+      3, 0, 0, 0, 0, 0, 0, 0x40,                         // 0x4000000000000003 elements
+      0, 0, 0, 0,                                        // f32
+      0, 0, 0, 0, 0, 0, 0, 0,                            // offset 0
+  };
+  bytes.resize(64 + 12, 0);  // the aligned data section with the 12 bytes the wrapped count claims
+  auto file = GgufFile::parse(bytes.data(), bytes.size(), "w.gguf");
+  ASSERT_FALSE(file.ok());
+  EXPECT_NE(file.status().message().find("tensor 'a': 4611686018427387907 f32 elements need more bytes"),
+            std::string::npos)
+      << file.status().message();
+}
+
+// Found by reading the reader after fuzzing (the fuzzer's 64 KiB inputs cannot show it): nested arrays
+// were sized by their claimed counts before any element was read, ~10 bytes of memory per byte of file
+// at each of 8 levels, so a 32 MiB file asked for ~2 GB and died of std::bad_alloc.
+TEST(GgufFileDeathTest, NestedArrayCountsDoNotDriveAllocation) {
+  constexpr uint64_t kCount = 2'000'000;  // passes the "fits in the file" check at every level
+  std::vector<uint8_t> bytes(32 << 20, 0);
+  size_t pos = 0;
+  auto put = [&](uint64_t v, size_t width) {
+    std::memcpy(&bytes[pos], &v, width);
+    pos += width;
+  };
+  put(0x46554747, 4), put(3, 4), put(0, 8), put(1, 8);  // magic, version, 0 tensors, 1 entry
+  put(1, 8), put('k', 1), put(9, 4);                     // key "k": an array...
+  for (int level = 0; level < 7; ++level) put(9, 4), put(kCount, 8);  // ...of arrays, 7 deep
+  put(5, 4), put(1ull << 40, 8);                          // innermost: 2^40 i32, past the end
+  auto parse_with_1gb = [&bytes] {
+    rlimit limit{};
+    limit.rlim_cur = limit.rlim_max = 1ull << 30;
+    setrlimit(RLIMIT_AS, &limit);
+    auto file = GgufFile::parse(bytes.data(), bytes.size(), "nest.gguf");
+    std::exit(!file.ok() && file.status().message().find("runs past the end") != std::string::npos ? 3 : 4);
+  };
+  EXPECT_EXIT(parse_with_1gb(), ::testing::ExitedWithCode(3), "");
 }
 
 }  // namespace

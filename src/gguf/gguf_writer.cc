@@ -1,10 +1,14 @@
 // GGUF v3 serialization: header, metadata, tensor infos, aligned data section.
 #include "gguf/gguf_writer.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 
-#include "base/mapped_file.h"
+#include "base/check.h"
 
 namespace glassbox::gguf {
 namespace {
@@ -60,6 +64,63 @@ void encode_value(std::vector<uint8_t>& e, const Value& v) {
       break;
   }
 }
+
+// A file written under a temporary name beside `path` and renamed over it by commit(); removed if
+// never committed, so a failed or interrupted write leaves no partial file at `path`.
+class OutputFile {
+ public:
+  OutputFile() = default;
+  OutputFile(const OutputFile&) = delete;
+  OutputFile& operator=(const OutputFile&) = delete;
+  ~OutputFile() {
+    if (fd_ >= 0) {
+      ::close(fd_);
+      ::unlink(tmp_.c_str());
+    }
+  }
+
+  Status open(const std::string& path) {
+    path_ = path;
+    tmp_ = path + ".tmp." + std::to_string(getpid());
+    fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd_ < 0) return io_error(str_format("%s: cannot create %s: %s", path.c_str(), tmp_.c_str(), std::strerror(errno)));
+    return ok_status();
+  }
+
+  Status write(const uint8_t* p, size_t n) {
+    while (n > 0) {
+      ssize_t done = ::write(fd_, p, n);
+      if (done < 0) {
+        if (errno == EINTR) continue;
+        return io_error(str_format("%s: write failed: %s", path_.c_str(), std::strerror(errno)));
+      }
+      p += done;
+      n -= static_cast<size_t>(done);
+    }
+    return ok_status();
+  }
+
+  Status commit() {
+    int err = fsync(fd_) != 0 ? errno : 0;
+    if (::close(fd_) != 0 && err == 0) err = errno;
+    fd_ = -1;
+    if (err != 0) {
+      ::unlink(tmp_.c_str());
+      return io_error(str_format("%s: flush failed: %s", path_.c_str(), std::strerror(err)));
+    }
+    if (std::rename(tmp_.c_str(), path_.c_str()) != 0) {
+      err = errno;
+      ::unlink(tmp_.c_str());
+      return io_error(str_format("%s: rename failed: %s", path_.c_str(), std::strerror(err)));
+    }
+    return ok_status();
+  }
+
+ private:
+  std::string path_;
+  std::string tmp_;
+  int fd_ = -1;
+};
 
 }  // namespace
 
@@ -153,8 +214,8 @@ void GgufWriter::set_value(std::string_view key, const Value& value) {
   }
 }
 
-Status GgufWriter::add_tensor(std::string_view name, tensor::DType dtype, const std::vector<int64_t>& shape,
-                              std::vector<uint8_t> data) {
+Status GgufWriter::check_tensor(std::string_view name, tensor::DType dtype, const std::vector<int64_t>& shape,
+                                size_t* n_bytes) const {
   const tensor::DTypeInfo& info = tensor::dtype_info(dtype);
   if (shape.empty() || shape.size() > 4) {
     return invalid_argument(str_format("gguf writer: tensor '%.*s': %zu dimensions, expected 1 to 4",
@@ -167,21 +228,37 @@ Status GgufWriter::add_tensor(std::string_view name, tensor::DType dtype, const 
   }
   int64_t n = 1;
   for (int64_t d : shape) n *= d;
-  size_t expected = static_cast<size_t>(n / info.block_elems * info.block_bytes);
-  if (data.size() != expected) {
-    return invalid_argument(str_format("gguf writer: tensor '%.*s': %zu bytes of data, expected %zu",
-                                       static_cast<int>(name.size()), name.data(), data.size(), expected));
-  }
+  *n_bytes = static_cast<size_t>(n / info.block_elems * info.block_bytes);
   for (const auto& t : tensors_) {
     if (t.name == name) {
       return invalid_argument(str_format("gguf writer: tensor '%.*s' added twice", static_cast<int>(name.size()), name.data()));
     }
   }
-  tensors_.push_back({std::string(name), dtype, shape, std::move(data)});
   return ok_status();
 }
 
-std::vector<uint8_t> GgufWriter::to_bytes() const {
+Status GgufWriter::add_tensor(std::string_view name, tensor::DType dtype, const std::vector<int64_t>& shape,
+                              std::vector<uint8_t> data) {
+  size_t expected = 0;
+  GB_RETURN_IF_ERROR(check_tensor(name, dtype, shape, &expected));
+  if (data.size() != expected) {
+    return invalid_argument(str_format("gguf writer: tensor '%.*s': %zu bytes of data, expected %zu",
+                                       static_cast<int>(name.size()), name.data(), data.size(), expected));
+  }
+  tensors_.push_back({std::string(name), dtype, shape, expected, std::move(data), nullptr});
+  return ok_status();
+}
+
+Status GgufWriter::add_tensor(std::string_view name, tensor::DType dtype, const std::vector<int64_t>& shape,
+                              TensorFiller fill) {
+  size_t n_bytes = 0;
+  GB_RETURN_IF_ERROR(check_tensor(name, dtype, shape, &n_bytes));
+  GB_CHECK(fill != nullptr);
+  tensors_.push_back({std::string(name), dtype, shape, n_bytes, {}, std::move(fill)});
+  return ok_status();
+}
+
+std::vector<uint8_t> GgufWriter::header_bytes() const {
   std::vector<uint8_t> out;
   put<uint32_t>(out, 0x46554747);
   put<uint32_t>(out, 3);
@@ -198,19 +275,52 @@ std::vector<uint8_t> GgufWriter::to_bytes() const {
     for (int64_t d : t.shape) put<uint64_t>(out, static_cast<uint64_t>(d));
     put<uint32_t>(out, static_cast<uint32_t>(t.dtype));
     put<uint64_t>(out, offset);
-    offset += (t.data.size() + alignment_ - 1) / alignment_ * alignment_;
+    offset += padded(t.n_bytes);
   }
-  out.resize((out.size() + alignment_ - 1) / alignment_ * alignment_, 0);
+  out.resize(padded(out.size()), 0);
+  return out;
+}
+
+uint64_t GgufWriter::file_size() const {
+  uint64_t size = header_bytes().size();
+  for (const auto& t : tensors_) size += padded(t.n_bytes);
+  return size;
+}
+
+std::vector<uint8_t> GgufWriter::to_bytes() const {
+  std::vector<uint8_t> out = header_bytes();
   for (const auto& t : tensors_) {
-    out.insert(out.end(), t.data.begin(), t.data.end());
-    out.resize((out.size() + alignment_ - 1) / alignment_ * alignment_, 0);
+    const size_t at = out.size();
+    if (t.fill) {
+      out.resize(at + t.n_bytes);
+      Status s = t.fill(out.data() + at, t.n_bytes);
+      GB_CHECK_MSG(s.ok(), s.message().c_str());
+    } else {
+      out.insert(out.end(), t.data.begin(), t.data.end());
+    }
+    out.resize(padded(out.size()), 0);
   }
   return out;
 }
 
 Status GgufWriter::write(const std::string& path) const {
-  std::vector<uint8_t> bytes = to_bytes();
-  return write_file_atomic(path, bytes.data(), bytes.size());
+  OutputFile out;
+  GB_RETURN_IF_ERROR(out.open(path));
+  const std::vector<uint8_t> header = header_bytes();
+  GB_RETURN_IF_ERROR(out.write(header.data(), header.size()));
+  std::vector<uint8_t> buffer;  // reused: holds one filled tensor at a time
+  const std::vector<uint8_t> zeros(alignment_, 0);
+  for (const auto& t : tensors_) {
+    const uint8_t* bytes = t.data.data();
+    if (t.fill) {
+      buffer.resize(t.n_bytes);
+      GB_RETURN_IF_ERROR(t.fill(buffer.data(), t.n_bytes));
+      bytes = buffer.data();
+    }
+    GB_RETURN_IF_ERROR(out.write(bytes, t.n_bytes));
+    GB_RETURN_IF_ERROR(out.write(zeros.data(), padded(t.n_bytes) - t.n_bytes));
+  }
+  return out.commit();
 }
 
 }  // namespace glassbox::gguf
