@@ -38,6 +38,12 @@ bool spin_until(Pred pred) {
   }
 }
 
+constexpr uint64_t kAnyJob = 1ull << 31;
+constexpr uint64_t kClosed = 1ull << 30;
+constexpr uint64_t kCountMask = kClosed - 1;
+
+uint64_t tag(uint64_t generation) { return (generation & 0xFFFFFFFFull) << 32; }
+
 }  // namespace
 
 int ThreadPool::hardware_threads() {
@@ -65,8 +71,24 @@ void ThreadPool::worker_loop(int thread_idx) {
     }
     seen = generation_.load(std::memory_order_acquire);
     if (stop_.load(std::memory_order_acquire)) return;
+    uint64_t s = state_.load(std::memory_order_acquire);
+    if ((s & ~0xFFFFFFFFull) != tag(seen)) continue;  // a newer job is already out: catch up to it
+    if ((s & kAnyJob) == 0) {
+      (*job_)(thread_idx, n_threads_);
+      if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) pending_.notify_one();
+      continue;
+    }
+    bool joined = false;
+    while ((s & ~0xFFFFFFFFull) == tag(seen) && (s & kClosed) == 0) {
+      if (state_.compare_exchange_weak(s, s + 1, std::memory_order_acq_rel, std::memory_order_acquire)) {
+        joined = true;
+        break;
+      }
+    }
+    if (!joined) continue;  // the caller finished the job without us
     (*job_)(thread_idx, n_threads_);
-    if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) pending_.notify_one();
+    const uint64_t left = state_.fetch_sub(1, std::memory_order_acq_rel) - 1;
+    if ((left & kClosed) != 0 && (left & kCountMask) == 0) state_.notify_all();
   }
 }
 
@@ -77,13 +99,36 @@ void ThreadPool::run(const std::function<void(int, int)>& fn) {
   }
   job_ = &fn;
   pending_.store(n_threads_ - 1, std::memory_order_relaxed);
-  generation_.fetch_add(1, std::memory_order_acq_rel);
+  const uint64_t next = generation_.load(std::memory_order_relaxed) + 1;
+  state_.store(tag(next), std::memory_order_relaxed);
+  generation_.store(next, std::memory_order_release);
   generation_.notify_all();
   fn(0, n_threads_);
   if (!spin_until([&] { return pending_.load(std::memory_order_acquire) == 0; })) {
     for (int left = pending_.load(std::memory_order_acquire); left != 0;
          left = pending_.load(std::memory_order_acquire)) {
       pending_.wait(left, std::memory_order_acquire);
+    }
+  }
+  job_ = nullptr;
+}
+
+void ThreadPool::run_any(const std::function<void(int, int)>& fn) {
+  if (n_threads_ == 1) {
+    fn(0, 1);
+    return;
+  }
+  job_ = &fn;
+  const uint64_t next = generation_.load(std::memory_order_relaxed) + 1;
+  state_.store(tag(next) | kAnyJob, std::memory_order_relaxed);
+  generation_.store(next, std::memory_order_release);
+  generation_.notify_all();
+  fn(0, n_threads_);
+  uint64_t s = state_.fetch_or(kClosed, std::memory_order_acq_rel) | kClosed;
+  if ((s & kCountMask) != 0 &&
+      !spin_until([&] { return (state_.load(std::memory_order_acquire) & kCountMask) == 0; })) {
+    for (s = state_.load(std::memory_order_acquire); (s & kCountMask) != 0; s = state_.load(std::memory_order_acquire)) {
+      state_.wait(s, std::memory_order_acquire);
     }
   }
   job_ = nullptr;

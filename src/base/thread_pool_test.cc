@@ -37,14 +37,37 @@ TEST(ThreadPoolTest, SingleThreadRunsOnCaller) {
 TEST(ThreadPoolTest, ManyBackToBackJobsEachSeeThePreviousJobsWrites) {
   ThreadPool pool(2);
   std::vector<int64_t> slots(2, 0);
-  for (int rep = 1; rep <= 20000; ++rep) {
+  for (int rep = 1; rep <= 5000; ++rep) {
     pool.run([&](int idx, int) {
       EXPECT_EQ(slots[idx], rep - 1);
       slots[idx] = rep;
     });
   }
-  EXPECT_EQ(slots[0], 20000);
-  EXPECT_EQ(slots[1], 20000);
+  EXPECT_EQ(slots[0], 5000);
+  EXPECT_EQ(slots[1], 5000);
+}
+
+TEST(ThreadPoolTest, RunAnyCompletesSharedWorkWithWhicheverThreadsJoin) {
+  ThreadPool pool(3);
+  for (int rep = 0; rep < 5000; ++rep) {
+    std::atomic<int64_t> next{0};
+    std::vector<std::atomic<int>> hits(64);
+    std::atomic<int> calls{0};
+    pool.run_any([&](int idx, int n) {
+      EXPECT_EQ(n, 3);
+      EXPECT_LT(idx, 3);
+      calls++;
+      for (int64_t i = next.fetch_add(1); i < 64; i = next.fetch_add(1)) hits[i]++;
+    });
+    for (auto& h : hits) ASSERT_EQ(h.load(), 1) << "rep " << rep;
+    ASSERT_GE(calls.load(), 1);
+    ASSERT_LE(calls.load(), 3);
+    if (rep % 7 == 0) {  // a plain run() in between: every thread, exactly once
+      std::vector<std::atomic<int>> per(3);
+      pool.run([&](int idx, int) { per[idx]++; });
+      for (auto& c : per) ASSERT_EQ(c.load(), 1);
+    }
+  }
 }
 
 TEST(ThreadPoolTest, WorkersWakeAfterSleeping) {

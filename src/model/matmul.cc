@@ -6,6 +6,8 @@
 // (dequantize_row, into a per-thread buffer that stays in L2) and multiplies it into every token with the
 // table's register-blocked gemm_f32, so the decode cost is paid once per weight instead of once per
 // (weight, token). Threads take panels from a shared counter, so a stalled core does not hold the rest.
+// Both paths use ThreadPool::run_any: a worker that has not picked the job up by the time the caller has
+// run out of chunks (its core taken by another process) is not waited for.
 #include "model/matmul.h"
 
 #include <algorithm>
@@ -74,7 +76,7 @@ void for_row_chunks(int64_t rows, ThreadPool& pool, Fn fn) {
     return;
   }
   std::atomic<int64_t> next{0};
-  pool.run([&](int, int) {
+  pool.run_any([&](int, int) {
     for (int64_t begin = next.fetch_add(chunk, std::memory_order_relaxed); begin < rows;
          begin = next.fetch_add(chunk, std::memory_order_relaxed)) {
       fn(begin, std::min(rows, begin + chunk));
@@ -88,7 +90,7 @@ void matmul_panels(const WeightMatrix& w, const float* x, int64_t n_tokens, kern
   const int64_t panel_rows = panel_rows_for(cols);
   const int64_t n_panels = (rows + panel_rows - 1) / panel_rows;
   std::atomic<int64_t> next{0};
-  pool.run([&](int, int) {
+  pool.run_any([&](int, int) {
     thread_local std::vector<float> panel;
     panel.resize(static_cast<size_t>(panel_rows * cols));
     for (int64_t p = next.fetch_add(1, std::memory_order_relaxed); p < n_panels;
