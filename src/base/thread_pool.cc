@@ -1,9 +1,50 @@
-// ThreadPool: generation-counted job hand-off under one mutex.
+// ThreadPool: a generation counter hands out jobs; workers and the caller spin briefly, then sleep on
+// the atomic (C++20 wait/notify, a futex on Linux). The two hot counters sit on separate cache lines.
 #include "base/thread_pool.h"
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 
 namespace glassbox {
+namespace {
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
+// Spins until pred() holds or about kSpinMicros pass; true if pred() held. The first quarter is pure
+// spinning (a partner thread answers within a microsecond when it has a core); after that each round
+// yields, so a runnable thread of this process (or a neighbour's) gets the core when the machine is
+// oversubscribed.
+template <typename Pred>
+bool spin_until(Pred pred) {
+  using Clock = std::chrono::steady_clock;
+  const auto start = Clock::now();
+  const auto yield_after = start + std::chrono::microseconds(ThreadPool::kSpinMicros / 4);
+  const auto deadline = start + std::chrono::microseconds(ThreadPool::kSpinMicros);
+  for (;;) {
+    for (int i = 0; i < 64; ++i) {
+      if (pred()) return true;
+      cpu_relax();
+    }
+    const auto now = Clock::now();
+    if (now > deadline) return pred();
+    if (now > yield_after) std::this_thread::yield();
+  }
+}
+
+constexpr uint64_t kAnyJob = 1ull << 31;
+constexpr uint64_t kClosed = 1ull << 30;
+constexpr uint64_t kCountMask = kClosed - 1;
+
+uint64_t tag(uint64_t generation) { return (generation & 0xFFFFFFFFull) << 32; }
+
+}  // namespace
 
 int ThreadPool::hardware_threads() {
   unsigned n = std::thread::hardware_concurrency();
@@ -15,30 +56,39 @@ ThreadPool::ThreadPool(int n_threads) : n_threads_(std::max(1, n_threads)) {
 }
 
 ThreadPool::~ThreadPool() {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    stop_ = true;
-  }
-  start_cv_.notify_all();
+  stop_.store(true, std::memory_order_release);
+  generation_.fetch_add(1, std::memory_order_acq_rel);
+  generation_.notify_all();
   for (auto& t : workers_) t.join();
 }
 
 void ThreadPool::worker_loop(int thread_idx) {
   uint64_t seen = 0;
   for (;;) {
-    const std::function<void(int, int)>* job;
-    {
-      std::unique_lock<std::mutex> lock(mutex_);
-      start_cv_.wait(lock, [&] { return stop_ || generation_ != seen; });
-      if (stop_) return;
-      seen = generation_;
-      job = job_;
+    if (!spin_until([&] { return generation_.load(std::memory_order_acquire) != seen; })) {
+      generation_.wait(seen, std::memory_order_acquire);
+      if (generation_.load(std::memory_order_acquire) == seen) continue;  // spurious wake-up
     }
-    (*job)(thread_idx, n_threads_);
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (--pending_ == 0) done_cv_.notify_one();
+    seen = generation_.load(std::memory_order_acquire);
+    if (stop_.load(std::memory_order_acquire)) return;
+    uint64_t s = state_.load(std::memory_order_acquire);
+    if ((s & ~0xFFFFFFFFull) != tag(seen)) continue;  // a newer job is already out: catch up to it
+    if ((s & kAnyJob) == 0) {
+      (*job_)(thread_idx, n_threads_);
+      if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) pending_.notify_one();
+      continue;
     }
+    bool joined = false;
+    while ((s & ~0xFFFFFFFFull) == tag(seen) && (s & kClosed) == 0) {
+      if (state_.compare_exchange_weak(s, s + 1, std::memory_order_acq_rel, std::memory_order_acquire)) {
+        joined = true;
+        break;
+      }
+    }
+    if (!joined) continue;  // the caller finished the job without us
+    (*job_)(thread_idx, n_threads_);
+    const uint64_t left = state_.fetch_sub(1, std::memory_order_acq_rel) - 1;
+    if ((left & kClosed) != 0 && (left & kCountMask) == 0) state_.notify_all();
   }
 }
 
@@ -47,16 +97,40 @@ void ThreadPool::run(const std::function<void(int, int)>& fn) {
     fn(0, 1);
     return;
   }
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    job_ = &fn;
-    pending_ = n_threads_ - 1;
-    ++generation_;
-  }
-  start_cv_.notify_all();
+  job_ = &fn;
+  pending_.store(n_threads_ - 1, std::memory_order_relaxed);
+  const uint64_t next = generation_.load(std::memory_order_relaxed) + 1;
+  state_.store(tag(next), std::memory_order_relaxed);
+  generation_.store(next, std::memory_order_release);
+  generation_.notify_all();
   fn(0, n_threads_);
-  std::unique_lock<std::mutex> lock(mutex_);
-  done_cv_.wait(lock, [&] { return pending_ == 0; });
+  if (!spin_until([&] { return pending_.load(std::memory_order_acquire) == 0; })) {
+    for (int left = pending_.load(std::memory_order_acquire); left != 0;
+         left = pending_.load(std::memory_order_acquire)) {
+      pending_.wait(left, std::memory_order_acquire);
+    }
+  }
+  job_ = nullptr;
+}
+
+void ThreadPool::run_any(const std::function<void(int, int)>& fn) {
+  if (n_threads_ == 1) {
+    fn(0, 1);
+    return;
+  }
+  job_ = &fn;
+  const uint64_t next = generation_.load(std::memory_order_relaxed) + 1;
+  state_.store(tag(next) | kAnyJob, std::memory_order_relaxed);
+  generation_.store(next, std::memory_order_release);
+  generation_.notify_all();
+  fn(0, n_threads_);
+  uint64_t s = state_.fetch_or(kClosed, std::memory_order_acq_rel) | kClosed;
+  if ((s & kCountMask) != 0 &&
+      !spin_until([&] { return (state_.load(std::memory_order_acquire) & kCountMask) == 0; })) {
+    for (s = state_.load(std::memory_order_acquire); (s & kCountMask) != 0; s = state_.load(std::memory_order_acquire)) {
+      state_.wait(s, std::memory_order_acquire);
+    }
+  }
   job_ = nullptr;
 }
 

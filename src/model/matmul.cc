@@ -1,7 +1,17 @@
-// Matrix products through the active KernelTable's vec_dot; rows of W split across threads so that each
-// weight row is read once for all tokens.
+// Matrix products through the active KernelTable.
+//
+// One token (generation): the table's int16-activation dot (vec_dot_i16) or fused decode-and-dot
+// (vec_dot_f32) per weight row; rows handed to threads in chunks from a shared counter.
+// Several tokens (prompt): W is cut into panels of rows; a thread decodes a panel to floats once
+// (dequantize_row, into a per-thread buffer that stays in L2) and multiplies it into every token with the
+// table's register-blocked gemm_f32, so the decode cost is paid once per weight instead of once per
+// (weight, token). Threads take panels from a shared counter, so a stalled core does not hold the rest.
+// Both paths use ThreadPool::run_any: a worker that has not picked the job up by the time the caller has
+// run out of chunks (its core taken by another process) is not waited for.
 #include "model/matmul.h"
 
+#include <algorithm>
+#include <atomic>
 #include <cstring>
 
 #include "base/check.h"
@@ -22,8 +32,17 @@ void prepare_input(tensor::DType weight_dtype, const float* x, int64_t n_tokens,
   out->cols = cols;
   out->row_bytes = tensor::row_bytes(vt, cols);
   out->data.resize(out->row_bytes * static_cast<size_t>(n_tokens));
+  out->has_i16 = false;
   if (vt == tensor::DType::kF32) {
     std::memcpy(out->data.data(), x, out->data.size());
+    const kernels::QuantizeI16Fn to_i16 = kernels::active_table().quantize_i16;
+    if (n_tokens == 1 && to_i16 != nullptr && cols % 32 == 0) {
+      out->q16.resize(static_cast<size_t>(cols));
+      out->scale16.resize(static_cast<size_t>(cols / 32));
+      out->sum16.resize(static_cast<size_t>(cols / 16));
+      to_i16(x, cols, out->q16.data(), out->scale16.data(), out->sum16.data());
+      out->has_i16 = true;
+    }
     return;
   }
   auto quantize = kernels::active_table().of(vt).quantize_row;
@@ -33,15 +52,81 @@ void prepare_input(tensor::DType weight_dtype, const float* x, int64_t n_tokens,
   });
 }
 
+namespace {
+
+// Floats of decoded weights per panel: 64 KiB, so a panel plus the activation rows of one token group
+// stay in a Zen L2 (512 KiB) while every token passes over it.
+constexpr int64_t kPanelFloats = 16 * 1024;
+
+int64_t panel_rows_for(int64_t cols) {
+  int64_t r = kPanelFloats / std::max<int64_t>(cols, 1);
+  r = std::clamp<int64_t>(r - r % 4, 4, 64);
+  return r;
+}
+
+// Calls fn(begin, end) over [0, rows) in chunks handed out from a shared counter: ~8 chunks per thread,
+// so a thread that loses its core to another process leaves its remaining chunks to the others.
+template <typename Fn>
+void for_row_chunks(int64_t rows, ThreadPool& pool, Fn fn) {
+  const int64_t n_threads = pool.n_threads();
+  int64_t chunk = rows / (8 * n_threads);
+  chunk = std::max<int64_t>(16, chunk - chunk % 16);
+  if (n_threads == 1 || rows <= chunk) {
+    fn(0, rows);
+    return;
+  }
+  std::atomic<int64_t> next{0};
+  pool.run_any([&](int, int) {
+    for (int64_t begin = next.fetch_add(chunk, std::memory_order_relaxed); begin < rows;
+         begin = next.fetch_add(chunk, std::memory_order_relaxed)) {
+      fn(begin, std::min(rows, begin + chunk));
+    }
+  });
+}
+
+void matmul_panels(const WeightMatrix& w, const float* x, int64_t n_tokens, kernels::DequantizeRowFn dequantize,
+                   kernels::GemmF32Fn gemm, float* y, ThreadPool& pool) {
+  const int64_t rows = w.rows, cols = w.cols;
+  const int64_t panel_rows = panel_rows_for(cols);
+  const int64_t n_panels = (rows + panel_rows - 1) / panel_rows;
+  std::atomic<int64_t> next{0};
+  pool.run_any([&](int, int) {
+    thread_local std::vector<float> panel;
+    panel.resize(static_cast<size_t>(panel_rows * cols));
+    for (int64_t p = next.fetch_add(1, std::memory_order_relaxed); p < n_panels;
+         p = next.fetch_add(1, std::memory_order_relaxed)) {
+      const int64_t r0 = p * panel_rows;
+      const int64_t nr = std::min(panel_rows, rows - r0);
+      for (int64_t r = 0; r < nr; ++r) dequantize(w.row(r0 + r), panel.data() + r * cols, cols);
+      gemm(nr, n_tokens, cols, panel.data(), cols, x, cols, y + r0, rows);
+    }
+  });
+}
+
+}  // namespace
+
 void matmul(const WeightMatrix& w, const PreparedInput& x, float* y, ThreadPool& pool) {
   GB_CHECK(x.cols == w.cols);
   GB_CHECK(x.dtype == activation_type(w.dtype));
   const kernels::TypeKernels& k = kernels::active_table().of(w.dtype);
   const int64_t n_tokens = x.n_tokens;
   const int64_t rows = w.rows;
+  const kernels::GemmF32Fn gemm = kernels::active_table().gemm_f32;
+  if (x.dtype == tensor::DType::kF32 && n_tokens >= 2 && gemm != nullptr && k.dequantize_row != nullptr) {
+    matmul_panels(w, reinterpret_cast<const float*>(x.data.data()), n_tokens, k.dequantize_row, gemm, y, pool);
+    return;
+  }
+  if (x.has_i16 && n_tokens == 1 && k.vec_dot_i16 != nullptr) {
+    const kernels::ActivationI16 xi{x.q16.data(), x.scale16.data(), x.sum16.data()};
+    auto vec_dot = k.vec_dot_i16;
+    for_row_chunks(rows, pool, [&](int64_t begin, int64_t end) {
+      for (int64_t r = begin; r < end; ++r) y[r] = vec_dot(w.cols, w.row(r), xi);
+    });
+    return;
+  }
   if (x.dtype == tensor::DType::kF32 && k.vec_dot_f32 != nullptr) {
     auto vec_dot = k.vec_dot_f32;
-    pool.parallel_for(rows, 16, [&](int64_t begin, int64_t end) {
+    for_row_chunks(rows, pool, [&](int64_t begin, int64_t end) {
       for (int64_t r = begin; r < end; ++r) {
         const uint8_t* wr = w.row(r);
         for (int64_t t = 0; t < n_tokens; ++t) {

@@ -18,6 +18,11 @@ struct PreparedInput {
   int64_t cols = 0;
   size_t row_bytes = 0;
   std::vector<uint8_t> data;
+  // One token only, when the table has int16 generation kernels: the same row as ActivationI16 blocks.
+  bool has_i16 = false;
+  std::vector<int16_t> q16;
+  std::vector<float> scale16;
+  std::vector<int32_t> sum16;
 
   const uint8_t* row(int64_t t) const { return data.data() + static_cast<size_t>(t) * row_bytes; }
 };

@@ -23,6 +23,18 @@ float vec_dot_f32_generic(int64_t n, const void* weight_row, const float* x) {
   return static_cast<float>(sum);
 }
 
+// The float tile product, accumulating each output in double like vec_dot_f32.
+void gemm_f32_reference(int64_t rows, int64_t n_tokens, int64_t k_len, const float* w, int64_t ldw, const float* x,
+                        int64_t ldx, float* y, int64_t ldy) {
+  for (int64_t t = 0; t < n_tokens; ++t) {
+    for (int64_t r = 0; r < rows; ++r) {
+      double sum = 0;
+      for (int64_t k = 0; k < k_len; ++k) sum += static_cast<double>(w[r * ldw + k]) * x[t * ldx + k];
+      y[t * ldy + r] = static_cast<float>(sum);
+    }
+  }
+}
+
 template <tensor::DType... kTypes>
 void add_vec_dot_f32(KernelTable& t) {
   ((t.types[static_cast<uint32_t>(kTypes)].vec_dot_f32 = &vec_dot_f32_generic<kTypes>), ...);
@@ -41,6 +53,7 @@ const KernelTable& reference_table() {
     add_vec_dot_f32<DType::kF32, DType::kF16, DType::kBF16, DType::kQ4_0, DType::kQ4_1, DType::kQ5_0, DType::kQ5_1,
                     DType::kQ8_0, DType::kQ2_K, DType::kQ3_K, DType::kQ4_K, DType::kQ5_K, DType::kQ6_K>(t);
     t.float_activations = true;
+    t.gemm_f32 = &gemm_f32_reference;
     return t;
   }();
   return table;

@@ -1,0 +1,234 @@
+// Every kernel table this machine supports against the reference oracle: the same test bodies run once per
+// table (Highway-style per-target tests), on odd sizes, wide rows and unaligned pointers.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "base/cpu_features.h"
+#include "kernels/kernel_table.h"
+#include "kernels/reference/quant_test_util.h"
+#include "tensor/dtype.h"
+
+namespace glassbox::kernels {
+namespace {
+
+using testing::OffsetBuffer;
+using testing::random_row;
+using tensor::DType;
+
+constexpr DType kWeightTypes[] = {DType::kF32,  DType::kF16,  DType::kBF16, DType::kQ4_0, DType::kQ4_1,
+                                  DType::kQ5_0, DType::kQ5_1, DType::kQ8_0, DType::kQ2_K, DType::kQ3_K,
+                                  DType::kQ4_K, DType::kQ5_K, DType::kQ6_K};
+
+std::vector<std::string> table_names() {
+  std::vector<std::string> names;
+  for (const KernelTable* t : supported_tables()) names.emplace_back(t->name);
+  return names;
+}
+
+const KernelTable& table_named(const std::string& name) {
+  for (const KernelTable* t : supported_tables()) {
+    if (name == t->name) return *t;
+  }
+  ADD_FAILURE() << "no table " << name;
+  return reference_table();
+}
+
+// Row lengths for a type: 1 block, primes of blocks, wide rows; plain types also lengths that are not a
+// multiple of the 8-float vector.
+std::vector<int64_t> lengths_for(DType dtype) {
+  const int64_t block = tensor::dtype_info(dtype).block_elems;
+  std::vector<int64_t> n;
+  if (block == 1) {
+    n = {1, 7, 9, 31, 33, 100, 257};
+  } else {
+    n = {block, 2 * block, 3 * block, 7 * block, 13 * block};
+  }
+  for (int64_t wide : {int64_t{4096}, int64_t{11008}}) {
+    if (wide % block == 0) n.push_back(wide);
+  }
+  return n;
+}
+
+class KernelTableTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  const KernelTable& table() const { return table_named(GetParam()); }
+};
+
+TEST_P(KernelTableTest, EveryWeightTypeHasDequantizeAndFloatDot) {
+  for (DType t : kWeightTypes) {
+    EXPECT_NE(table().of(t).dequantize_row, nullptr) << tensor::dtype_name(t);
+    EXPECT_NE(table().of(t).vec_dot_f32, nullptr) << tensor::dtype_name(t);
+    EXPECT_NE(table().of(t).quantize_row, nullptr) << tensor::dtype_name(t);
+  }
+  EXPECT_NE(table().gemm_f32, nullptr);
+  EXPECT_TRUE(table().float_activations);
+}
+
+TEST_P(KernelTableTest, DequantizeMatchesReferenceOnOddSizesAndUnalignedRows) {
+  for (DType t : kWeightTypes) {
+    for (int64_t n : lengths_for(t)) {
+      for (int offset : {0, 1}) {
+        auto x = random_row(n, static_cast<uint32_t>(n + 3));
+        for (auto& v : x) v += 0.3f;  // nonzero mean exercises the mins
+        const OffsetBuffer q = testing::quantize_row(reference_table(), t, x, offset);
+        const auto want = testing::dequantize_row(reference_table(), t, q.data(), n);
+        OffsetBuffer out(4 * static_cast<size_t>(n), offset);
+        auto* got = reinterpret_cast<float*>(out.data());
+        table().of(t).dequantize_row(q.data(), got, n);
+        for (int64_t i = 0; i < n; ++i) {
+          float g;
+          std::memcpy(&g, out.data() + 4 * i, 4);
+          // a * q - b with one FMA rounding instead of two roundings.
+          ASSERT_NEAR(g, want[i], 1e-6f * (1.0f + std::fabs(want[i])))
+              << tensor::dtype_name(t) << " n=" << n << " off=" << offset << " i=" << i;
+        }
+      }
+    }
+  }
+}
+
+TEST_P(KernelTableTest, FloatDotMatchesReferenceOnOddSizesAndUnalignedRows) {
+  for (DType t : kWeightTypes) {
+    for (int64_t n : lengths_for(t)) {
+      for (int offset : {0, 1}) {
+        auto w = random_row(n, static_cast<uint32_t>(2 * n + 1));
+        for (auto& v : w) v += 0.25f;
+        const auto xs = random_row(n, static_cast<uint32_t>(2 * n + 2));
+        const OffsetBuffer q = testing::quantize_row(reference_table(), t, w, offset);
+        OffsetBuffer xb(4 * static_cast<size_t>(n), offset);
+        std::memcpy(xb.data(), xs.data(), 4 * static_cast<size_t>(n));
+        const auto wd = testing::dequantize_row(reference_table(), t, q.data(), n);
+        double magnitude = 0;
+        for (int64_t i = 0; i < n; ++i) magnitude += std::fabs(static_cast<double>(wd[i]) * xs[i]);
+        const float want = reference_table().of(t).vec_dot_f32(n, q.data(), xs.data());
+        const float got = table().of(t).vec_dot_f32(n, q.data(), reinterpret_cast<const float*>(xb.data()));
+        EXPECT_NEAR(got, want, 2e-6 * magnitude + 1e-6)
+            << tensor::dtype_name(t) << " n=" << n << " off=" << offset;
+      }
+    }
+  }
+}
+
+// The int16 activation form: within half a step of x (plus the rounding of 1 / scale), |q| <= 32767, sums of 16 exact.
+TEST_P(KernelTableTest, Int16ActivationsRoundTripWithinHalfAStep) {
+  if (table().quantize_i16 == nullptr) GTEST_SKIP() << "no int16 generation path in this table";
+  for (int64_t n : {32, 96, 4096}) {
+    auto x = random_row(n, static_cast<uint32_t>(n));
+    x[5] = 0.0f;
+    if (n > 64) std::fill(x.begin() + 32, x.begin() + 64, 0.0f);  // an all-zero block
+    std::vector<int16_t> q(static_cast<size_t>(n));
+    std::vector<float> scale(static_cast<size_t>(n / 32));
+    std::vector<int32_t> sum16(static_cast<size_t>(n / 16));
+    table().quantize_i16(x.data(), n, q.data(), scale.data(), sum16.data());
+    for (int64_t i = 0; i < n; ++i) {
+      ASSERT_NEAR(scale[i / 32] * q[i], x[i], 0.51f * scale[i / 32] + 1e-30f) << "n=" << n << " i=" << i;
+    }
+    for (int64_t j = 0; j < n / 16; ++j) {
+      int32_t s = 0;
+      for (int k = 0; k < 16; ++k) s += q[16 * j + k];
+      ASSERT_EQ(sum16[j], s) << j;
+    }
+  }
+}
+
+// vec_dot_i16 equals the double dot of the decoded weights with the decoded int16 activations, up to
+// float rounding of the per-group scales.
+TEST_P(KernelTableTest, Int16DotMatchesDotOfDecodedRows) {
+  if (table().quantize_i16 == nullptr) GTEST_SKIP() << "no int16 generation path in this table";
+  for (DType t : kWeightTypes) {
+    if (table().of(t).vec_dot_i16 == nullptr) continue;
+    for (int64_t n : lengths_for(t)) {
+      if (n % 32 != 0) continue;
+      for (int offset : {0, 1}) {
+        auto w = random_row(n, static_cast<uint32_t>(3 * n + 1));
+        for (auto& v : w) v += 0.25f;
+        auto xs = random_row(n, static_cast<uint32_t>(3 * n + 2));
+        for (auto& v : xs) v += 0.5f;  // a nonzero mean exercises the min terms
+        const OffsetBuffer q = testing::quantize_row(reference_table(), t, w, offset);
+        const auto wd = testing::dequantize_row(reference_table(), t, q.data(), n);
+        std::vector<int16_t> xq(static_cast<size_t>(n));
+        std::vector<float> scale(static_cast<size_t>(n / 32));
+        std::vector<int32_t> sum16(static_cast<size_t>(n / 16));
+        table().quantize_i16(xs.data(), n, xq.data(), scale.data(), sum16.data());
+        double want = 0, magnitude = 0;
+        for (int64_t i = 0; i < n; ++i) {
+          const double xi = static_cast<double>(scale[i / 32]) * xq[i];
+          want += wd[i] * xi;
+          magnitude += std::fabs(wd[i] * xi);
+        }
+        const ActivationI16 act{xq.data(), scale.data(), sum16.data()};
+        const float got = table().of(t).vec_dot_i16(n, q.data(), act);
+        EXPECT_NEAR(got, want, 2e-6 * magnitude + 1e-6) << tensor::dtype_name(t) << " n=" << n << " off=" << offset;
+      }
+    }
+  }
+}
+
+TEST_P(KernelTableTest, F16AndBf16DecodeSpecialValuesLikeReference) {
+  const std::vector<uint16_t> f16 = {0x0000, 0x8000, 0x0001, 0x03ff, 0x0400, 0x3c00, 0xbc00,
+                                     0x7bff, 0xfbff, 0x7c00, 0xfc00, 0x3555, 0x1234, 0x8001,
+                                     0x4248, 0xc248, 0x5555};
+  for (DType t : {DType::kF16, DType::kBF16}) {
+    std::vector<float> want(f16.size()), got(f16.size());
+    reference_table().of(t).dequantize_row(f16.data(), want.data(), std::ssize(f16));
+    table().of(t).dequantize_row(f16.data(), got.data(), std::ssize(f16));
+    for (size_t i = 0; i < f16.size(); ++i) EXPECT_EQ(got[i], want[i]) << tensor::dtype_name(t) << " " << i;
+  }
+}
+
+// gemm_f32 against the double-precision product, for every token count 1..17 and odd row / k counts, on
+// strided, unaligned rows.
+TEST_P(KernelTableTest, GemmTileMatchesReferenceForTokenCountsOneToSeventeen) {
+  for (int64_t rows : {1, 3, 4, 5, 9}) {
+    for (int64_t k_len : {8, 13, 64, 257}) {
+      for (int64_t n_tokens = 1; n_tokens <= 17; ++n_tokens) {
+        const int64_t ldw = k_len + 3, ldx = k_len + 5, ldy = rows + 2;
+        const auto wv = random_row(rows * ldw + 1, 100 + static_cast<uint32_t>(rows));
+        const auto xv = random_row(n_tokens * ldx + 1, 200 + static_cast<uint32_t>(n_tokens));
+        const float* w = wv.data() + 1;  // 4-byte aligned, never 32-byte aligned
+        const float* x = xv.data() + 1;
+        std::vector<float> y(static_cast<size_t>(n_tokens * ldy), -7.0f);
+        table().gemm_f32(rows, n_tokens, k_len, w, ldw, x, ldx, y.data(), ldy);
+        for (int64_t t = 0; t < n_tokens; ++t) {
+          for (int64_t r = 0; r < ldy; ++r) {
+            if (r >= rows) {
+              ASSERT_EQ(y[t * ldy + r], -7.0f) << "wrote outside the tile";
+              continue;
+            }
+            double want = 0, magnitude = 0;
+            for (int64_t k = 0; k < k_len; ++k) {
+              want += static_cast<double>(w[r * ldw + k]) * x[t * ldx + k];
+              magnitude += std::fabs(static_cast<double>(w[r * ldw + k]) * x[t * ldx + k]);
+            }
+            ASSERT_NEAR(y[t * ldy + r], want, 1e-6 * magnitude)
+                << "rows=" << rows << " k=" << k_len << " tokens=" << n_tokens << " t=" << t << " r=" << r;
+          }
+        }
+      }
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(SupportedTables, KernelTableTest, ::testing::ValuesIn(table_names()),
+                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
+
+TEST(DispatchTest, ActiveTableIsOneOfTheSupportedTables) {
+  const auto tables = supported_tables();
+  EXPECT_NE(std::find(tables.begin(), tables.end(), &active_table()), tables.end());
+  EXPECT_EQ(tables.back(), &reference_table());
+}
+
+TEST(DispatchTest, Avx2TableExistsExactlyWhenTheCpuHasAvx2FmaF16c) {
+  EXPECT_EQ(avx2_table() != nullptr, cpu_features().has_avx2_table_features());
+  if (avx2_table() != nullptr) {
+    EXPECT_STREQ(avx2_table()->name, "avx2");
+  }
+}
+
+}  // namespace
+}  // namespace glassbox::kernels
