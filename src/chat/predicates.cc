@@ -1,0 +1,89 @@
+// Predicates: Jinja2's builtin tests with Python's type model (bool is a number, undefined is iterable).
+#include "chat/predicates.h"
+
+#include <cctype>
+
+#include "chat/operators.h"
+
+namespace glassbox::chat {
+namespace {
+
+Result<const Value*> arg(const CallArgs& args, const std::string& test) {
+  if (args.positional.empty()) return invalid_argument("test '" + test + "' needs an argument");
+  return &args.positional[0];
+}
+
+bool same_as(const Value& a, const Value& b) {
+  if (a.kind() != b.kind()) return false;
+  switch (a.kind()) {
+    case Value::Kind::kList: return &a.list_data() == &b.list_data();
+    case Value::Kind::kDict: return &a.dict_data() == &b.dict_data();
+    default: return a.equals(b);
+  }
+}
+
+}  // namespace
+
+Result<bool> apply_test(const std::string& name, const Value& v, const CallArgs& args) {
+  if (name == "defined") return !v.is_undefined();
+  if (name == "undefined") return v.is_undefined();
+  if (name == "none") return v.is_none();
+  if (name == "boolean") return v.is_bool();
+  if (name == "true") return v.is_bool() && v.as_bool();
+  if (name == "false") return v.is_bool() && !v.as_bool();
+  if (name == "integer") return v.is_int();
+  if (name == "float") return v.is_float();
+  if (name == "number") return v.is_number();
+  if (name == "string") return v.is_string();
+  if (name == "mapping") return v.is_dict() && !v.is_namespace();
+  if (name == "iterable") return v.is_undefined() || v.is_string() || v.is_list() || (v.is_dict() && !v.is_namespace());
+  if (name == "sequence") return v.is_undefined() || v.is_string() || v.is_list() || (v.is_dict() && !v.is_namespace());
+  if (name == "callable") return v.is_function();
+  if (name == "escaped") return v.is_safe();
+  if (name == "lower" || name == "upper") {
+    std::string s = v.to_str();
+    bool cased = false;
+    for (unsigned char c : s) {
+      if (name == "lower" ? std::isupper(c) : std::islower(c)) return false;
+      cased |= std::isalpha(c) != 0;
+    }
+    return cased;
+  }
+  if (name == "odd" || name == "even" || name == "divisibleby") {
+    if (v.is_undefined()) return undefined_error(v);
+    if (!v.is_int() && !v.is_bool()) {
+      if (v.is_float() && name == "divisibleby") {
+        GB_ASSIGN_OR_RETURN(const Value* d, arg(args, name));
+        GB_ASSIGN_OR_RETURN(Value r, binary_op("%", v, *d));
+        return r.as_double() == 0;
+      }
+      return invalid_argument("unsupported operand type(s) for %: '" + v.type_name() + "' and 'int'");
+    }
+    if (name == "odd") return (v.as_int() % 2) != 0;
+    if (name == "even") return (v.as_int() % 2) == 0;
+    GB_ASSIGN_OR_RETURN(const Value* d, arg(args, name));
+    GB_ASSIGN_OR_RETURN(Value r, binary_op("%", v, *d));
+    return !r.truthy();
+  }
+  if (name == "sameas") {
+    GB_ASSIGN_OR_RETURN(const Value* other, arg(args, name));
+    return same_as(v, *other);
+  }
+  if (name == "in") {
+    GB_ASSIGN_OR_RETURN(const Value* container, arg(args, name));
+    return contains(*container, v);
+  }
+  static const std::pair<const char*, const char*> kCompare[] = {
+      {"eq", "=="}, {"equalto", "=="}, {"==", "=="}, {"ne", "!="}, {"!=", "!="},
+      {"lt", "<"},  {"lessthan", "<"}, {"<", "<"},   {"le", "<="}, {"<=", "<="},
+      {"gt", ">"},  {"greaterthan", ">"}, {">", ">"}, {"ge", ">="}, {">=", ">="}};
+  for (const auto& [test, op] : kCompare) {
+    if (name == test) {
+      GB_ASSIGN_OR_RETURN(const Value* other, arg(args, name));
+      return compare_op(op, v, *other);
+    }
+  }
+  return invalid_argument("No test named '" + name + "'.");
+}
+
+}  // namespace glassbox::chat

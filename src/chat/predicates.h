@@ -1,0 +1,14 @@
+// Predicates: Jinja's tests, the right-hand side of `x is defined`, `x is not none`, `select('odd')`.
+#pragma once
+
+#include <string>
+
+#include "base/status.h"
+#include "chat/value.h"
+
+namespace glassbox::chat {
+
+// Applies test `name` to `value`. Unknown names are an error "No test named 'x'.".
+Result<bool> apply_test(const std::string& name, const Value& value, const CallArgs& args);
+
+}  // namespace glassbox::chat
