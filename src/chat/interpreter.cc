@@ -322,7 +322,9 @@ class Interpreter {
   Result<Value> call_macro(const Node& macro, const ScopePtr& def_scope, const std::string& name,
                            const CallArgs& args) {
     if (call_depth_ >= limits_.max_call_depth) {
-      return out_of_range(str_format("macro calls nested deeper than %d", limits_.max_call_depth));
+      // Python's RecursionError text, so that templates that recurse forever fail alike.
+      return out_of_range(str_format("maximum recursion depth exceeded (macro calls nested deeper than %d)",
+                                     limits_.max_call_depth));
     }
     auto scope = std::make_shared<Scope>();
     scope->parent = def_scope;

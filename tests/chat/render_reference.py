@@ -57,11 +57,11 @@ def main():
         results = {}
         for conv in spec["conversations"]:
             try:
-                text = template.render(messages=conv["messages"],
-                                       tools=spec["tools"] if conv.get("use_tools") else None,
-                                       documents=None,
+                tools = spec["tool_sets"][conv["tools"]] if "tools" in conv else None
+                text = template.render(messages=conv["messages"], tools=tools, documents=None,
                                        add_generation_prompt=conv["add_generation_prompt"],
-                                       bos_token=spec["bos_token"], eos_token=spec["eos_token"])
+                                       bos_token=spec["bos_token"], eos_token=spec["eos_token"],
+                                       **conv.get("extra", {}))
                 results[conv["name"]] = {"output": text}
             except Exception as e:  # the C++ side must fail with the same message
                 results[conv["name"]] = {"error": str(e), "type": type(e).__name__}
