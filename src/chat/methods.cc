@@ -334,38 +334,114 @@ std::vector<std::string> python_split(const std::string& s, const Value* sep, in
   return out;
 }
 
-std::string to_upper(const std::string& s) {
-  std::string out = s;
-  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
+namespace {
 
-std::string to_lower(const std::string& s) {
-  std::string out = s;
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string to_title(const std::string& s) {
-  std::string out = s;
-  bool prev_cased = false;
-  for (auto& c : out) {
-    unsigned char u = static_cast<unsigned char>(c);
-    if (std::isalpha(u)) {
-      c = static_cast<char>(prev_cased ? std::tolower(u) : std::toupper(u));
-      prev_cased = true;
-    } else {
-      prev_cased = u >= 0x80 && prev_cased;
+// Case mapping of one code point for Latin-1, Latin Extended-A, Greek and Cyrillic (what chat text needs);
+// other scripts are returned unchanged.
+uint32_t map_case(uint32_t cp, bool upper) {
+  if (cp < 0x80) {
+    return static_cast<uint32_t>(upper ? std::toupper(static_cast<int>(cp)) : std::tolower(static_cast<int>(cp)));
+  }
+  if (upper) {
+    if (cp >= 0xe0 && cp <= 0xfe && cp != 0xf7) return cp - 0x20;
+    if (cp == 0xff) return 0x178;
+    if (cp == 0xb5) return 0x39c;
+    if (cp >= 0x100 && cp <= 0x17f) {
+      bool odd_upper = (cp >= 0x139 && cp <= 0x148) || (cp >= 0x179 && cp <= 0x17e);
+      if (cp == 0x131) return 'I';
+      if (cp == 0x17f) return 'S';
+      if (cp == 0x138 || cp == 0x149 || cp == 0x130) return cp;
+      if (odd_upper ? (cp % 2 == 0) : (cp % 2 == 1)) return cp - 1;
+      return cp;
     }
+    if (cp >= 0x3b1 && cp <= 0x3c9 && cp != 0x3c2) return cp - 0x20;
+    if (cp == 0x3c2) return 0x3a3;
+    if (cp >= 0x430 && cp <= 0x44f) return cp - 0x20;
+    if (cp >= 0x450 && cp <= 0x45f) return cp - 0x50;
+    return cp;
+  }
+  if (cp >= 0xc0 && cp <= 0xde && cp != 0xd7) return cp + 0x20;
+  if (cp == 0x178) return 0xff;
+  if (cp >= 0x100 && cp <= 0x17f) {
+    bool odd_upper = (cp >= 0x139 && cp <= 0x148) || (cp >= 0x179 && cp <= 0x17e);
+    if (cp == 0x130 || cp == 0x131 || cp == 0x138 || cp == 0x149 || cp == 0x17f) return cp == 0x130 ? 'i' : cp;
+    if (odd_upper ? (cp % 2 == 1) : (cp % 2 == 0)) return cp + 1;
+    return cp;
+  }
+  if (cp >= 0x391 && cp <= 0x3a9 && cp != 0x3a2) return cp + 0x20;
+  if (cp >= 0x410 && cp <= 0x42f) return cp + 0x20;
+  if (cp >= 0x400 && cp <= 0x40f) return cp + 0x50;
+  return cp;
+}
+
+bool is_cased_letter(uint32_t cp) {
+  if (cp < 0x80) return std::isalpha(static_cast<int>(cp)) != 0;
+  return map_case(cp, true) != cp || map_case(cp, false) != cp || cp == 0xdf;
+}
+
+void append_code_point(std::string& out, uint32_t cp) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xc0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3f));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xe0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
+    out += static_cast<char>(0x80 | (cp & 0x3f));
+  } else {
+    out += static_cast<char>(0xf0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3f));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
+    out += static_cast<char>(0x80 | (cp & 0x3f));
+  }
+}
+
+// Applies `mode` per code point: 'U' upper, 'L' lower, 'T' title (upper after a non-letter), 'C' capitalize.
+std::string convert_case(const std::string& s, char mode) {
+  std::string out;
+  out.reserve(s.size());
+  bool prev_cased = false;
+  bool first = true;
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 1;
+    if (i + n > s.size()) n = 1;
+    uint32_t cp = n == 1 ? c : n == 2 ? (c & 0x1f) : n == 3 ? (c & 0x0f) : (c & 0x07);
+    for (size_t k = 1; k < n; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3f);
+    if (n == 1 && c >= 0x80) {  // invalid byte: copy through
+      out += static_cast<char>(c);
+      ++i;
+      continue;
+    }
+    bool upper;
+    if (mode == 'U') {
+      upper = true;
+    } else if (mode == 'L') {
+      upper = false;
+    } else if (mode == 'T') {
+      upper = !prev_cased;
+    } else {
+      upper = first;
+    }
+    if (upper && cp == 0xdf) {
+      out += "SS";
+    } else {
+      append_code_point(out, map_case(cp, upper));
+    }
+    prev_cased = is_cased_letter(cp);
+    first = false;
+    i += n;
   }
   return out;
 }
 
-std::string to_capitalized(const std::string& s) {
-  std::string out = to_lower(s);
-  if (!out.empty()) out[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(out[0])));
-  return out;
-}
+}  // namespace
+
+std::string to_upper(const std::string& s) { return convert_case(s, 'U'); }
+std::string to_lower(const std::string& s) { return convert_case(s, 'L'); }
+std::string to_title(const std::string& s) { return convert_case(s, 'T'); }
+std::string to_capitalized(const std::string& s) { return convert_case(s, 'C'); }
 
 std::string python_replace(const std::string& s, const std::string& old, const std::string& repl, int64_t count) {
   if (old.empty()) {
