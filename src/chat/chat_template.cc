@@ -21,6 +21,19 @@ const char kDefaultChatTemplate[] =
 
 namespace {
 
+constexpr int kMaxJsonDepth = 256;
+
+template <typename Json>
+bool depth_ok(const Json& json, int depth) {
+  if (depth > kMaxJsonDepth) return false;
+  if (!json.is_structured()) return true;
+  for (const auto& item : json) {
+    if (!depth_ok(item, depth + 1)) return false;
+  }
+  return true;
+}
+
+// Callers check depth_ok first.
 template <typename Json>
 Value from_json_impl(const Json& json) {
   switch (json.type()) {
@@ -56,8 +69,10 @@ Value from_json_impl(const Json& json) {
 
 }  // namespace
 
-Value value_from_json(const nlohmann::ordered_json& json) { return from_json_impl(json); }
-Value value_from_json(const nlohmann::json& json) { return from_json_impl(json); }
+Value value_from_json(const nlohmann::ordered_json& json) {
+  return depth_ok(json, 0) ? from_json_impl(json) : Value::none();
+}
+Value value_from_json(const nlohmann::json& json) { return depth_ok(json, 0) ? from_json_impl(json) : Value::none(); }
 
 namespace {
 
@@ -65,6 +80,9 @@ template <typename Json>
 Result<std::string> render_chat_impl(const std::string& template_source, const Json& messages, const Json& tools,
                                      bool add_generation_prompt, const std::string& bos_token,
                                      const std::string& eos_token, const Json& extra) {
+  if (!depth_ok(messages, 0) || !depth_ok(tools, 0) || !depth_ok(extra, 0)) {
+    return invalid_argument(str_format("chat: messages, tools or extra nest deeper than %d levels", kMaxJsonDepth));
+  }
   GB_ASSIGN_OR_RETURN(Template tmpl,
                       Template::parse(template_source.empty() ? kDefaultChatTemplate : template_source));
   Value context = Value::dict();

@@ -15,7 +15,8 @@ extern const char kDefaultChatTemplate[];
 
 // Converts parsed JSON to interpreter values: integers stay integers, objects keep the JSON library's key
 // order. Parse requests with nlohmann::ordered_json: templates print tools and arguments in their given
-// order (`tools|tojson`), and nlohmann::json sorts keys, which Python's json would not.
+// order (`tools|tojson`), and nlohmann::json sorts keys, which Python's json would not. JSON nested deeper
+// than 256 levels converts to None (render_chat refuses it with an error).
 Value value_from_json(const nlohmann::ordered_json& json);
 Value value_from_json(const nlohmann::json& json);
 

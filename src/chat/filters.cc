@@ -2,6 +2,7 @@
 #include "chat/filters.h"
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <cstdlib>
 #include <functional>
@@ -44,7 +45,8 @@ Result<Value> lookup_path(const Value& item, const std::string& path) {
     size_t dot = path.find('.', start);
     std::string part = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
     bool numeric = !part.empty() && std::all_of(part.begin(), part.end(), ::isdigit);
-    GB_ASSIGN_OR_RETURN(cur, get_item(cur, numeric ? Value(static_cast<int64_t>(std::stoll(part))) : Value(part)));
+    GB_ASSIGN_OR_RETURN(
+        cur, get_item(cur, numeric ? Value(static_cast<int64_t>(std::strtoll(part.c_str(), nullptr, 10))) : Value(part)));
     if (dot == std::string::npos) return cur;
     start = dot + 1;
   }
@@ -142,6 +144,7 @@ Result<Value> f_int(const Value& in, const CallArgs& a) {
   if (in.is_int() || in.is_bool()) return Value(in.as_int());
   if (in.is_float()) {
     if (!std::isfinite(in.as_double())) return fallback;
+    if (std::fabs(in.as_double()) >= 9.2e18) return Value(std::trunc(in.as_double()));
     return Value(static_cast<int64_t>(in.as_double()));
   }
   if (in.is_string()) {
@@ -152,7 +155,10 @@ Result<Value> f_int(const Value& in, const CallArgs& a) {
     long long v = std::strtoll(s.c_str(), &end, static_cast<int>(base));
     if (!s.empty() && end && *end == '\0' && errno == 0) return Value(static_cast<int64_t>(v));
     double d = std::strtod(s.c_str(), &end);
-    if (!s.empty() && end && *end == '\0' && std::isfinite(d)) return Value(static_cast<int64_t>(d));
+    if (!s.empty() && end && *end == '\0' && std::isfinite(d)) {
+      if (std::fabs(d) >= 9.2e18) return Value(std::trunc(d));
+      return Value(static_cast<int64_t>(d));
+    }
   }
   return fallback;
 }
@@ -180,6 +186,9 @@ Result<Value> f_replace(const Value& in, const CallArgs& a) {
 
 Result<Value> f_indent(const Value& in, const CallArgs& a) {
   const Value* width = opt(a, "width", 0);
+  if (width && !width->is_string() && (!width->is_number() || width->as_int() > 10000)) {
+    return invalid_argument("indent: width must be a string or an int up to 10000");
+  }
   std::string indention = width && width->is_string() ? width->as_string()
                                                       : std::string(width ? std::max<int64_t>(0, width->as_int()) : 4, ' ');
   bool first = bool_arg(a, "first", 1, false);
@@ -237,7 +246,10 @@ Result<Value> f_round(const Value& in, const CallArgs& a) {
 
 Result<Value> f_abs(const Value& in, const CallArgs&) {
   if (in.is_float()) return Value(std::fabs(in.as_double()));
-  if (in.is_int() || in.is_bool()) return Value(static_cast<int64_t>(std::llabs(in.as_int())));
+  if (in.is_int() || in.is_bool()) {
+    if (in.as_int() == INT64_MIN) return Value(-in.as_double());
+    return Value(in.as_int() < 0 ? -in.as_int() : in.as_int());
+  }
   return invalid_argument("bad operand type for abs(): '" + in.type_name() + "'");
 }
 
@@ -390,6 +402,7 @@ Result<Value> f_wordcount(const Value& in, const CallArgs&) {
 
 Result<Value> f_center(const Value& in, const CallArgs& a) {
   int64_t width = int_arg(a, "width", 0, 80);
+  if (width > 100000) return invalid_argument("center: width over 100000");
   std::string s = in.to_str();
   int64_t len = static_cast<int64_t>(utf8_chars(s).size());
   if (width <= len) return Value(s);

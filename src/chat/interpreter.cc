@@ -61,6 +61,10 @@ class Interpreter {
     std::string out;
     Flow flow = Flow::kNormal;
     Status s = exec_body(nodes, root, out, flow);
+    // Namespaces are the only mutable values, so every reference cycle passes through one: emptying them
+    // frees whatever `{% set ns.self = ns %}` tied together.
+    for (auto& ns : namespaces_) ns.dict_data().items.clear();
+    namespaces_.clear();
     if (!s.ok()) {
       if (is_raised(s)) return Status(s.code(), s.message().substr(sizeof(kRaisedPrefix) - 1));
       return s;
@@ -88,14 +92,16 @@ class Interpreter {
       int64_t start = n.size() == 1 ? 0 : n[0], stop = n.size() == 1 ? n[0] : n[1], step = n.size() == 3 ? n[2] : 1;
       if (step == 0) return invalid_argument("range() arg 3 must not be zero");
       std::vector<Value> items;
-      for (int64_t i = start; step > 0 ? i < stop : i > stop; i += step) {
-        if (items.size() >= 1'000'000) return out_of_range("range too big");
+      for (int64_t i = start; step > 0 ? i < stop : i > stop;) {
+        if (items.size() >= 1'000'000) return out_of_range("range() of more than 1000000 items");
         items.emplace_back(i);
+        if (__builtin_add_overflow(i, step, &i)) break;
       }
       return Value::list(std::move(items));
     }));
-    g.set("namespace", Value::function("namespace", [](const CallArgs& a) -> Result<Value> {
+    g.set("namespace", Value::function("namespace", [this](const CallArgs& a) -> Result<Value> {
       Value ns = Value::make_namespace();
+      namespaces_.push_back(ns);
       for (const auto& p : a.positional) {
         if (!p.is_dict()) return invalid_argument("namespace() positional argument must be a dict");
         for (const auto& [k, v] : p.dict_data().items) ns.dict_data().set(k, v);
@@ -520,6 +526,7 @@ class Interpreter {
   }
 
   RenderLimits limits_;
+  std::vector<Value> namespaces_;
   int64_t iterations_ = 0;
   int call_depth_ = 0;
   bool positioned_ = false;

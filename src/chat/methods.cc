@@ -2,6 +2,7 @@
 #include "chat/methods.h"
 
 #include <cctype>
+#include <cstdlib>
 
 #include "chat/operators.h"
 
@@ -65,7 +66,7 @@ Result<Value> python_format(const std::string& f, const CallArgs& args) {
         v = auto_idx < args.positional.size() ? &args.positional[auto_idx] : nullptr;
         ++auto_idx;
       } else if (std::isdigit(static_cast<unsigned char>(field[0]))) {
-        size_t idx = std::stoul(field);
+        size_t idx = std::strtoul(field.c_str(), nullptr, 10);
         v = idx < args.positional.size() ? &args.positional[idx] : nullptr;
       } else {
         for (const auto& [k, kv] : args.keyword) {

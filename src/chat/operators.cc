@@ -2,7 +2,9 @@
 #include "chat/operators.h"
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
+#include <cstdint>
 
 #include "chat/methods.h"
 
@@ -37,6 +39,17 @@ bool is_ascii(const std::string& s) {
 Status type_error(const std::string& op, const Value& a, const Value& b) {
   return invalid_argument("unsupported operand type(s) for " + op + ": '" + a.type_name() + "' and '" +
                           b.type_name() + "'");
+}
+
+// Python ints do not overflow; past int64 we fall back to float arithmetic rather than wrap.
+Value checked(int64_t a, int64_t b, char op) {
+  int64_t r;
+  bool overflow = op == '+' ? __builtin_add_overflow(a, b, &r)
+                  : op == '-' ? __builtin_sub_overflow(a, b, &r)
+                              : __builtin_mul_overflow(a, b, &r);
+  if (!overflow) return Value(r);
+  double x = static_cast<double>(a), y = static_cast<double>(b);
+  return Value(op == '+' ? x + y : op == '-' ? x - y : x * y);
 }
 
 int64_t floor_div(int64_t a, int64_t b) {
@@ -88,6 +101,7 @@ Result<Value> percent_format(const Value& format, const Value& args) {
       case 'd':
       case 'i':
         if (!v.is_number()) return invalid_argument("%d format: a real number is required, not " + v.type_name());
+        if (v.is_float() && std::fabs(v.as_double()) >= 9.2e18) return unimplemented("%d of a huge float");
         out += std::to_string(v.is_float() ? static_cast<int64_t>(v.as_double()) : v.as_int());
         break;
       case 'f': {
@@ -108,7 +122,10 @@ Result<Value> percent_format(const Value& format, const Value& args) {
 Result<Value> unary_minus(const Value& v) {
   if (v.is_undefined()) return undefined_error(v);
   if (v.is_float()) return Value(-v.as_double());
-  if (v.is_int() || v.is_bool()) return Value(-v.as_int());
+  if (v.is_int() || v.is_bool()) {
+    if (v.as_int() == INT64_MIN) return Value(-v.as_double());
+    return Value(-v.as_int());
+  }
   return invalid_argument("bad operand type for unary -: '" + v.type_name() + "'");
 }
 
@@ -121,7 +138,7 @@ Result<Value> binary_op(const std::string& op, const Value& a, const Value& b) {
   bool both_numbers = a.is_number() && b.is_number();
   bool any_float = a.is_float() || b.is_float();
   if (op == "+") {
-    if (both_numbers) return any_float ? Value(a.as_double() + b.as_double()) : Value(a.as_int() + b.as_int());
+    if (both_numbers) return any_float ? Value(a.as_double() + b.as_double()) : checked(a.as_int(), b.as_int(), '+');
     if (a.is_string() && b.is_string()) {
       if (a.is_safe() || b.is_safe()) {
         // markupsafe: the plain side is escaped before joining.
@@ -145,11 +162,11 @@ Result<Value> binary_op(const std::string& op, const Value& a, const Value& b) {
     return type_error("+", a, b);
   }
   if (op == "-") {
-    if (both_numbers) return any_float ? Value(a.as_double() - b.as_double()) : Value(a.as_int() - b.as_int());
+    if (both_numbers) return any_float ? Value(a.as_double() - b.as_double()) : checked(a.as_int(), b.as_int(), '-');
     return type_error("-", a, b);
   }
   if (op == "*") {
-    if (both_numbers) return any_float ? Value(a.as_double() * b.as_double()) : Value(a.as_int() * b.as_int());
+    if (both_numbers) return any_float ? Value(a.as_double() * b.as_double()) : checked(a.as_int(), b.as_int(), '*');
     if ((a.is_string() || a.is_list()) && (b.is_int() || b.is_bool())) return repeat(a, b.as_int());
     if ((b.is_string() || b.is_list()) && (a.is_int() || a.is_bool())) return repeat(b, a.as_int());
     return type_error("*", a, b);
@@ -162,7 +179,9 @@ Result<Value> binary_op(const std::string& op, const Value& a, const Value& b) {
   if (op == "//") {
     if (!both_numbers) return type_error("//", a, b);
     if (b.as_double() == 0) return invalid_argument("integer division or modulo by zero");
-    if (any_float) return Value(std::floor(a.as_double() / b.as_double()));
+    if (any_float || (a.as_int() == INT64_MIN && b.as_int() == -1)) {
+      return Value(std::floor(a.as_double() / b.as_double()));
+    }
     return Value(floor_div(a.as_int(), b.as_int()));
   }
   if (op == "%") {
@@ -174,13 +193,20 @@ Result<Value> binary_op(const std::string& op, const Value& a, const Value& b) {
       if (r != 0 && ((r < 0) != (b.as_double() < 0))) r += b.as_double();
       return Value(r);
     }
+    if (b.as_int() == -1) return Value(int64_t{0});
     return Value(py_mod(a.as_int(), b.as_int()));
   }
   if (op == "**") {
     if (!both_numbers) return type_error("** or pow()", a, b);
     if (!any_float && b.as_int() >= 0) {
       int64_t result = 1;
-      for (int64_t i = 0; i < b.as_int() && i < 64; ++i) result *= a.as_int();
+      for (int64_t i = 0; i < b.as_int(); ++i) {
+        if (__builtin_mul_overflow(result, a.as_int(), &result)) {
+          return Value(std::pow(a.as_double(), b.as_double()));
+        }
+        if (result == 0 || result == 1) break;
+      }
+      if (result == 1 && a.as_int() == -1 && b.as_int() % 2 == 1) result = -1;
       return Value(result);
     }
     return Value(std::pow(a.as_double(), b.as_double()));
@@ -191,7 +217,8 @@ Result<Value> binary_op(const std::string& op, const Value& a, const Value& b) {
 namespace {
 
 // Python's ordering for <, <=, >, >=: numbers, strings and sequences.
-Result<int> order(const std::string& op, const Value& a, const Value& b) {
+Result<int> order(const std::string& op, const Value& a, const Value& b, int depth = 0) {
+  if (depth > Value::kMaxCompareDepth) return invalid_argument("maximum recursion depth exceeded in comparison");
   if (a.is_number() && b.is_number()) {
     double x = a.as_double(), y = b.as_double();
     if (!a.is_float() && !b.is_float()) return a.as_int() < b.as_int() ? -1 : a.as_int() > b.as_int() ? 1 : 0;
@@ -205,7 +232,7 @@ Result<int> order(const std::string& op, const Value& a, const Value& b) {
     size_t n = std::min(a.items().size(), b.items().size());
     for (size_t i = 0; i < n; ++i) {
       if (a.items()[i].equals(b.items()[i])) continue;
-      return order(op, a.items()[i], b.items()[i]);
+      return order(op, a.items()[i], b.items()[i], depth + 1);
     }
     return a.items().size() < b.items().size() ? -1 : a.items().size() > b.items().size() ? 1 : 0;
   }

@@ -33,6 +33,44 @@ void DictData::set(Value key, Value value) {
   items.emplace_back(std::move(key), std::move(value));
 }
 
+// Iterative teardown: the outermost container destructor collects nested containers into a work list
+// instead of letting destructors recurse once per nesting level.
+namespace {
+thread_local std::vector<Value>* g_release_queue = nullptr;
+}  // namespace
+
+void release_children(std::vector<Value>& values) {
+  if (g_release_queue) {
+    for (auto& v : values) {
+      if (v.list_ || v.dict_) g_release_queue->push_back(std::move(v));
+    }
+    return;
+  }
+  std::vector<Value> queue;
+  g_release_queue = &queue;
+  for (auto& v : values) {
+    if (v.list_ || v.dict_) queue.push_back(std::move(v));
+  }
+  while (!queue.empty()) {
+    Value v = std::move(queue.back());
+    queue.pop_back();
+  }  // each popped value's last reference frees its container, which enqueues its own children
+  g_release_queue = nullptr;
+}
+
+ListData::~ListData() { release_children(items); }
+
+DictData::~DictData() {
+  std::vector<Value> values;
+  values.reserve(items.size() * 2);
+  for (auto& [k, v] : items) {
+    values.push_back(std::move(k));
+    values.push_back(std::move(v));
+  }
+  items.clear();
+  release_children(values);
+}
+
 Value Value::undefined(std::string message) {
   Value v;
   v.str_ = std::move(message);
@@ -202,24 +240,7 @@ std::string html_escape(const std::string& text) {
 
 namespace {
 
-std::string repr_items(const Value& v) {
-  std::string out;
-  const auto& items = v.items();
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (i) out += ", ";
-    out += items[i].repr();
-  }
-  return out;
-}
-
-std::string repr_dict(const DictData& d) {
-  std::string out = "{";
-  for (size_t i = 0; i < d.items.size(); ++i) {
-    if (i) out += ", ";
-    out += d.items[i].first.repr() + ": " + d.items[i].second.repr();
-  }
-  return out + "}";
-}
+constexpr int kMaxReprDepth = 200;
 
 }  // namespace
 
@@ -231,7 +252,27 @@ std::string Value::to_str() const {
   }
 }
 
-std::string Value::repr() const {
+std::string Value::repr() const { return repr_at(0); }
+
+std::string Value::repr_at(int depth) const {
+  if ((kind_ == Kind::kList || kind_ == Kind::kDict) && depth > kMaxReprDepth) return "...";
+  auto repr_items = [&](const Value& v) {
+    std::string out;
+    const auto& items = v.items();
+    for (size_t i = 0; i < items.size(); ++i) {
+      if (i) out += ", ";
+      out += items[i].repr_at(depth + 1);
+    }
+    return out;
+  };
+  auto repr_dict = [&](const DictData& d) {
+    std::string out = "{";
+    for (size_t i = 0; i < d.items.size(); ++i) {
+      if (i) out += ", ";
+      out += d.items[i].first.repr_at(depth + 1) + ": " + d.items[i].second.repr_at(depth + 1);
+    }
+    return out + "}";
+  };
   switch (kind_) {
     case Kind::kUndefined: return "Undefined";
     case Kind::kNone: return "None";
@@ -266,7 +307,10 @@ std::string Value::type_name() const {
   return "object";
 }
 
-bool Value::equals(const Value& other) const {
+bool Value::equals(const Value& other) const { return equals_at(other, 0); }
+
+bool Value::equals_at(const Value& other, int depth) const {
+  if (depth > kMaxCompareDepth) return false;
   if (is_number() && other.is_number()) {
     if (kind_ != Kind::kFloat && other.kind_ != Kind::kFloat) return int_ == other.int_;
     return as_double() == other.as_double();
@@ -284,7 +328,7 @@ bool Value::equals(const Value& other) const {
         return false;
       }
       for (size_t i = 0; i < list_->items.size(); ++i) {
-        if (!list_->items[i].equals(other.list_->items[i])) return false;
+        if (!list_->items[i].equals_at(other.list_->items[i], depth + 1)) return false;
       }
       return true;
     }
@@ -294,7 +338,7 @@ bool Value::equals(const Value& other) const {
       if (dict_->items.size() != other.dict_->items.size()) return false;
       for (const auto& [key, value] : dict_->items) {
         const Value* found = other.dict_->find(key);
-        if (!found || !found->equals(value)) return false;
+        if (!found || !found->equals_at(value, depth + 1)) return false;
       }
       return true;
     }

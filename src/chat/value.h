@@ -25,9 +25,12 @@ struct CallArgs {
 
 using NativeFunction = std::function<Result<Value>(const CallArgs&)>;
 
+// Containers tear down iteratively (see value.cc), so a deeply nested value cannot overflow the stack when
+// it is destroyed.
 struct ListData {
   std::vector<Value> items;
   bool is_tuple = false;
+  ~ListData();
 };
 
 // A dict that keeps insertion order, like Python's. Lookups are linear: chat dicts are small.
@@ -37,6 +40,7 @@ struct DictData {
 
   const Value* find(const Value& key) const;
   void set(Value key, Value value);
+  ~DictData();
 };
 
 struct FunctionData {
@@ -99,13 +103,18 @@ class Value {
   std::string repr() const;
   // Python's type name, for error messages: 'str', 'int', 'list', 'dict', 'NoneType'...
   std::string type_name() const;
-  // Python ==, with 1 == 1.0 == True.
+  // Python ==, with 1 == 1.0 == True. Containers nested deeper than kMaxCompareDepth compare unequal.
   bool equals(const Value& other) const;
+  static constexpr int kMaxCompareDepth = 200;
 
   // Dict/namespace lookup by string key; nullptr when absent or not a dict.
   const Value* get(const std::string& key) const;
 
  private:
+  std::string repr_at(int depth) const;
+  bool equals_at(const Value& other, int depth) const;
+  friend void release_children(std::vector<Value>& values);
+
   Kind kind_ = Kind::kUndefined;
   bool safe_ = false;
   int64_t int_ = 0;
