@@ -556,6 +556,8 @@ const std::map<std::string, FilterFn>& filter_table() {
 
 }  // namespace
 
+bool is_known_filter(const std::string& name) { return filter_table().count(name) != 0; }
+
 Result<Value> apply_filter(const std::string& name, const Value& input, const CallArgs& args) {
   const auto& table = filter_table();
   auto it = table.find(name);

@@ -12,4 +12,7 @@ namespace glassbox::chat {
 // indent=None, separators=None, sort_keys=False). Unknown names are an error "No filter named 'x'.".
 Result<Value> apply_filter(const std::string& name, const Value& input, const CallArgs& args);
 
+// Whether `name` is a filter; Jinja2 rejects unknown filter names when it compiles a template.
+bool is_known_filter(const std::string& name);
+
 }  // namespace glassbox::chat

@@ -24,6 +24,18 @@ bool same_as(const Value& a, const Value& b) {
 
 }  // namespace
 
+bool is_known_test(const std::string& name) {
+  static const char* kNames[] = {"defined", "undefined", "none", "boolean", "true", "false", "integer", "float",
+                                 "number", "string", "mapping", "iterable", "sequence", "callable", "escaped",
+                                 "lower", "upper", "odd", "even", "divisibleby", "sameas", "in", "eq",
+                                 "equalto", "==", "ne", "!=", "lt", "lessthan", "<", "le", "<=", "gt",
+                                 "greaterthan", ">", "ge", ">="};
+  for (const char* n : kNames) {
+    if (name == n) return true;
+  }
+  return false;
+}
+
 Result<bool> apply_test(const std::string& name, const Value& v, const CallArgs& args) {
   if (name == "defined") return !v.is_undefined();
   if (name == "undefined") return v.is_undefined();

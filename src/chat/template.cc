@@ -1,13 +1,49 @@
 // Template: lexer + parser at parse time, interpreter at render time.
 #include "chat/template.h"
 
+#include "chat/filters.h"
 #include "chat/parser.h"
+#include "chat/predicates.h"
 
 namespace glassbox::chat {
+namespace {
+
+// Jinja2 checks filter and test names at compile time, even in branches that never run.
+Status check_names(const Expr* e) {
+  if (!e) return ok_status();
+  if (e->kind == Expr::Kind::kFilter && !is_known_filter(e->name)) {
+    return invalid_argument(str_format("template syntax error at line %d, column %d: No filter named '%s'.",
+                                       e->line, e->column, e->name.c_str()));
+  }
+  if (e->kind == Expr::Kind::kTest && !is_known_test(e->name)) {
+    return invalid_argument(str_format("template syntax error at line %d, column %d: No test named '%s'.",
+                                       e->line, e->column, e->name.c_str()));
+  }
+  for (const auto& c : e->children) GB_RETURN_IF_ERROR(check_names(c.get()));
+  for (const auto& kw : e->kwargs) GB_RETURN_IF_ERROR(check_names(kw.second.get()));
+  return ok_status();
+}
+
+Status check_names(const NodeList& nodes) {
+  for (const auto& n : nodes) {
+    GB_RETURN_IF_ERROR(check_names(n->expr.get()));
+    GB_RETURN_IF_ERROR(check_names(n->condition.get()));
+    for (const auto& c : n->conditions) GB_RETURN_IF_ERROR(check_names(c.get()));
+    for (const auto& v : n->values) GB_RETURN_IF_ERROR(check_names(v.get()));
+    for (const auto& p : n->params) GB_RETURN_IF_ERROR(check_names(p.default_value.get()));
+    for (const auto& b : n->bodies) GB_RETURN_IF_ERROR(check_names(b));
+    GB_RETURN_IF_ERROR(check_names(n->body));
+    GB_RETURN_IF_ERROR(check_names(n->else_body));
+  }
+  return ok_status();
+}
+
+}  // namespace
 
 Result<Template> Template::parse(std::string_view source, const LexerOptions& options) {
   GB_ASSIGN_OR_RETURN(std::vector<Token> tokens, tokenize(source, options));
   GB_ASSIGN_OR_RETURN(NodeList nodes, parse_template(tokens));
+  GB_RETURN_IF_ERROR(check_names(nodes));
   Template t;
   t.nodes_ = std::make_shared<const NodeList>(std::move(nodes));
   return t;

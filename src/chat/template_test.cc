@@ -212,10 +212,14 @@ TEST(TemplateTest, SyntaxErrorsNameTheLineAndColumn) {
   }
 }
 
-TEST(TemplateTest, UnknownFilterIsAnError) {
-  auto out = render("{{ 1|nosuchfilter }}", "{}");
-  ASSERT_FALSE(out.ok());
-  EXPECT_NE(out.status().message().find("No filter named 'nosuchfilter'"), std::string::npos);
+TEST(TemplateTest, UnknownFiltersAndTestsFailAtParseTimeEvenInDeadBranches) {
+  auto filter = Template::parse("{% if false %}{{ 1|nosuchfilter }}{% endif %}");
+  ASSERT_FALSE(filter.ok());
+  EXPECT_NE(filter.status().message().find("line 1, column 20: No filter named 'nosuchfilter'."), std::string::npos)
+      << filter.status().message();
+  auto test = Template::parse("{% if x is frobbed %}{% endif %}");
+  ASSERT_FALSE(test.ok());
+  EXPECT_NE(test.status().message().find("No test named 'frobbed'."), std::string::npos);
 }
 
 TEST(TemplateTest, RecursionIsBounded) {
