@@ -120,6 +120,7 @@ Result<Value> f_first(const Value& in, const CallArgs&) {
 }
 
 Result<Value> f_last(const Value& in, const CallArgs&) {
+  if (in.is_generator()) return invalid_argument("'" + in.type_name() + "' object is not reversible");
   GB_ASSIGN_OR_RETURN(std::vector<Value> items, iterate(in));
   if (items.empty()) return Value::undefined("No last item, sequence was empty.");
   return items.back();
@@ -193,6 +194,11 @@ Result<Value> f_indent(const Value& in, const CallArgs& a) {
                                                       : std::string(width ? std::max<int64_t>(0, width->as_int()) : 4, ' ');
   bool first = bool_arg(a, "first", 1, false);
   bool blank = bool_arg(a, "blank", 2, false);
+  if (in.is_undefined()) return Value::undefined(in.as_string());
+  if (in.is_list() && !in.is_tuple()) return invalid_argument("'list' object has no attribute 'splitlines'");
+  if (!in.is_string()) {
+    return invalid_argument("unsupported operand type(s) for +=: '" + in.type_name() + "' and 'str'");
+  }
   std::string s = in.to_str() + "\n";
   std::vector<std::string> lines;
   size_t start = 0;
@@ -242,6 +248,31 @@ Result<Value> f_round(const Value& in, const CallArgs& a) {
     return invalid_argument("method must be 'common', 'ceil' or 'floor'");
   }
   return Value(r / scale);
+}
+
+// Jinja2's title filter (not str.title): a word starts after whitespace or one of -({[< and is
+// capitalized: first character upper, the rest lower.
+Result<Value> f_title(const Value& in, const CallArgs&) {
+  std::string s = in.to_str();
+  std::string out, word;
+  auto flush = [&]() {
+    if (word.empty()) return;
+    auto chars = utf8_chars(word);
+    std::string rest;
+    for (size_t i = 1; i < chars.size(); ++i) rest += chars[i];
+    out += to_upper(chars[0]) + to_lower(rest);
+    word.clear();
+  };
+  for (char c : s) {
+    if (c == ' ' || (c >= '\t' && c <= '\r') || c == '-' || c == '(' || c == '{' || c == '[' || c == '<') {
+      flush();
+      out += c;
+    } else {
+      word += c;
+    }
+  }
+  flush();
+  return string_like(in, out);
 }
 
 Result<Value> f_abs(const Value& in, const CallArgs&) {
@@ -489,11 +520,28 @@ Result<Value> f_attr(const Value& in, const CallArgs& a) {
   return get_attr(in, name->to_str());
 }
 
+// Jinja2's generator filters run lazily: the result is a generator, and their errors surface only when it
+// is iterated.
+FilterFn lazy(const char* generator_name, FilterFn fn) {
+  return [generator_name, fn](const Value& in, const CallArgs& a) -> Result<Value> {
+    auto r = fn(in, a);
+    if (!r.ok()) return Value::generator(generator_name, {}, r.status().message());
+    return Value::generator(generator_name, r->items());
+  };
+}
+
+Result<Value> f_reverse_lazy(const Value& in, const CallArgs& a) {
+  if (in.is_string()) return f_reverse(in, a);
+  GB_ASSIGN_OR_RETURN(Value reversed, f_reverse(in, a));
+  if (in.is_list()) return Value::generator("list_reverseiterator", reversed.items());
+  return reversed;  // Jinja2 falls back to a reversed list
+}
+
 const std::map<std::string, FilterFn>& filter_table() {
   static const auto* table = new std::map<std::string, FilterFn>{
       {"abs", f_abs},
       {"attr", f_attr},
-      {"batch", f_batch},
+      {"batch", lazy("do_batch", f_batch)},
       {"capitalize", [](const Value& in, const CallArgs&) -> Result<Value> {
          return string_like(in, to_capitalized(in.to_str()));
        }},
@@ -512,7 +560,7 @@ const std::map<std::string, FilterFn>& filter_table() {
       {"format", f_format},
       {"indent", f_indent},
       {"int", f_int},
-      {"items", f_items},
+      {"items", lazy("do_items", f_items)},
       {"join", f_join},
       {"last", f_last},
       {"length", f_length},
@@ -520,32 +568,34 @@ const std::map<std::string, FilterFn>& filter_table() {
       {"lower", [](const Value& in, const CallArgs&) -> Result<Value> {
          return string_like(in, to_lower(in.to_str()));
        }},
-      {"map", f_map},
+      {"map", lazy("sync_do_map", f_map)},
       {"max", [](const Value& in, const CallArgs& a) { return f_min_max(in, a, true); }},
       {"min", [](const Value& in, const CallArgs& a) { return f_min_max(in, a, false); }},
-      {"reject", [](const Value& in, const CallArgs& a) { return select_impl(in, a, false, false); }},
-      {"rejectattr", [](const Value& in, const CallArgs& a) { return select_impl(in, a, true, false); }},
+      {"reject", lazy("select_or_reject",
+                      [](const Value& in, const CallArgs& a) { return select_impl(in, a, false, false); })},
+      {"rejectattr", lazy("select_or_reject",
+                          [](const Value& in, const CallArgs& a) { return select_impl(in, a, true, false); })},
       {"replace", f_replace},
-      {"reverse", f_reverse},
+      {"reverse", f_reverse_lazy},
       {"round", f_round},
       {"safe", [](const Value& in, const CallArgs&) -> Result<Value> { return Value::safe_string(in.to_str()); }},
-      {"select", [](const Value& in, const CallArgs& a) { return select_impl(in, a, false, true); }},
-      {"selectattr", [](const Value& in, const CallArgs& a) { return select_impl(in, a, true, true); }},
+      {"select", lazy("select_or_reject",
+                      [](const Value& in, const CallArgs& a) { return select_impl(in, a, false, true); })},
+      {"selectattr", lazy("select_or_reject",
+                          [](const Value& in, const CallArgs& a) { return select_impl(in, a, true, true); })},
       {"sort", f_sort},
       {"string", [](const Value& in, const CallArgs&) -> Result<Value> {
          return in.is_safe() ? in : Value(in.to_str());
        }},
       {"sum", f_sum},
-      {"title", [](const Value& in, const CallArgs&) -> Result<Value> {
-         return string_like(in, to_title(in.to_str()));
-       }},
+      {"title", f_title},
       {"tojson", f_tojson},
       {"trim", [](const Value& in, const CallArgs& a) -> Result<Value> {
          const Value* chars = a.get("chars", 0);
          if (chars && chars->is_none()) chars = nullptr;
          return string_like(in, python_strip(in.to_str(), chars, true, true));
        }},
-      {"unique", f_unique},
+      {"unique", lazy("do_unique", f_unique)},
       {"upper", [](const Value& in, const CallArgs&) -> Result<Value> {
          return string_like(in, to_upper(in.to_str()));
        }},
@@ -561,7 +611,7 @@ bool is_known_filter(const std::string& name) { return filter_table().count(name
 Result<Value> apply_filter(const std::string& name, const Value& input, const CallArgs& args) {
   const auto& table = filter_table();
   auto it = table.find(name);
-  if (it == table.end()) return invalid_argument("No filter named '" + name + "'.");
+  if (it == table.end()) return invalid_argument("No filter named '" + name + "' found.");
   return it->second(input, args);
 }
 

@@ -258,7 +258,19 @@ Result<bool> contains(const Value& container, const Value& item) {
     }
     return false;
   }
-  if (container.is_dict() && !container.is_namespace()) return container.dict_data().find(item) != nullptr;
+  if (container.is_generator()) {
+    if (!container.list_data().deferred_error.empty()) return invalid_argument(container.list_data().deferred_error);
+    for (const auto& v : container.items()) {
+      if (v.equals(item)) return true;
+    }
+    return false;
+  }
+  if (container.is_dict() && !container.is_namespace()) {
+    if (item.is_dict() || (item.is_list() && !item.is_tuple())) {
+      return invalid_argument("unhashable type: '" + item.type_name() + "'");
+    }
+    return container.dict_data().find(item) != nullptr;
+  }
   if (container.is_undefined()) return false;
   return invalid_argument("argument of type '" + container.type_name() + "' is not iterable");
 }
@@ -357,8 +369,8 @@ Result<Value> slice_value(const Value& obj, const Value& start, const Value& sto
     n = static_cast<int64_t>(chars.size());
   } else if (obj.is_list()) {
     n = static_cast<int64_t>(obj.items().size());
-  } else {
-    return invalid_argument("'" + obj.type_name() + "' object is not subscriptable");
+  } else {  // Jinja2's getitem turns the TypeError into an undefined value
+    return Value::undefined("'" + obj.type_name() + "' object is not subscriptable");
   }
   // Python's slice.indices().
   auto clamp = [&](bool present, int64_t v, int64_t def) {
@@ -394,6 +406,9 @@ Result<std::vector<Value>> iterate(const Value& v) {
     case Value::Kind::kUndefined:
       return std::vector<Value>{};
     case Value::Kind::kList:
+      return v.items();
+    case Value::Kind::kGenerator:
+      if (!v.list_data().deferred_error.empty()) return invalid_argument(v.list_data().deferred_error);
       return v.items();
     case Value::Kind::kDict: {
       if (v.is_namespace()) return invalid_argument("'Namespace' object is not iterable");

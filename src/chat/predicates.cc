@@ -16,7 +16,8 @@ Result<const Value*> arg(const CallArgs& args, const std::string& test) {
 bool same_as(const Value& a, const Value& b) {
   if (a.kind() != b.kind()) return false;
   switch (a.kind()) {
-    case Value::Kind::kList: return &a.list_data() == &b.list_data();
+    case Value::Kind::kList:
+    case Value::Kind::kGenerator: return &a.list_data() == &b.list_data();
     case Value::Kind::kDict: return &a.dict_data() == &b.dict_data();
     default: return a.equals(b);
   }
@@ -48,7 +49,7 @@ Result<bool> apply_test(const std::string& name, const Value& v, const CallArgs&
   if (name == "number") return v.is_number();
   if (name == "string") return v.is_string();
   if (name == "mapping") return v.is_dict() && !v.is_namespace();
-  if (name == "iterable") return v.is_undefined() || v.is_string() || v.is_list() || (v.is_dict() && !v.is_namespace());
+  if (name == "iterable") return v.is_generator() || v.is_undefined() || v.is_string() || v.is_list() || (v.is_dict() && !v.is_namespace());
   if (name == "sequence") return v.is_undefined() || v.is_string() || v.is_list() || (v.is_dict() && !v.is_namespace());
   if (name == "callable") return v.is_function();
   if (name == "escaped") return v.is_safe();
@@ -63,6 +64,10 @@ Result<bool> apply_test(const std::string& name, const Value& v, const CallArgs&
   }
   if (name == "odd" || name == "even" || name == "divisibleby") {
     if (v.is_undefined()) return undefined_error(v);
+    if (v.is_float() && name != "divisibleby") {
+      GB_ASSIGN_OR_RETURN(Value r, binary_op("%", v, Value(int64_t{2})));
+      return (r.as_double() == 1.0) == (name == "odd");
+    }
     if (!v.is_int() && !v.is_bool()) {
       if (v.is_float() && name == "divisibleby") {
         GB_ASSIGN_OR_RETURN(const Value* d, arg(args, name));
@@ -95,7 +100,7 @@ Result<bool> apply_test(const std::string& name, const Value& v, const CallArgs&
       return compare_op(op, v, *other);
     }
   }
-  return invalid_argument("No test named '" + name + "'.");
+  return invalid_argument("No test named '" + name + "' found.");
 }
 
 }  // namespace glassbox::chat

@@ -8,7 +8,7 @@
 
 namespace glassbox::chat {
 
-// Applies test `name` to `value`. Unknown names are an error "No test named 'x'.".
+// Applies test `name` to `value`. Unknown names are an error "No test named 'x' found.".
 Result<bool> apply_test(const std::string& name, const Value& value, const CallArgs& args);
 
 // Whether `name` is a test; Jinja2 rejects unknown test names when it compiles a template.

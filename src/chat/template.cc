@@ -8,9 +8,10 @@
 namespace glassbox::chat {
 namespace {
 
-// Jinja2 checks filter and test names at compile time, even in branches that never run.
+// Jinja2 checks filter and test names at compile time, except inside `if` statements and inline if
+// expressions ("soft" frames), where an unknown name fails only when it runs.
 Status check_names(const Expr* e) {
-  if (!e) return ok_status();
+  if (!e || e->kind == Expr::Kind::kCondExpr) return ok_status();
   if (e->kind == Expr::Kind::kFilter && !is_known_filter(e->name)) {
     return invalid_argument(str_format("template syntax error at line %d, column %d: No filter named '%s'.",
                                        e->line, e->column, e->name.c_str()));
@@ -26,6 +27,7 @@ Status check_names(const Expr* e) {
 
 Status check_names(const NodeList& nodes) {
   for (const auto& n : nodes) {
+    if (n->kind == Node::Kind::kIf) continue;
     GB_RETURN_IF_ERROR(check_names(n->expr.get()));
     GB_RETURN_IF_ERROR(check_names(n->condition.get()));
     for (const auto& c : n->conditions) GB_RETURN_IF_ERROR(check_names(c.get()));

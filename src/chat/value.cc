@@ -116,6 +116,14 @@ Value Value::make_namespace() {
   return v;
 }
 
+Value Value::generator(std::string name, std::vector<Value> items, std::string deferred_error) {
+  Value v = list(std::move(items));
+  v.kind_ = Kind::kGenerator;
+  v.list_->generator_name = std::move(name);
+  v.list_->deferred_error = std::move(deferred_error);
+  return v;
+}
+
 Value Value::function(std::string name, NativeFunction fn) {
   Value v;
   v.kind_ = Kind::kFunction;
@@ -140,6 +148,7 @@ bool Value::truthy() const {
     case Kind::kDict:
       return dict_->is_namespace || !dict_->items.empty();
     case Kind::kFunction:
+    case Kind::kGenerator:
       return true;
   }
   return false;
@@ -288,6 +297,10 @@ std::string Value::repr_at(int depth) const {
     case Kind::kDict:
       return dict_->is_namespace ? "<Namespace " + repr_dict(*dict_) + ">" : repr_dict(*dict_);
     case Kind::kFunction: return "<function " + fn_->name + ">";
+    case Kind::kGenerator:
+      return list_->generator_name == "list_reverseiterator"
+                 ? "<list_reverseiterator object at 0x7f0000000000>"
+                 : "<generator object " + list_->generator_name + " at 0x7f0000000000>";
   }
   return "";
 }
@@ -303,6 +316,7 @@ std::string Value::type_name() const {
     case Kind::kList: return list_->is_tuple ? "tuple" : "list";
     case Kind::kDict: return dict_->is_namespace ? "Namespace" : "dict";
     case Kind::kFunction: return "function";
+    case Kind::kGenerator: return list_->generator_name == "list_reverseiterator" ? "list_reverseiterator" : "generator";
   }
   return "object";
 }
@@ -344,6 +358,8 @@ bool Value::equals_at(const Value& other, int depth) const {
     }
     case Kind::kFunction:
       return fn_ == other.fn_;
+    case Kind::kGenerator:
+      return list_ == other.list_;
     default:
       return false;
   }

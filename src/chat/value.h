@@ -30,6 +30,8 @@ using NativeFunction = std::function<Result<Value>(const CallArgs&)>;
 struct ListData {
   std::vector<Value> items;
   bool is_tuple = false;
+  std::string generator_name;   // generators: the Python function that made it, for printing
+  std::string deferred_error;   // generators: the error that iterating raises (filters are lazy in Jinja2)
   ~ListData();
 };
 
@@ -52,7 +54,9 @@ struct FunctionData {
 // Undefined carries the message Jinja2 would raise if it were used where a value is required.
 class Value {
  public:
-  enum class Kind { kUndefined, kNone, kBool, kInt, kFloat, kString, kList, kDict, kFunction };
+  // kGenerator: what Jinja2's lazy filters return (select, map, unique, items, batch, reverse...): always
+  // true, iterable, but no len(), no indexing, not JSON.
+  enum class Kind { kUndefined, kNone, kBool, kInt, kFloat, kString, kList, kDict, kFunction, kGenerator };
 
   Value() = default;  // undefined
   Value(bool b) : kind_(Kind::kBool), int_(b) {}              // NOLINT
@@ -70,6 +74,7 @@ class Value {
   static Value dict();
   static Value make_namespace();
   static Value function(std::string name, NativeFunction fn);
+  static Value generator(std::string name, std::vector<Value> items, std::string deferred_error = "");
 
   Kind kind() const { return kind_; }
   bool is_undefined() const { return kind_ == Kind::kUndefined; }
@@ -85,6 +90,7 @@ class Value {
   bool is_dict() const { return kind_ == Kind::kDict; }  // dicts and namespaces
   bool is_namespace() const { return kind_ == Kind::kDict && dict_->is_namespace; }
   bool is_function() const { return kind_ == Kind::kFunction; }
+  bool is_generator() const { return kind_ == Kind::kGenerator; }
 
   bool as_bool() const { return int_ != 0; }
   int64_t as_int() const { return int_; }  // also a bool's 0/1
@@ -93,7 +99,7 @@ class Value {
   ListData& list_data() const { return *list_; }
   DictData& dict_data() const { return *dict_; }
   const FunctionData& function_data() const { return *fn_; }
-  const std::vector<Value>& items() const { return list_->items; }
+  const std::vector<Value>& items() const { return list_->items; }  // lists, tuples and generators
 
   // Python's truth value (undefined is false).
   bool truthy() const;
