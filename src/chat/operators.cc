@@ -369,8 +369,10 @@ Result<Value> slice_value(const Value& obj, const Value& start, const Value& sto
     n = static_cast<int64_t>(chars.size());
   } else if (obj.is_list()) {
     n = static_cast<int64_t>(obj.items().size());
-  } else {  // Jinja2's getitem turns the TypeError into an undefined value
-    return Value::undefined("'" + obj.type_name() + "' object is not subscriptable");
+  } else if (obj.is_dict()) {
+    return invalid_argument("unhashable type: 'slice'");
+  } else {
+    return invalid_argument("'" + obj.type_name() + "' object is not subscriptable");
   }
   // Python's slice.indices().
   auto clamp = [&](bool present, int64_t v, int64_t def) {

@@ -66,7 +66,7 @@ Result<bool> apply_test(const std::string& name, const Value& v, const CallArgs&
     if (v.is_undefined()) return undefined_error(v);
     if (v.is_float() && name != "divisibleby") {
       GB_ASSIGN_OR_RETURN(Value r, binary_op("%", v, Value(int64_t{2})));
-      return (r.as_double() == 1.0) == (name == "odd");
+      return r.as_double() == (name == "odd" ? 1.0 : 0.0);
     }
     if (!v.is_int() && !v.is_bool()) {
       if (v.is_float() && name == "divisibleby") {
