@@ -37,6 +37,7 @@ struct Expr {
   Value literal;
   std::string name;
   bool negated = false;
+  bool constant = false;  // Jinja2's optimizer could evaluate it at compile time (set by Template::parse)
   std::vector<ExprPtr> children;
   std::vector<std::pair<std::string, ExprPtr>> kwargs;
   std::vector<std::string> ops;

@@ -140,6 +140,7 @@ Result<Value> f_items(const Value& in, const CallArgs&) {
 }
 
 Result<Value> f_int(const Value& in, const CallArgs& a) {
+  if (in.is_undefined()) return undefined_error(in);  // int(Undefined) raises, it is not a TypeError
   const Value* def = opt(a, "default", 0);
   Value fallback = def ? *def : Value(int64_t{0});
   if (in.is_int() || in.is_bool()) return Value(in.as_int());
@@ -165,6 +166,7 @@ Result<Value> f_int(const Value& in, const CallArgs& a) {
 }
 
 Result<Value> f_float(const Value& in, const CallArgs& a) {
+  if (in.is_undefined()) return undefined_error(in);
   const Value* def = opt(a, "default", 0);
   Value fallback = def ? *def : Value(0.0);
   if (in.is_number()) return Value(in.as_double());
@@ -194,7 +196,7 @@ Result<Value> f_indent(const Value& in, const CallArgs& a) {
                                                       : std::string(width ? std::max<int64_t>(0, width->as_int()) : 4, ' ');
   bool first = bool_arg(a, "first", 1, false);
   bool blank = bool_arg(a, "blank", 2, false);
-  if (in.is_undefined()) return Value::undefined(in.as_string());
+  if (in.is_undefined()) return undefined_error(in);
   if (in.is_list() && !in.is_tuple()) return invalid_argument("'list' object has no attribute 'splitlines'");
   if (!in.is_string()) {
     return invalid_argument("unsupported operand type(s) for +=: '" + in.type_name() + "' and 'str'");
@@ -329,6 +331,7 @@ Result<Value> f_dictsort(const Value& in, const CallArgs& a) {
   const Value* by = opt(a, "by", 1);
   bool by_value = by && by->to_str() == "value";
   bool reverse = bool_arg(a, "reverse", 2, false);
+  if (in.is_undefined()) return undefined_error(in);  // dictsort calls value.items()
   GB_ASSIGN_OR_RETURN(Value pairs, f_items(in, {}));
   GB_ASSIGN_OR_RETURN(std::vector<Value> items,
                       sorted(pairs.items(),

@@ -162,6 +162,18 @@ class Interpreter {
         out += node.text;
         return check_output(out);
       case Node::Kind::kOutput: {
+        if (node.expr->constant) {
+          // Folding is all or nothing: an expression that fails to fold is evaluated at run time instead.
+          folding_ = true;
+          bool positioned = positioned_;
+          auto folded = eval(*node.expr, scope);
+          folding_ = false;
+          positioned_ = positioned;
+          if (folded.ok()) {
+            out += folded->to_str();
+            return check_output(out);
+          }
+        }
         GB_ASSIGN_OR_RETURN(Value v, eval(*node.expr, scope));
         out += v.to_str();
         return check_output(out);
@@ -418,6 +430,16 @@ class Interpreter {
   }
 
   Result<Value> eval(const Expr& e, const ScopePtr& scope) {
+    if (e.constant && !folding_ && e.kind != Expr::Kind::kLiteral) {
+      // Jinja2's optimizer replaces a constant subexpression by its value when it evaluates cleanly to a
+      // value it can embed; otherwise the expression runs normally.
+      folding_ = true;
+      bool positioned = positioned_;
+      auto folded = eval_inner(e, scope);
+      folding_ = false;
+      positioned_ = positioned;
+      if (folded.ok() && safe_repr(*folded)) return folded;
+    }
     auto r = eval_inner(e, scope);
     if (!r.ok()) return at(r.status(), e.line, e.column);
     return r;
@@ -468,7 +490,13 @@ class Interpreter {
             GB_ASSIGN_OR_RETURN(parts[i], eval(*e.children[i + 1], scope));
           }
         }
-        return slice_value(obj, parts[0], parts[1], parts[2]);
+        auto sliced = slice_value(obj, parts[0], parts[1], parts[2]);
+        // Jinja2 prints a wholly constant `{{ ... }}` by folding it through environment.getitem, which turns
+        // a failed slice of a real value into an undefined one; at run time slicing is plain Python and raises.
+        if (!sliced.ok() && folding_ && !obj.is_undefined()) {
+          return Value::undefined(sliced.status().message());
+        }
+        return sliced;
       }
       case Expr::Kind::kCall: {
         GB_ASSIGN_OR_RETURN(Value callee, eval(*e.children[0], scope));
@@ -525,7 +553,33 @@ class Interpreter {
     return internal_error("unknown expression");
   }
 
+  // Values Jinja2 can embed in compiled code as constants (nodes.Const / has_safe_repr).
+  static bool safe_repr(const Value& v) {
+    switch (v.kind()) {
+      case Value::Kind::kNone:
+      case Value::Kind::kBool:
+      case Value::Kind::kInt:
+      case Value::Kind::kFloat:
+      case Value::Kind::kString:
+        return true;
+      case Value::Kind::kList:
+        for (const auto& item : v.items()) {
+          if (!safe_repr(item)) return false;
+        }
+        return true;
+      case Value::Kind::kDict:
+        if (v.is_namespace()) return false;
+        for (const auto& [k, item] : v.dict_data().items) {
+          if (!safe_repr(k) || !safe_repr(item)) return false;
+        }
+        return true;
+      default:
+        return false;
+    }
+  }
+
   RenderLimits limits_;
+  bool folding_ = false;  // evaluating as Jinja2's compile-time constant folding would
   std::vector<Value> namespaces_;
   int64_t iterations_ = 0;
   int call_depth_ = 0;

@@ -113,7 +113,12 @@ Result<Value> percent_format(const Value& format, const Value& args) {
         return unimplemented(str_format("unsupported format character '%c'", f[i]));
     }
   }
-  if (arg_idx < values.size()) return invalid_argument("not all arguments converted during string formatting");
+  // CPython skips this check when the argument is a mapping-like object (anything with __getitem__ that is
+  // not a tuple or str): lists, dicts, Jinja2's Undefined.
+  bool mapping_like = (args.is_list() && !args.is_tuple()) || args.is_dict() || args.is_undefined();
+  if (arg_idx < values.size() && !mapping_like) {
+    return invalid_argument("not all arguments converted during string formatting");
+  }
   return Value(out);
 }
 
@@ -133,6 +138,7 @@ Result<Value> binary_op(const std::string& op, const Value& a, const Value& b) {
   if (op == "~") {
     return Value(a.to_str() + b.to_str());
   }
+  if (op == "%" && a.is_string() && b.is_undefined()) return percent_format(a, b);
   if (a.is_undefined()) return undefined_error(a);
   if (b.is_undefined()) return undefined_error(b);
   bool both_numbers = a.is_number() && b.is_number();

@@ -666,7 +666,7 @@ class Parser {
     }
     next();  // ]
     if (!is_slice) {
-      if (!parts[0]) return error(at, "empty subscript");
+      if (!parts[0]) parts[0] = make_expr(Expr::Kind::kTuple, at);  // `x[]` indexes with ()
       auto e = make_expr(Expr::Kind::kGetItem, at);
       e->children.push_back(std::move(node));
       e->children.push_back(std::move(parts[0]));
@@ -743,6 +743,7 @@ class Parser {
         }
         test->children.push_back(std::move(node));
         const Token& t = peek();
+        if (is_name("is")) return error(t, "You cannot chain multiple tests with is");
         if (is_op("(")) {
           GB_RETURN_IF_ERROR(parse_call_args(*test));
         } else if ((t.kind == TokenKind::kName && t.value != "else" && t.value != "or" && t.value != "and") ||

@@ -3,6 +3,7 @@
 
 #include <cctype>
 
+#include "chat/methods.h"
 #include "chat/operators.h"
 
 namespace glassbox::chat {
@@ -38,6 +39,15 @@ bool is_known_test(const std::string& name) {
 }
 
 Result<bool> apply_test(const std::string& name, const Value& v, const CallArgs& args) {
+  static const char* kUnary[] = {"defined", "undefined", "none", "boolean", "true", "false", "integer", "float",
+                                 "number", "string", "mapping", "iterable", "sequence", "callable", "escaped",
+                                 "lower", "upper", "odd", "even"};
+  for (const char* unary : kUnary) {
+    if (name == unary && (!args.positional.empty() || !args.keyword.empty())) {
+      return invalid_argument(str_format("test_%s() takes 1 positional argument but %zu were given", unary,
+                                         1 + args.positional.size() + args.keyword.size()));
+    }
+  }
   if (name == "defined") return !v.is_undefined();
   if (name == "undefined") return v.is_undefined();
   if (name == "none") return v.is_none();
@@ -51,16 +61,13 @@ Result<bool> apply_test(const std::string& name, const Value& v, const CallArgs&
   if (name == "mapping") return v.is_dict() && !v.is_namespace();
   if (name == "iterable") return v.is_generator() || v.is_undefined() || v.is_string() || v.is_list() || (v.is_dict() && !v.is_namespace());
   if (name == "sequence") return v.is_undefined() || v.is_string() || v.is_list() || (v.is_dict() && !v.is_namespace());
-  if (name == "callable") return v.is_function();
+  if (name == "callable") return v.is_function() || v.is_undefined();  // Undefined defines __call__
   if (name == "escaped") return v.is_safe();
-  if (name == "lower" || name == "upper") {
+  if (name == "lower" || name == "upper") {  // str.islower()/isupper(): all cased letters, at least one
     std::string s = v.to_str();
-    bool cased = false;
-    for (unsigned char c : s) {
-      if (name == "lower" ? std::isupper(c) : std::islower(c)) return false;
-      cased |= std::isalpha(c) != 0;
-    }
-    return cased;
+    std::string lower = to_lower(s), upper = to_upper(s);
+    if (lower == upper) return false;
+    return name == "lower" ? s == lower : s == upper;
   }
   if (name == "odd" || name == "even" || name == "divisibleby") {
     if (v.is_undefined()) return undefined_error(v);

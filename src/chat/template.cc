@@ -25,6 +25,44 @@ Status check_names(const Expr* e) {
   return ok_status();
 }
 
+bool is_context_filter(const std::string& name) {
+  return name == "map" || name == "select" || name == "reject" || name == "selectattr" || name == "rejectattr";
+}
+
+// Marks the expressions Jinja2's optimizer can evaluate at compile time: literals, and operators, lookups,
+// pure filters and tests over them (not names, calls, or context filters).
+bool mark_constants(Expr* e) {
+  if (!e) return true;
+  bool all = true;
+  for (auto& c : e->children) all &= mark_constants(c.get());
+  for (auto& kw : e->kwargs) all &= mark_constants(kw.second.get());
+  switch (e->kind) {
+    case Expr::Kind::kName:
+    case Expr::Kind::kCall:
+      e->constant = false;
+      break;
+    case Expr::Kind::kFilter:
+      e->constant = all && e->children[0] && !is_context_filter(e->name);
+      break;
+    default:
+      e->constant = all;
+  }
+  return e->constant;
+}
+
+void mark_constants(NodeList& nodes) {
+  for (auto& n : nodes) {
+    mark_constants(n->expr.get());
+    mark_constants(n->condition.get());
+    for (auto& c : n->conditions) mark_constants(c.get());
+    for (auto& v : n->values) mark_constants(v.get());
+    for (auto& p : n->params) mark_constants(p.default_value.get());
+    for (auto& b : n->bodies) mark_constants(b);
+    mark_constants(n->body);
+    mark_constants(n->else_body);
+  }
+}
+
 Status check_names(const NodeList& nodes) {
   for (const auto& n : nodes) {
     if (n->kind == Node::Kind::kIf) continue;
@@ -46,6 +84,7 @@ Result<Template> Template::parse(std::string_view source, const LexerOptions& op
   GB_ASSIGN_OR_RETURN(std::vector<Token> tokens, tokenize(source, options));
   GB_ASSIGN_OR_RETURN(NodeList nodes, parse_template(tokens));
   GB_RETURN_IF_ERROR(check_names(nodes));
+  mark_constants(nodes);
   Template t;
   t.nodes_ = std::make_shared<const NodeList>(std::move(nodes));
   return t;
