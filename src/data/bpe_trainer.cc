@@ -136,6 +136,9 @@ Result<BpeVocab> BpeTrainer::train() {
   std::priority_queue<HeapEntry> heap;
   for (const auto& [k, c] : count) heap.push({c, k});
 
+  std::unordered_map<std::string, int32_t> token_ids;
+  for (size_t id = vocab.n_specials; id < vocab.tokens.size(); ++id)
+    token_ids.emplace(vocab.tokens[id], static_cast<int32_t>(id));
   std::vector<uint32_t> stamp(words.size(), 0);
   uint32_t merge_no = 0;
   std::unordered_map<uint64_t, int64_t> delta;
@@ -148,8 +151,11 @@ Result<BpeVocab> BpeTrainer::train() {
     if (top.count < opt.min_pair_count) break;
     const int32_t a = static_cast<int32_t>(top.key >> 32);
     const int32_t b = static_cast<int32_t>(top.key & 0xffffffffu);
-    const int32_t new_id = static_cast<int32_t>(vocab.tokens.size());
-    vocab.tokens.push_back(vocab.tokens[a] + vocab.tokens[b]);
+    // Two merges may spell the same string ("a"+"bc", "ab"+"c"): the second reuses the token.
+    std::string text = vocab.tokens[a] + vocab.tokens[b];
+    auto [id_it, added] = token_ids.emplace(text, static_cast<int32_t>(vocab.tokens.size()));
+    const int32_t new_id = id_it->second;
+    if (added) vocab.tokens.push_back(std::move(text));
     vocab.merges.emplace_back(a, b);
     ++merge_no;
 
