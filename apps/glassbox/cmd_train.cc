@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "data/prepare.h"
 #include "gguf/gguf_file.h"
+#include "train/comm.h"
 #include "train/train_run.h"
 
 namespace glassbox::app {
@@ -136,6 +137,19 @@ int cmd_train(int argc, char** argv) {
     return 2;
   }
 
+  // Under mpirun with several processes: data parallelism (see TrainRunOptions::comm).
+  std::unique_ptr<train::Comm> comm = train::Comm::single();
+  if (train::Comm::launched_by_mpirun()) {
+    auto c = train::Comm::mpi();
+    if (!c.ok()) {
+      std::fprintf(stderr, "glassbox train: started by mpirun, but %s\n", c.status().message().c_str());
+      return 1;
+    }
+    comm = std::move(*c);
+  }
+  o.comm = comm.get();
+  const bool lead = comm->rank() == 0;
+
   auto data = data::open_prepared(*data_path);
   if (!data.ok()) {
     std::fprintf(stderr, "glassbox train: %s\n", data.status().message().c_str());
@@ -156,13 +170,14 @@ int cmd_train(int argc, char** argv) {
   o.model.vocab_size = data->vocab_size;
 
   const int64_t steps = train::steps_for(o);
+  if (lead)
   std::fprintf(stderr,
                "glassbox train: d%lldL%lld heads %lld/%lld ff %lld ctx %lld vocab %lld; %lld steps of "
-               "%lld×%lld×%lld tokens, warm-up %lld, lr %g\n",
+               "%lld×%lld×%lld tokens, warm-up %lld, lr %g, %d process(es)\n",
                (long long)o.model.d_model, (long long)o.model.n_layers, (long long)o.model.n_heads,
                (long long)o.model.n_kv_heads, (long long)o.model.d_ff, (long long)o.model.ctx,
                (long long)o.model.vocab_size, (long long)steps, (long long)o.accum, (long long)o.batch,
-               (long long)o.model.ctx, (long long)train::warmup_steps_for(o, steps), o.lr);
+               (long long)o.model.ctx, (long long)train::warmup_steps_for(o, steps), o.lr, comm->size());
   double last_print = -1e9;
   auto on_step = [&](const train::StepReport& r) {
     const bool due = log_every > 0 ? (r.step % log_every == 0) : (r.seconds - last_print >= 1.0);
@@ -179,9 +194,11 @@ int cmd_train(int argc, char** argv) {
   };
   auto result = train::run_training(o, train_shards, val_shards, tok_file ? &*tok_file : nullptr, on_step);
   if (!result.ok()) {
-    std::fprintf(stderr, "glassbox train: %s\n", result.status().message().c_str());
+    std::fprintf(stderr, "glassbox train: %s%s\n", lead ? "" : "(rank > 0) ",
+                 result.status().message().c_str());
     return 1;
   }
+  if (!lead) return 0;
   const std::string json = str_format(
       "{\"val_loss\":%s,\"train_loss\":%.6f,\"tokens\":%lld,\"seconds\":%.3f,\"tokens_per_s\":%.1f,"
       "\"params\":%lld,\"steps\":%lld,\"steps_done\":%lld,\"resumed_from\":%lld,\"finished\":%s,"

@@ -85,6 +85,13 @@ Result<TrainResult> run_training(const TrainRunOptions& options,
   const int64_t seq = o.model.ctx;
   const int64_t micro_tokens = o.batch * seq;
   const int64_t step_tokens = micro_tokens * o.accum;
+  const int world = o.comm ? o.comm->size() : 1;
+  const int rank = o.comm ? o.comm->rank() : 0;
+  if (o.batch % world != 0)
+    return invalid_argument(str_format("train: --batch %lld does not split evenly over %d processes",
+                                       (long long)o.batch, world));
+  const int64_t local_batch = o.batch / world;
+  const int64_t local_micro = local_batch * seq;
 
   // Fail on unusable data before any work.
   GB_RETURN_IF_ERROR(BatchSampler::create(train_shards, seq, o.seed).status());
@@ -107,7 +114,7 @@ Result<TrainResult> run_training(const TrainRunOptions& options,
   if (ec) return io_error("train: cannot create '" + o.out_dir + "': " + ec.message());
   const std::string ckpt = (fs::path(o.out_dir) / "checkpoint.safetensors").string();
 
-  ThreadPool pool(o.threads > 0 ? o.threads : ThreadPool::hardware_threads());
+  ThreadPool pool(o.threads > 0 ? o.threads : std::max(1, ThreadPool::hardware_threads() / world));
   GB_ASSIGN_OR_RETURN(TrainModel<float> model, TrainModel<float>::create(o.model, &pool));
   model.params().init_random(o.seed);
   TrainerOptions topt;
@@ -116,6 +123,16 @@ Result<TrainResult> run_training(const TrainRunOptions& options,
   topt.adamw.weight_decay = o.weight_decay;
   topt.schedule = {o.lr, warmup_steps_for(o, steps), steps, o.min_lr_frac};
   topt.clip_norm = o.clip;
+  if (world > 1) {
+    topt.reduce = [&o, world](float* grads, int64_t n, double* loss) -> Status {
+      GB_RETURN_IF_ERROR(o.comm->all_reduce_sum(grads, n));
+      const float inv = 1.0f / static_cast<float>(world);
+      for (int64_t i = 0; i < n; ++i) grads[i] *= inv;
+      GB_RETURN_IF_ERROR(o.comm->all_reduce_sum(loss, 1));
+      *loss /= world;
+      return ok_status();
+    };
+  }
   Trainer trainer(&model, topt, &pool);
 
   const auto settings = run_settings(o, steps);
@@ -147,12 +164,20 @@ Result<TrainResult> run_training(const TrainRunOptions& options,
     return not_found("train: --resume: no checkpoint at '" + ckpt + "'");
   }
 
+  // Each process evaluates its rows of every validation batch; the mean of the per-process means
+  // is the global mean (equal row counts).
   auto evaluate = [&]() -> Result<double> {
     double sum = 0;
+    const int64_t off = rank * local_micro;
     for (int64_t b = 0; b < o.val_batches; ++b) {
-      GB_ASSIGN_OR_RETURN(double l, model.forward(val_in.data() + b * micro_tokens,
-                                                  val_tgt.data() + b * micro_tokens, o.batch, seq));
+      GB_ASSIGN_OR_RETURN(double l, model.forward(val_in.data() + b * micro_tokens + off,
+                                                  val_tgt.data() + b * micro_tokens + off,
+                                                  local_batch, seq));
       sum += l;
+    }
+    if (o.comm && world > 1) {
+      GB_RETURN_IF_ERROR(o.comm->all_reduce_sum(&sum, 1));
+      sum /= world;
     }
     return sum / static_cast<double>(o.val_batches);
   };
@@ -170,6 +195,7 @@ Result<TrainResult> run_training(const TrainRunOptions& options,
   };
 
   std::vector<int32_t> in(step_tokens), tgt(step_tokens);
+  std::vector<int32_t> local_in(local_micro * o.accum), local_tgt(local_micro * o.accum);
   int64_t step = trainer.steps_taken();
   const int64_t first_step = step;
   while (step < steps) {
@@ -177,7 +203,15 @@ Result<TrainResult> run_training(const TrainRunOptions& options,
                         BatchSampler::create(train_shards, seq, step_seed(o.seed, step)));
     for (int64_t a = 0; a < o.accum; ++a)
       sampler.next(o.batch, in.data() + a * micro_tokens, tgt.data() + a * micro_tokens);
-    GB_ASSIGN_OR_RETURN(StepStats st, trainer.step(in.data(), tgt.data(), o.accum, o.batch, seq));
+    // Every process draws the whole step's batch and keeps its rows of each micro-batch.
+    for (int64_t a = 0; a < o.accum; ++a) {
+      std::copy_n(in.data() + a * micro_tokens + rank * local_micro, local_micro,
+                  local_in.data() + a * local_micro);
+      std::copy_n(tgt.data() + a * micro_tokens + rank * local_micro, local_micro,
+                  local_tgt.data() + a * local_micro);
+    }
+    GB_ASSIGN_OR_RETURN(StepStats st,
+                        trainer.step(local_in.data(), local_tgt.data(), o.accum, local_batch, seq));
     ++step;
     if (!std::isfinite(st.loss))
       return internal_error(str_format("train: loss is %g at step %lld (diverged; lower --lr?)",
@@ -199,9 +233,9 @@ Result<TrainResult> run_training(const TrainRunOptions& options,
       r.val_loss = vl;
       result.val_loss = vl;
     }
-    if (on_step) on_step(r);
+    if (on_step && rank == 0) on_step(r);
     const bool stop = o.stop_after > 0 && step >= o.stop_after && !last;
-    if (last || stop || (o.checkpoint_every > 0 && step % o.checkpoint_every == 0))
+    if (rank == 0 && (last || stop || (o.checkpoint_every > 0 && step % o.checkpoint_every == 0)))
       GB_RETURN_IF_ERROR(save(step));
     if (stop) break;
   }
@@ -216,6 +250,7 @@ Result<TrainResult> run_training(const TrainRunOptions& options,
       GB_ASSIGN_OR_RETURN(double vl, evaluate());
       result.val_loss = vl;
     }
+    if (rank != 0) return result;
     result.model_path = (fs::path(o.out_dir) / "model.gguf").string();
     GgufExportOptions eo;
     eo.name = o.name;

@@ -10,6 +10,7 @@
 
 #include "base/status.h"
 #include "gguf/gguf_file.h"
+#include "train/comm.h"
 #include "train/params.h"
 #include "train/token_shard.h"
 
@@ -27,7 +28,7 @@ struct TrainRunOptions {
   double beta1 = 0.9, beta2 = 0.95;
   double clip = 1.0;
   uint64_t seed = 1;
-  int threads = 0;          // 0 = all cores; results do not depend on it
+  int threads = 0;          // 0 = all cores (shared by the processes); results do not depend on it
   int64_t eval_every = 0;   // steps between validation passes; 0 = only at the end
   int64_t val_batches = 10;  // fixed random validation batches of batch × ctx tokens
   int64_t checkpoint_every = 0;  // steps between checkpoints; 0 = only at the end
@@ -35,6 +36,11 @@ struct TrainRunOptions {
   std::string out_dir;
   bool resume = false;      // require a checkpoint in out_dir (one is used anyway when present)
   std::string name;         // general.name of the exported model
+  // Data parallelism (not owned; null = one process). Each of the comm->size() processes runs
+  // batch / size rows of every micro-batch (batch must divide evenly); gradients and losses are
+  // averaged across processes before clipping, so the run equals the one-process run with the
+  // same settings up to float summation order. Rank 0 alone reports progress and writes files.
+  Comm* comm = nullptr;
 };
 
 struct StepReport {

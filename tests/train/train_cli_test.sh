@@ -76,5 +76,20 @@ out=$("$bin" train "${common[@]/3e-3/1e-3}" --out "$work/b" 2>&1); rc=$?
 text=$("$bin" run -m "$work/a/model.gguf" -p "Once upon a time" -n 12 --temp 0.8 --seed 1 --ignore-eos --verbose 2>"$work/run.log"); rc=$?
 [[ $rc -eq 0 ]] && grep -q "generated: 12 tokens" "$work/run.log" && ok "glassbox run generates 12 tokens from model.gguf: $(echo ${text:0:40})" || { bad "run rc=$rc: $text"; cat "$work/run.log"; }
 
+# Data parallelism: 2 processes × 2 rows equal 1 process × 4 rows (within float tolerance).
+if command -v mpirun >/dev/null 2>&1; then
+  mpirun --allow-run-as-root --oversubscribe -np 2 "$bin" train "${common[@]}" --threads 1 --out "$work/mpi" --json \
+    >"$work/mpi.json" 2>"$work/mpi.log"; rc=$?
+  grep '^step' "$work/mpi.log" | awk '{print $1, $2, $4}' >"$work/mpi.steps"
+  if [[ $rc -eq 0 ]] && paste -d' ' "$work/a.steps" "$work/mpi.steps" |
+       awk 'NF != 6 || $2 != $5 {exit 1} {d = $3 - $6; if (d < 0) d = -d; if (d > 1e-4) exit 1} END {exit NR != 50}'; then
+    ok "mpirun -np 2 matches one process: $(grep -o '"val_loss":[^,]*' "$work/mpi.json")"
+  else
+    bad "mpirun -np 2 differs (rc=$rc)"; tail -3 "$work/mpi.log"; paste "$work/a.steps" "$work/mpi.steps" | head -3
+  fi
+else
+  echo "SKIP mpirun absent: no data-parallel check"
+fi
+
 echo "${SECONDS}s; $pass passed, $fail failed"
 [[ $fail -eq 0 ]]
