@@ -70,6 +70,17 @@ va=$(grep -o '"val_loss":[^,]*' "$work/a.json") vb=$(grep -o '"val_loss":[^,]*' 
 [[ -n $va && $va == "$vb" ]] && ok "same final $va" || bad "final val loss differs: $va vs $vb"
 grep -q '"resumed_from":25' "$work/b.json" && ok "resumed from step 25" || bad "resumed_from: $(cat "$work/b.json")"
 
+# A failing checkpoint write (the file-size limit stands in for a full disk) is a clear error and
+# keeps the previous checkpoint, from which the run then resumes to the same result.
+"$bin" train "${common[@]}" --out "$work/c" --stop-after 20 >/dev/null 2>&1 || bad "c first part rc=$?"
+cp "$work/c/checkpoint.safetensors" "$work/c.before"
+out=$( (trap '' XFSZ; ulimit -f 200; "$bin" train "${common[@]}" --out "$work/c" --checkpoint-every 5 2>&1) ); rc=$?
+[[ $rc -eq 1 && $out == *"checkpoint at step 25 failed"* ]] && ok "a failed checkpoint write is a clear error" || bad "disk full: rc=$rc ${out: -300}"
+cmp -s "$work/c.before" "$work/c/checkpoint.safetensors" && [[ -z $(ls "$work/c" | grep -v -x -e checkpoint.safetensors) ]] && ok "previous checkpoint kept, no temporary left" || bad "checkpoint changed or temp files left: $(ls "$work/c")"
+"$bin" train "${common[@]}" --out "$work/c" --json >"$work/c.json" 2>/dev/null
+vc=$(grep -o '"val_loss":[^,]*' "$work/c.json")
+[[ -n $vc && $vc == "$va" ]] && ok "resumed after the failed write: same $vc" || bad "after failed write: $vc vs $va"
+
 out=$("$bin" train "${common[@]/3e-3/1e-3}" --out "$work/b" 2>&1); rc=$?
 [[ $rc -eq 1 && $out == *"lr"* ]] && ok "a checkpoint with other settings is a clear error" || bad "mismatch: rc=$rc $out"
 
