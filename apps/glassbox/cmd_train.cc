@@ -194,8 +194,9 @@ int cmd_train(int argc, char** argv) {
   };
   auto result = train::run_training(o, train_shards, val_shards, tok_file ? &*tok_file : nullptr, on_step);
   if (!result.ok()) {
-    std::fprintf(stderr, "glassbox train: %s%s\n", lead ? "" : "(rank > 0) ",
-                 result.status().message().c_str());
+    const std::string& msg = result.status().message();
+    std::fprintf(stderr, "glassbox %s%s%s\n", msg.rfind("train: ", 0) == 0 ? "" : "train: ",
+                 lead ? "" : "(rank > 0) ", msg.c_str());
     return 1;
   }
   if (!lead) return 0;
