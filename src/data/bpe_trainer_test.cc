@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
+#include <random>
 
 #include "base/mapped_file.h"
 #include "gguf/gguf_file.h"
@@ -42,6 +44,79 @@ TEST(BpeTrainerTest, MergesTheMostFrequentPairFirst) {
   // " ab" has count 3, " " + "ab" next; then "cd" (2) and " c"(1)/"d" ... ties by smaller ids.
   EXPECT_EQ(vocab->tokens[258], " ab");
   EXPECT_EQ(vocab->tokens[259], "cd");
+}
+
+// The textbook algorithm: recount every pair after every merge. Words come from the same
+// pre-tokenizer split, so only the merge loop is compared.
+BpeVocab naive_bpe(const std::map<std::string, int64_t>& word_counts, int64_t vocab_size) {
+  BpeVocab v = *[&] {
+    auto t = BpeTrainer::create(BpeTrainerOptions{.vocab_size = 257});
+    t->add_text("x");
+    return t->train();
+  }();  // specials + the ordered byte alphabet
+  std::map<std::string, int32_t> ids;
+  for (size_t id = 1; id < v.tokens.size(); ++id) ids[v.tokens[id]] = static_cast<int32_t>(id);
+  std::vector<std::pair<std::vector<int32_t>, int64_t>> words;
+  for (const auto& [w, c] : word_counts) {
+    std::vector<int32_t> syms;
+    for (char ch : w) syms.push_back(ids[std::string(1, ch)]);
+    words.emplace_back(syms, c);
+  }
+  while (static_cast<int64_t>(v.tokens.size()) < vocab_size) {
+    std::map<std::pair<int32_t, int32_t>, int64_t> counts;
+    for (const auto& [syms, c] : words)
+      for (size_t i = 0; i + 1 < syms.size(); ++i) counts[{syms[i], syms[i + 1]}] += c;
+    std::pair<int32_t, int32_t> best{-1, -1};
+    int64_t best_count = 1;  // min_pair_count 2
+    for (const auto& [p, c] : counts)
+      if (c > best_count) best = p, best_count = c;  // map order: ties keep the smaller pair
+    if (best.first < 0) break;
+    std::string text = v.tokens[best.first] + v.tokens[best.second];
+    auto [it, added] = ids.emplace(text, static_cast<int32_t>(v.tokens.size()));
+    if (added) v.tokens.push_back(text);
+    v.merges.push_back(best);
+    for (auto& [syms, c] : words) {
+      std::vector<int32_t> out;
+      for (size_t i = 0; i < syms.size(); ++i) {
+        if (i + 1 < syms.size() && syms[i] == best.first && syms[i + 1] == best.second) {
+          out.push_back(it->second);
+          ++i;
+        } else {
+          out.push_back(syms[i]);
+        }
+      }
+      syms = out;
+    }
+  }
+  return v;
+}
+
+TEST(BpeTrainerTest, IncrementalCountsEqualFullRecounts) {
+  // Few letters, so pairs overlap ("aaaa") and counts tie often.
+  std::mt19937 rng(5);
+  std::string text;
+  for (int i = 0; i < 3000; ++i) {
+    text += ' ';
+    const int len = 1 + static_cast<int>(rng() % 7);
+    for (int k = 0; k < len; ++k) text += "aabcd"[rng() % 5];
+  }
+  BpeTrainerOptions opt;
+  opt.vocab_size = 1 + 256 + 120;
+  auto trainer = BpeTrainer::create(opt);
+  trainer->add_text(text);
+  auto fast = trainer->train();
+  ASSERT_TRUE(fast.ok());
+  std::map<std::string, int64_t> words;  // the GPT-2 split of this text: " " + letters
+  for (size_t pos = 0; pos < text.size();) {
+    size_t next = text.find(' ', pos + 1);
+    if (next == std::string::npos) next = text.size();
+    ++words[text.substr(pos, next - pos)];
+    pos = next;
+  }
+  const BpeVocab slow = naive_bpe(words, opt.vocab_size);
+  EXPECT_EQ(fast->merges, slow.merges);
+  EXPECT_EQ(fast->tokens, slow.tokens);
+  EXPECT_GT(fast->merges.size(), 50u);
 }
 
 TEST(BpeTrainerTest, RejectsVocabularySmallerThanTheByteAlphabet) {
