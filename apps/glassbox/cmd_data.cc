@@ -17,7 +17,8 @@ constexpr const char* kUsage =
     "  --tokenizer PATH     tokenizer.json, a folder holding one, or a .gguf (byte-level BPE)\n"
     "  --out DIR            writes train-*.bin, val-*.bin, tokenizer.gguf, manifest.json\n"
     "  --val-docs FILE      validation documents, one name per line (e.g. books/419.txt)\n"
-    "  --val-frac F         else: a deterministic fraction of documents by name hash (default 0.03)\n"
+    "  --val-frac F         else: a deterministic fraction of documents by name hash (default "
+    "0.03)\n"
     "  --shard-tokens N     tokens per shard (default 67108864)\n"
     "  --eot TOKEN          document separator token (default <|endoftext|>)\n"
     "  --threads N          encoding threads (default: all cores)\n"
@@ -75,7 +76,8 @@ int cmd_data(int argc, char** argv) {
       return 2;
     }
   if (opt.inputs.empty() || opt.tokenizer.empty() || opt.out_dir.empty()) {
-    std::fprintf(stderr, "glassbox data prepare: --input, --tokenizer and --out are required\n%s", kUsage);
+    std::fprintf(stderr, "glassbox data prepare: --input, --tokenizer and --out are required\n%s",
+                 kUsage);
     return 2;
   }
   opt.val_frac = *frac;
@@ -100,7 +102,8 @@ int cmd_data(int argc, char** argv) {
                opt.out_dir.c_str());
   if (args->has("--json"))
     std::printf(
-        "{\"train_documents\":%lld,\"train_tokens\":%lld,\"val_documents\":%lld,\"val_tokens\":%lld,"
+        "{\"train_documents\":%lld,\"train_tokens\":%lld,\"val_documents\":%lld,\"val_tokens\":%"
+        "lld,"
         "\"skipped\":%lld,\"bytes\":%lld,\"seconds\":%.3f,\"vocab_size\":%lld}\n",
         (long long)summary->documents[0], (long long)summary->tokens[0],
         (long long)summary->documents[1], (long long)summary->tokens[1],

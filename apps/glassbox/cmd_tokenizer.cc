@@ -43,15 +43,18 @@ int fail(const Status& s) {
 
 int cmd_tokenizer(int argc, char** argv) {
   if (argc < 1 || std::string(argv[0]) != "train") {
-    std::fputs(kUsage, argc >= 1 && (std::string(argv[0]) == "--help" || std::string(argv[0]) == "-h")
-                           ? stdout
-                           : stderr);
+    std::fputs(kUsage,
+               argc >= 1 && (std::string(argv[0]) == "--help" || std::string(argv[0]) == "-h")
+                   ? stdout
+                   : stderr);
     return argc >= 1 && (std::string(argv[0]) == "--help" || std::string(argv[0]) == "-h") ? 0 : 2;
   }
-  auto args = Args::parse(argc - 1, argv + 1, {"--input|-i", "--vocab-size", "--out|-o", "--special", "--min-count"},
+  auto args = Args::parse(argc - 1, argv + 1,
+                          {"--input|-i", "--vocab-size", "--out|-o", "--special", "--min-count"},
                           {"-h|--help"});
   if (!args.ok()) {
-    std::fprintf(stderr, "glassbox tokenizer train: %s\n%s", args.status().message().c_str(), kUsage);
+    std::fprintf(stderr, "glassbox tokenizer train: %s\n%s", args.status().message().c_str(),
+                 kUsage);
     return 2;
   }
   if (args->has("-h")) {
@@ -96,8 +99,10 @@ int cmd_tokenizer(int argc, char** argv) {
     ++used;
   }
   std::filesystem::remove_all(scratch, ec);
-  const double count_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::fprintf(stderr, "glassbox tokenizer train: %lld documents, %.1f MB, %lld distinct words (%.1f s)\n",
+  const double count_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::fprintf(stderr,
+               "glassbox tokenizer train: %lld documents, %.1f MB, %lld distinct words (%.1f s)\n",
                (long long)used, trainer->n_bytes() / 1e6, (long long)trainer->n_words(), count_s);
   auto vocab = trainer->train();
   if (!vocab.ok()) return fail(vocab.status());
@@ -109,14 +114,16 @@ int cmd_tokenizer(int argc, char** argv) {
   const std::string json = data::hf_tokenizer_json(*vocab);
   const std::string config = data::hf_tokenizer_config_json(*vocab);
   namespace fs = std::filesystem;
-  for (const auto& [name, text] : {std::pair<std::string, const std::string*>{"tokenizer.json", &json},
-                                   {"tokenizer_config.json", &config}}) {
+  for (const auto& [name, text] :
+       {std::pair<std::string, const std::string*>{"tokenizer.json", &json},
+        {"tokenizer_config.json", &config}}) {
     Status s = write_file_atomic((fs::path(*out) / name).string(), text->data(), text->size());
     if (!s.ok()) return fail(s);
   }
   if (Status s = data::write_vocab_gguf((fs::path(*out) / "vocab.gguf").string(), *vocab); !s.ok())
     return fail(s);
-  const double total_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double total_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::fprintf(stderr, "glassbox tokenizer train: %zu tokens (%zu merges) in %.1f s -> %s\n",
                vocab->tokens.size(), vocab->merges.size(), total_s, out->c_str());
   return 0;

@@ -15,7 +15,8 @@ namespace glassbox::app {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: glassbox train --data SHARDS --d-model D --layers L --heads H --tokens N --out DIR [options]\n"
+    "usage: glassbox train --data SHARDS --d-model D --layers L --heads H --tokens N --out DIR "
+    "[options]\n"
     "  --data DIR           folder written by `glassbox data prepare` (or its manifest.json)\n"
     "  --d-model D, --layers L, --heads H\n"
     "  --kv-heads K         (default: heads)\n"
@@ -35,7 +36,8 @@ constexpr const char* kUsage =
     "  --val-batches N      fixed validation batches (default 10)\n"
     "  --checkpoint-every S (default: at the end only)\n"
     "  --stop-after S       checkpoint and stop after step S (resume later with the same command)\n"
-    "  --resume             require DIR/checkpoint.safetensors (one is resumed anyway when present)\n"
+    "  --resume             require DIR/checkpoint.safetensors (one is resumed anyway when "
+    "present)\n"
     "  --log-every S        progress line every S steps (default: about once a second)\n"
     "  --name NAME          general.name of the exported model\n"
     "  --out DIR            checkpoint.safetensors, model.gguf, result.json\n"
@@ -56,13 +58,20 @@ std::string json_number(std::optional<double> v) {
 }  // namespace
 
 int cmd_train(int argc, char** argv) {
-  auto args = Args::parse(
-      argc, argv,
-      {"--data", "--d-model", "--layers", "--heads", "--kv-heads", "--d-ff", "--ctx", "--batch",
-       "--accum", "--tokens", "--lr", "--warmup-frac", "--min-lr-frac", "--weight-decay", "--beta1",
-       "--beta2", "--clip", "--seed", "--threads|-t", "--eval-every", "--val-batches",
-       "--checkpoint-every", "--stop-after", "--log-every", "--name", "--out|-o"},
-      {"-h|--help", "--resume", "--json"});
+  auto args = Args::parse(argc, argv, {"--data",        "--d-model",
+                                       "--layers",      "--heads",
+                                       "--kv-heads",    "--d-ff",
+                                       "--ctx",         "--batch",
+                                       "--accum",       "--tokens",
+                                       "--lr",          "--warmup-frac",
+                                       "--min-lr-frac", "--weight-decay",
+                                       "--beta1",       "--beta2",
+                                       "--clip",        "--seed",
+                                       "--threads|-t",  "--eval-every",
+                                       "--val-batches", "--checkpoint-every",
+                                       "--stop-after",  "--log-every",
+                                       "--name",        "--out|-o"},
+                          {"-h|--help", "--resume", "--json"});
   if (!args.ok()) {
     std::fprintf(stderr, "glassbox train: %s\n%s", args.status().message().c_str(), kUsage);
     return 2;
@@ -130,7 +139,8 @@ int cmd_train(int argc, char** argv) {
     std::fprintf(stderr, "glassbox train: %s\n", bad.message().c_str());
     return 2;
   }
-  if (o.val_batches <= 0 || o.threads < 0 || o.eval_every < 0 || o.checkpoint_every < 0 || seed < 0) {
+  if (o.val_batches <= 0 || o.threads < 0 || o.eval_every < 0 || o.checkpoint_every < 0 ||
+      seed < 0) {
     std::fprintf(stderr,
                  "glassbox train: --val-batches must be positive; --threads, --eval-every, "
                  "--checkpoint-every, --seed >= 0\n");
@@ -142,7 +152,8 @@ int cmd_train(int argc, char** argv) {
   if (train::Comm::launched_by_mpirun()) {
     auto c = train::Comm::mpi();
     if (!c.ok()) {
-      std::fprintf(stderr, "glassbox train: started by mpirun, but %s\n", c.status().message().c_str());
+      std::fprintf(stderr, "glassbox train: started by mpirun, but %s\n",
+                   c.status().message().c_str());
       return 1;
     }
     comm = std::move(*c);
@@ -171,32 +182,35 @@ int cmd_train(int argc, char** argv) {
 
   const int64_t steps = train::steps_for(o);
   if (lead)
-  std::fprintf(stderr,
-               "glassbox train: d%lldL%lld heads %lld/%lld ff %lld ctx %lld vocab %lld; %lld steps of "
-               "%lld×%lld×%lld tokens, warm-up %lld, lr %g, %d process(es)\n",
-               (long long)o.model.d_model, (long long)o.model.n_layers, (long long)o.model.n_heads,
-               (long long)o.model.n_kv_heads, (long long)o.model.d_ff, (long long)o.model.ctx,
-               (long long)o.model.vocab_size, (long long)steps, (long long)o.accum, (long long)o.batch,
-               (long long)o.model.ctx, (long long)train::warmup_steps_for(o, steps), o.lr, comm->size());
+    std::fprintf(
+        stderr,
+        "glassbox train: d%lldL%lld heads %lld/%lld ff %lld ctx %lld vocab %lld; %lld steps of "
+        "%lld×%lld×%lld tokens, warm-up %lld, lr %g, %d process(es)\n",
+        (long long)o.model.d_model, (long long)o.model.n_layers, (long long)o.model.n_heads,
+        (long long)o.model.n_kv_heads, (long long)o.model.d_ff, (long long)o.model.ctx,
+        (long long)o.model.vocab_size, (long long)steps, (long long)o.accum, (long long)o.batch,
+        (long long)o.model.ctx, (long long)train::warmup_steps_for(o, steps), o.lr, comm->size());
   double last_print = -1e9;
   auto on_step = [&](const train::StepReport& r) {
     const bool due = log_every > 0 ? (r.step % log_every == 0) : (r.seconds - last_print >= 1.0);
     if (!(due || r.step == r.steps || r.step == 1 || r.val_loss)) return;
     last_print = r.seconds;
     const double eta = r.tokens_per_s > 0
-                           ? static_cast<double>(r.steps - r.step) * (r.tokens / std::max<int64_t>(1, r.step)) /
-                                 r.tokens_per_s
+                           ? static_cast<double>(r.steps - r.step) *
+                                 (r.tokens / std::max<int64_t>(1, r.step)) / r.tokens_per_s
                            : -1;
     std::string val = r.val_loss ? str_format(" val %.6f", *r.val_loss) : "";
     std::fprintf(stderr, "step %lld/%lld loss %.6f%s lr %.3e gnorm %.3f %.0f tok/s eta %s\n",
                  (long long)r.step, (long long)r.steps, r.loss, val.c_str(), r.lr, r.grad_norm,
                  r.tokens_per_s, fmt_duration(eta).c_str());
   };
-  auto result = train::run_training(o, train_shards, val_shards, tok_file ? &*tok_file : nullptr, on_step);
+  auto result =
+      train::run_training(o, train_shards, val_shards, tok_file ? &*tok_file : nullptr, on_step);
   if (!result.ok()) {
     const std::string& msg = result.status().message();
-    std::fprintf(stderr, "glassbox %s%s%s\n", msg.rfind("train: ", 0) == 0 ? "" : "train: ",
-                 lead ? "" : "(rank > 0) ", msg.c_str());
+    std::fprintf(stderr, "glassbox %s%s%s\n",
+                 msg.rfind("train: ", 0) == 0 ? "" : "train: ", lead ? "" : "(rank > 0) ",
+                 msg.c_str());
     return 1;
   }
   if (!lead) return 0;
@@ -206,8 +220,9 @@ int cmd_train(int argc, char** argv) {
       "\"model\":\"%s\"}",
       json_number(result->val_loss).c_str(), result->train_loss, (long long)result->tokens,
       result->seconds, result->tokens_per_s, (long long)result->params, (long long)result->steps,
-      (long long)(result->tokens / (o.batch * o.accum * o.model.ctx)), (long long)result->resumed_from,
-      result->finished ? "true" : "false", result->model_path.c_str());
+      (long long)(result->tokens / (o.batch * o.accum * o.model.ctx)),
+      (long long)result->resumed_from, result->finished ? "true" : "false",
+      result->model_path.c_str());
   if (result->finished) {
     std::fprintf(stderr, "glassbox train: done: val %s train %.4f, %.1f s, %.0f tok/s -> %s\n",
                  json_number(result->val_loss).c_str(), result->train_loss, result->seconds,

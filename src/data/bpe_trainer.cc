@@ -3,12 +3,11 @@
 
 #include <algorithm>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <queue>
 #include <sstream>
 #include <unordered_map>
 #include <unordered_set>
-
-#include <nlohmann/json.hpp>
 
 #include "base/mapped_file.h"
 #include "gguf/gguf_writer.h"
@@ -56,9 +55,9 @@ BpeTrainer::~BpeTrainer() = default;
 Result<BpeTrainer> BpeTrainer::create(const BpeTrainerOptions& options) {
   const int64_t base = static_cast<int64_t>(options.specials.size()) + 256;
   if (options.vocab_size < base)
-    return invalid_argument(str_format(
-        "bpe trainer: vocab_size %lld is below %lld (%zu special tokens + 256 bytes)",
-        (long long)options.vocab_size, (long long)base, options.specials.size()));
+    return invalid_argument(
+        str_format("bpe trainer: vocab_size %lld is below %lld (%zu special tokens + 256 bytes)",
+                   (long long)options.vocab_size, (long long)base, options.specials.size()));
   if (options.vocab_size > (int64_t{1} << 30))
     return invalid_argument("bpe trainer: vocab_size above 2^30");
   std::unordered_set<std::string> seen;
@@ -247,7 +246,7 @@ std::string hf_tokenizer_json(const BpeVocab& vocab) {
   ojson v = ojson::object();
   for (size_t id = 0; id < vocab.tokens.size(); ++id)
     v[static_cast<int64_t>(id) < vocab.n_specials ? vocab.tokens[id]
-                                                   : byte_level_text(vocab.tokens[id])] = id;
+                                                  : byte_level_text(vocab.tokens[id])] = id;
   model["vocab"] = v;
   ojson merges = ojson::array();
   for (const auto& [a, b] : vocab.merges)
@@ -269,8 +268,8 @@ std::string hf_tokenizer_config_json(const BpeVocab& vocab) {
 }
 
 Status write_vocab_gguf(const std::string& path, const std::vector<std::string>& token_texts,
-                        const std::vector<bool>& is_special,
-                        const std::vector<std::string>& merges, int32_t eot_id) {
+                        const std::vector<bool>& is_special, const std::vector<std::string>& merges,
+                        int32_t eot_id) {
   gguf::GgufWriter w;
   w.set_string("general.type", "vocab");
   w.set_string("tokenizer.ggml.model", "gpt2");
@@ -339,8 +338,8 @@ Status tokenizer_json_to_vocab_gguf(const std::string& json_path, const std::str
     for (const auto& [s, id] : model.at("vocab").items())
       GB_RETURN_IF_ERROR(put(s, id.get<int64_t>(), false));
     for (const auto& t : j.value("added_tokens", nlohmann::json::array()))
-      GB_RETURN_IF_ERROR(
-          put(t.at("content").get<std::string>(), t.at("id").get<int64_t>(), t.value("special", false)));
+      GB_RETURN_IF_ERROR(put(t.at("content").get<std::string>(), t.at("id").get<int64_t>(),
+                             t.value("special", false)));
     for (size_t id = 0; id < texts.size(); ++id)
       if (texts[id].empty())
         return invalid_argument(

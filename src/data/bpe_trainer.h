@@ -69,8 +69,8 @@ std::string hf_tokenizer_config_json(const BpeVocab& vocab);
 // alphabet), token_type (3 = control for specials, 1 = normal), merges "left right", bos = eos =
 // eot = the first special, add_bos_token true. Written atomically.
 Status write_vocab_gguf(const std::string& path, const std::vector<std::string>& token_texts,
-                        const std::vector<bool>& is_special,
-                        const std::vector<std::string>& merges, int32_t eot_id);
+                        const std::vector<bool>& is_special, const std::vector<std::string>& merges,
+                        int32_t eot_id);
 // The same from a learned vocabulary.
 Status write_vocab_gguf(const std::string& path, const BpeVocab& vocab);
 

@@ -25,7 +25,8 @@ std::string sample_text() {
 }
 
 std::filesystem::path temp_dir(const std::string& name) {
-  auto dir = std::filesystem::temp_directory_path() / ("gb_bpe_" + name + std::to_string(::getpid()));
+  auto dir =
+      std::filesystem::temp_directory_path() / ("gb_bpe_" + name + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir;

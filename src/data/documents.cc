@@ -16,7 +16,8 @@ namespace fs = std::filesystem;
 namespace {
 
 bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 bool is_archive(const std::string& path) {
@@ -81,8 +82,7 @@ Result<std::vector<Document>> list_documents(const std::vector<std::string>& inp
       char buf[512];
       while (size_t n = fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
       const int rc = pclose(pipe);
-      if (rc != 0)
-        return invalid_argument("data: tar could not unpack '" + input + "': " + out);
+      if (rc != 0) return invalid_argument("data: tar could not unpack '" + input + "': " + out);
       GB_RETURN_IF_ERROR(add_folder(dest, &docs));
     } else if (fs::is_regular_file(st)) {
       docs.push_back({fs::path(input).filename().string(), input});

@@ -5,9 +5,8 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <set>
-
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "base/mapped_file.h"
 #include "base/thread_pool.h"
@@ -24,7 +23,8 @@ namespace fs = std::filesystem;
 namespace {
 
 bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 // Writes out_dir/tokenizer.gguf from the given tokenizer; returns the path of the source file.
@@ -210,10 +210,12 @@ Result<PrepareSummary> prepare_data(const PrepareOptions& options,
   }
   fs::remove_all(scratch, ec);
   if (summary.documents[0] == 0)
-    return invalid_argument("data prepare: no training documents left (all skipped or in validation)");
+    return invalid_argument(
+        "data prepare: no training documents left (all skipped or in validation)");
   if (summary.documents[1] == 0 && (!options.val_docs_file.empty() || options.val_frac > 0))
     return invalid_argument("data prepare: no validation documents left (all skipped?)");
-  for (Split& split : splits) GB_RETURN_IF_ERROR(flush(&split, options.out_dir, summary.vocab_size));
+  for (Split& split : splits)
+    GB_RETURN_IF_ERROR(flush(&split, options.out_dir, summary.vocab_size));
 
   nlohmann::ordered_json m;
   m["format"] = "glassbox-token-shards";
@@ -253,8 +255,9 @@ Result<PreparedData> open_prepared(const std::string& path) {
   try {
     const nlohmann::json m = nlohmann::json::parse(text);
     if (m.value("format", std::string()) != "glassbox-token-shards")
-      return invalid_argument("data: '" + manifest_path +
-                              "' is not a glassbox-token-shards manifest (run `glassbox data prepare`)");
+      return invalid_argument(
+          "data: '" + manifest_path +
+          "' is not a glassbox-token-shards manifest (run `glassbox data prepare`)");
     const auto& tok = m.at("tokenizer");
     data.vocab_size = tok.at("vocab_size").get<int64_t>();
     if (tok.contains("file"))
@@ -283,7 +286,8 @@ Result<PreparedData> open_prepared(const std::string& path) {
   } catch (const std::exception& e) {
     return invalid_argument("data: manifest '" + manifest_path + "': " + e.what());
   }
-  if (data.train.empty()) return invalid_argument("data: '" + manifest_path + "' lists no training shards");
+  if (data.train.empty())
+    return invalid_argument("data: '" + manifest_path + "' lists no training shards");
   return data;
 }
 

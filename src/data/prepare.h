@@ -16,9 +16,9 @@ struct PrepareOptions {
   std::vector<std::string> inputs;  // folders, text files, tar archives (see list_documents)
   std::string tokenizer;            // tokenizer.json, a folder holding one, or a .gguf
   std::string out_dir;
-  std::string val_docs_file;        // names of validation documents, one per line; "" = val_frac
-  double val_frac = 0.03;           // used without val_docs_file: a document is in validation
-                                    // when FNV-1a(name) / 2^64 < val_frac (at least one document)
+  std::string val_docs_file;  // names of validation documents, one per line; "" = val_frac
+  double val_frac = 0.03;     // used without val_docs_file: a document is in validation
+                              // when FNV-1a(name) / 2^64 < val_frac (at least one document)
   int64_t shard_tokens = int64_t{1} << 26;  // a new shard starts past this many tokens
   std::string eot_token = "<|endoftext|>";
   int threads = 0;  // 0 = all cores
@@ -27,8 +27,8 @@ struct PrepareOptions {
 struct PrepareSummary {
   int64_t documents[2] = {0, 0};  // train, val
   int64_t tokens[2] = {0, 0};
-  int64_t bytes = 0;              // text bytes encoded
-  int64_t skipped = 0;            // empty or binary documents left out
+  int64_t bytes = 0;    // text bytes encoded
+  int64_t skipped = 0;  // empty or binary documents left out
   int64_t vocab_size = 0;
 };
 

@@ -26,7 +26,8 @@ class PrepareTest : public ::testing::Test {
     fs::remove_all(dir_);
     for (int d = 0; d < 6; ++d) {
       std::string text;
-      for (int i = 0; i < 30; ++i) text += "Story " + std::to_string(d) + ": the hen found a seed. ";
+      for (int i = 0; i < 30; ++i)
+        text += "Story " + std::to_string(d) + ": the hen found a seed. ";
       put(dir_ / "corpus" / "books" / ("b" + std::to_string(d) + ".txt"), text);
     }
     BpeTrainerOptions opt;
@@ -48,7 +49,9 @@ class PrepareTest : public ::testing::Test {
   }
   fs::path dir_;
   std::vector<std::string> warnings_;
-  std::function<void(const std::string&)> warn_ = [this](const std::string& w) { warnings_.push_back(w); };
+  std::function<void(const std::string&)> warn_ = [this](const std::string& w) {
+    warnings_.push_back(w);
+  };
 };
 
 TEST_F(PrepareTest, WritesShardsThatStartEachDocumentWithEot) {

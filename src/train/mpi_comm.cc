@@ -31,8 +31,10 @@ class MpiComm final : public Comm {
     auto* p = static_cast<char*>(data);
     for (int64_t done = 0; done < n;) {  // MPI counts are int
       const int count = static_cast<int>(std::min<int64_t>(n - done, INT_MAX / 2));
-      const int rc = MPI_Allreduce(MPI_IN_PLACE, p + done * elem, count, type, MPI_SUM, MPI_COMM_WORLD);
-      if (rc != MPI_SUCCESS) return internal_error(str_format("mpi: MPI_Allreduce failed (%d)", rc));
+      const int rc =
+          MPI_Allreduce(MPI_IN_PLACE, p + done * elem, count, type, MPI_SUM, MPI_COMM_WORLD);
+      if (rc != MPI_SUCCESS)
+        return internal_error(str_format("mpi: MPI_Allreduce failed (%d)", rc));
       done += count;
     }
     return ok_status();

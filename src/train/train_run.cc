@@ -71,10 +71,12 @@ Result<TrainResult> run_training(const TrainRunOptions& options,
   const int64_t shard_vocab = train_shards.front()->vocab_size();
   if (o.model.vocab_size == 0) o.model.vocab_size = shard_vocab;
   if (o.model.vocab_size < shard_vocab)
-    return invalid_argument(str_format("train: the model's vocabulary (%lld) is smaller than the "
-                                       "shards' (%lld)",
-                                       (long long)o.model.vocab_size, (long long)shard_vocab));
-  if (o.batch <= 0 || o.accum <= 0) return invalid_argument("train: --batch and --accum must be positive");
+    return invalid_argument(
+        str_format("train: the model's vocabulary (%lld) is smaller than the "
+                   "shards' (%lld)",
+                   (long long)o.model.vocab_size, (long long)shard_vocab));
+  if (o.batch <= 0 || o.accum <= 0)
+    return invalid_argument("train: --batch and --accum must be positive");
   if (o.tokens <= 0) return invalid_argument("train: --tokens must be positive");
   if (!(o.lr > 0)) return invalid_argument("train: --lr must be positive");
   if (!(o.clip >= 0)) return invalid_argument("train: --clip must be >= 0");
@@ -88,8 +90,8 @@ Result<TrainResult> run_training(const TrainRunOptions& options,
   const int world = o.comm ? o.comm->size() : 1;
   const int rank = o.comm ? o.comm->rank() : 0;
   if (o.batch % world != 0)
-    return invalid_argument(str_format("train: --batch %lld does not split evenly over %d processes",
-                                       (long long)o.batch, world));
+    return invalid_argument(str_format(
+        "train: --batch %lld does not split evenly over %d processes", (long long)o.batch, world));
   const int64_t local_batch = o.batch / world;
   const int64_t local_micro = local_batch * seq;
 
@@ -99,10 +101,10 @@ Result<TrainResult> run_training(const TrainRunOptions& options,
   if (!val_shards.empty()) {
     for (const TokenShard* s : val_shards)
       if (s->vocab_size() != shard_vocab)
-        return invalid_argument("train: validation and training shards have different vocabularies");
+        return invalid_argument(
+            "train: validation and training shards have different vocabularies");
     auto vs = BatchSampler::create(val_shards, seq, splitmix64(o.seed ^ 0x76616c6964ull));
-    if (!vs.ok())
-      return invalid_argument("train: validation shards: " + vs.status().message());
+    if (!vs.ok()) return invalid_argument("train: validation shards: " + vs.status().message());
     val_in.resize(o.val_batches * micro_tokens);
     val_tgt.resize(val_in.size());
     for (int64_t b = 0; b < o.val_batches; ++b)
@@ -156,7 +158,8 @@ Result<TrainResult> run_training(const TrainRunOptions& options,
             ckpt.c_str(), key.c_str() + 4, it == meta.end() ? "(missing)" : it->second.c_str(),
             value.c_str()));
     }
-    if (auto it = meta.find("run.seconds"); it != meta.end()) seconds_before = std::atof(it->second.c_str());
+    if (auto it = meta.find("run.seconds"); it != meta.end())
+      seconds_before = std::atof(it->second.c_str());
     if (auto it = meta.find("run.train_loss"); it != meta.end())
       result.train_loss = std::atof(it->second.c_str());
     result.resumed_from = trainer.steps_taken();
@@ -170,9 +173,9 @@ Result<TrainResult> run_training(const TrainRunOptions& options,
     double sum = 0;
     const int64_t off = rank * local_micro;
     for (int64_t b = 0; b < o.val_batches; ++b) {
-      GB_ASSIGN_OR_RETURN(double l, model.forward(val_in.data() + b * micro_tokens + off,
-                                                  val_tgt.data() + b * micro_tokens + off,
-                                                  local_batch, seq));
+      GB_ASSIGN_OR_RETURN(double l,
+                          model.forward(val_in.data() + b * micro_tokens + off,
+                                        val_tgt.data() + b * micro_tokens + off, local_batch, seq));
       sum += l;
     }
     if (o.comm && world > 1) {
