@@ -88,7 +88,9 @@ int cmd_data(int argc, char** argv) {
     std::fprintf(stderr, "glassbox data prepare: warning: %s\n", line.c_str());
   });
   if (!summary.ok()) {
-    std::fprintf(stderr, "glassbox data prepare: %s\n", summary.status().message().c_str());
+    const std::string& msg = summary.status().message();
+    std::fprintf(stderr, "glassbox %s%s\n",
+                 msg.rfind("data prepare: ", 0) == 0 ? "" : "data prepare: ", msg.c_str());
     return 1;
   }
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -30,8 +30,10 @@ uint64_t step_seed(uint64_t seed, int64_t step) {
 std::string num(double v) { return str_format("%.17g", v); }
 
 // Every setting that changes the result; a checkpoint must match all of them to be resumed.
-std::map<std::string, std::string> run_settings(const TrainRunOptions& o, int64_t steps) {
-  return {{"run.batch", std::to_string(o.batch)},
+std::map<std::string, std::string> run_settings(const TrainRunOptions& o, int64_t steps,
+                                                int64_t data_tokens) {
+  return {{"run.data_tokens", std::to_string(data_tokens)},
+          {"run.batch", std::to_string(o.batch)},
           {"run.accum", std::to_string(o.accum)},
           {"run.steps", std::to_string(steps)},
           {"run.lr", num(o.lr)},
@@ -137,7 +139,9 @@ Result<TrainResult> run_training(const TrainRunOptions& options,
   }
   Trainer trainer(&model, topt, &pool);
 
-  const auto settings = run_settings(o, steps);
+  int64_t data_tokens = 0;  // a different corpus is a different run
+  for (const TokenShard* s : train_shards) data_tokens += s->n_tokens();
+  const auto settings = run_settings(o, steps, data_tokens);
   TrainResult result;
   result.params = model.params().size();
   result.steps = steps;

@@ -41,6 +41,11 @@ echo "$out" | grep -q . && ok "glassbox tokenize loads vocab.gguf" || bad "token
 # Bad input: a missing tokenizer, a binary file.
 out=$("$bin" data prepare --input "$work/text" --tokenizer "$work/none.json" --out "$work/x" 2>&1); rc=$?
 [[ $rc -eq 1 && $out == *"none.json"* ]] && ok "missing tokenizer is a clear error" || bad "missing tokenizer: rc=$rc $out"
+big=$shared/fixtures/tokenizer/vocab-qwen3.gguf
+if [[ -f $big ]]; then
+  out=$("$bin" data prepare --input "$work/text" --tokenizer "$big" --out "$work/x" 2>&1); rc=$?
+  [[ $rc -eq 1 && $out == *"151669 tokens"*"uint16"* ]] && ok "a vocabulary too large for uint16 shards is a clear error" || bad "big vocab: rc=$rc $out"
+fi
 printf 'ab\0cd' > "$work/text/zz-binary.txt"
 "$bin" data prepare --input "$work/text" --tokenizer "$work/tok/tokenizer.json" --out "$work/data" --val-frac 0.2 --json >"$work/prep.json" 2>"$work/prep.log"; rc=$?
 [[ $rc -eq 0 ]] && ok "data prepare" || { bad "data prepare rc=$rc"; cat "$work/prep.log"; }
