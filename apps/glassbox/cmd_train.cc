@@ -1,4 +1,5 @@
 // glassbox train: train a llama model from scratch on prepared token shards.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <optional>
@@ -9,6 +10,7 @@
 #include "data/prepare.h"
 #include "gguf/gguf_file.h"
 #include "train/comm.h"
+#include "train/params.h"
 #include "train/train_run.h"
 
 namespace glassbox::app {
@@ -25,6 +27,8 @@ constexpr const char* kUsage =
     "  --batch B            sequences per micro-batch (default 8)\n"
     "  --accum A            micro-batches per step (default 1)\n"
     "  --tokens N           training tokens; steps = ceil(N / (B·A·T))\n"
+    "  --flops C            instead of --tokens: steps = floor(C / (6·params) / (B·A·T)), as the\n"
+    "                       reference sweep (params = all, embedding included)\n"
     "  --lr LR              peak learning rate (default 3e-3)\n"
     "  --warmup-frac F      warm-up = max(10, F·steps) steps (default 0.05)\n"
     "  --min-lr-frac F      cosine decays to F·lr (default 0.1)\n"
@@ -58,19 +62,34 @@ std::string json_number(std::optional<double> v) {
 }  // namespace
 
 int cmd_train(int argc, char** argv) {
-  auto args = Args::parse(argc, argv, {"--data",        "--d-model",
-                                       "--layers",      "--heads",
-                                       "--kv-heads",    "--d-ff",
-                                       "--ctx",         "--batch",
-                                       "--accum",       "--tokens",
-                                       "--lr",          "--warmup-frac",
-                                       "--min-lr-frac", "--weight-decay",
-                                       "--beta1",       "--beta2",
-                                       "--clip",        "--seed",
-                                       "--threads|-t",  "--eval-every",
-                                       "--val-batches", "--checkpoint-every",
-                                       "--stop-after",  "--log-every",
-                                       "--name",        "--out|-o"},
+  auto args = Args::parse(argc, argv,
+                          {"--data",
+                           "--d-model",
+                           "--layers",
+                           "--heads",
+                           "--kv-heads",
+                           "--d-ff",
+                           "--ctx",
+                           "--batch",
+                           "--accum",
+                           "--tokens",
+                           "--flops",
+                           "--lr",
+                           "--warmup-frac",
+                           "--min-lr-frac",
+                           "--weight-decay",
+                           "--beta1",
+                           "--beta2",
+                           "--clip",
+                           "--seed",
+                           "--threads|-t",
+                           "--eval-every",
+                           "--val-batches",
+                           "--checkpoint-every",
+                           "--stop-after",
+                           "--log-every",
+                           "--name",
+                           "--out|-o"},
                           {"-h|--help", "--resume", "--json"});
   if (!args.ok()) {
     std::fprintf(stderr, "glassbox train: %s\n%s", args.status().message().c_str(), kUsage);
@@ -83,10 +102,10 @@ int cmd_train(int argc, char** argv) {
   auto data_path = args->get("--data");
   auto out = args->get("--out");
   if (!data_path || !out || !args->has("--d-model") || !args->has("--layers") ||
-      !args->has("--heads") || !args->has("--tokens")) {
+      !args->has("--heads") || (args->has("--tokens") == args->has("--flops"))) {
     std::fprintf(stderr,
-                 "glassbox train: --data, --d-model, --layers, --heads, --tokens and --out are "
-                 "required\n%s",
+                 "glassbox train: --data, --d-model, --layers, --heads, --out and one of --tokens "
+                 "or --flops are required\n%s",
                  kUsage);
     return 2;
   }
@@ -179,6 +198,20 @@ int cmd_train(int argc, char** argv) {
   for (const auto& s : data->train) train_shards.push_back(&s);
   for (const auto& s : data->val) val_shards.push_back(&s);
   o.model.vocab_size = data->vocab_size;
+  if (args->has("--flops")) {
+    const double flops = get_d("--flops", 0);
+    if (Status v = o.model.validate(); !bad.ok() || !v.ok() || !(flops > 0)) {
+      std::fprintf(stderr, "glassbox train: %s\n",
+                   !bad.ok() ? bad.message().c_str()
+                             : (!v.ok() ? v.message().c_str() : "--flops must be positive"));
+      return 2;
+    }
+    int64_t n_params = 0;
+    for (const auto& p : train::param_layout(o.model)) n_params += p.numel;
+    const int64_t step_tokens = o.batch * o.accum * o.model.ctx;
+    const auto steps_c = static_cast<int64_t>(std::floor(flops / (6.0 * n_params) / step_tokens));
+    o.tokens = std::max<int64_t>(1, steps_c) * step_tokens;
+  }
 
   const int64_t steps = train::steps_for(o);
   if (lead)
