@@ -86,6 +86,13 @@ cmp -s "$work/c.before" "$work/c/checkpoint.safetensors" && [[ -z $(ls "$work/c"
 vc=$(grep -o '"val_loss":[^,]*' "$work/c.json")
 [[ -n $vc && $vc == "$va" ]] && ok "resumed after the failed write: same $vc" || bad "after failed write: $vc vs $va"
 
+# kill -9 while checkpointing every step: the checkpoint left behind loads and the run ends the same.
+"$bin" train "${common[@]}" --out "$work/k" --checkpoint-every 1 >/dev/null 2>&1 &
+sleep 0.3; kill -9 $! 2>/dev/null; wait $! 2>/dev/null
+"$bin" train "${common[@]}" --out "$work/k" --json >"$work/k.json" 2>"$work/k.log"; rc=$?
+vk=$(grep -o '"val_loss":[^,]*' "$work/k.json")
+[[ $rc -eq 0 && $vk == "$va" ]] && ok "killed mid-run, resumed ($(grep -o '"resumed_from":[0-9]*' "$work/k.json")): same $vk" || { bad "after kill: rc=$rc $vk vs $va"; tail -2 "$work/k.log"; }
+
 out=$("$bin" train "${common[@]/3e-3/1e-3}" --out "$work/b" 2>&1); rc=$?
 [[ $rc -eq 1 && $out == *"lr"* ]] && ok "a checkpoint with other settings is a clear error" || bad "mismatch: rc=$rc $out"
 
