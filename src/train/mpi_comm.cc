@@ -1,6 +1,7 @@
 // Comm over MPI (MPI_COMM_WORLD, MPI_Allreduce).
 #include <mpi.h>
 
+#include <algorithm>
 #include <climits>
 
 #include "train/comm.h"
