@@ -35,7 +35,7 @@ struct BpeVocab {
 // the merged pair (an index from pair to words), not recounted. On the reference corpus's 274
 // training books at 4096 tokens this gives exactly the reference tokenizer.json (Hugging Face
 // tokenizers' BpeTrainer), merges and ids. Memory: the distinct words and
-// their pairs (about 100 MB for 50 MB of English text).
+// their pairs (40 MB peak for the 53 MB reference corpus, 93k distinct words).
 class BpeTrainer {
  public:
   static Result<BpeTrainer> create(const BpeTrainerOptions& options);
