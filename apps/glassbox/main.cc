@@ -19,6 +19,9 @@ constexpr Command kCommands[] = {
     {"tokenize", glassbox::app::cmd_tokenize, "tokenize text: tokenize -m MODEL_OR_VOCAB (-p TEXT | --vocab-test F)"},
     {"inspect", glassbox::app::cmd_inspect, "print a GGUF file's metadata and tensor table"},
     {"bench", glassbox::app::cmd_bench, "measure pp/tg speed like llama-bench: bench -m MODEL [-p 512] [-n 128] [-t T] [-r 3] [--json]"},
+    {"tokenizer", glassbox::app::cmd_tokenizer, "train a byte-level BPE tokenizer: tokenizer train --input TEXT --vocab-size N --out DIR"},
+    {"data", glassbox::app::cmd_data, "tokenize a corpus into shards: data prepare --input TEXT --tokenizer T --out DIR"},
+    {"train", glassbox::app::cmd_train, "train a model on shards: train --data DIR --d-model D --layers L ... --out DIR"},
     {"synth", glassbox::app::cmd_synth, "write a random-weight model of a real shape: synth --shape S --type T -o F"},
 };
 

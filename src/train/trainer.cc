@@ -22,6 +22,7 @@ Result<StepStats> Trainer::step(const int32_t* inputs, const int32_t* targets, i
     model_->backward(1.0f / static_cast<float>(accum_steps));
     stats.loss += loss / static_cast<double>(accum_steps);
   }
+  if (options_.reduce) GB_RETURN_IF_ERROR(options_.reduce(params.grads(), params.size(), &stats.loss));
   stats.grad_norm = options_.clip_norm > 0
                         ? clip_grad_norm(params.grads(), params.size(), options_.clip_norm)
                         : clip_grad_norm(params.grads(), params.size(), 1e300);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 
 #include "base/status.h"
 #include "base/thread_pool.h"
@@ -15,6 +16,10 @@ struct TrainerOptions {
   AdamWOptions adamw;  // adamw.lr is unused: the schedule gives the lr of each step
   LrSchedule schedule;
   double clip_norm = 1.0;  // <= 0: no clipping
+  // When set, called after the micro-batches' backward passes and before clipping with the
+  // gradient buffer and the step's mean loss: data-parallel training averages both across
+  // processes here. An error stops the step before the parameters change.
+  std::function<Status(float* grads, int64_t n, double* loss)> reduce;
 };
 
 struct StepStats {
