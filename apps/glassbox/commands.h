@@ -9,5 +9,6 @@ int cmd_tokenize(int argc, char** argv);
 int cmd_run(int argc, char** argv);
 int cmd_logits(int argc, char** argv);
 int cmd_synth(int argc, char** argv);
+int cmd_agent(int argc, char** argv);
 
 }  // namespace glassbox::app

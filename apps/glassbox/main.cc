@@ -18,6 +18,7 @@ constexpr Command kCommands[] = {
     {"logits", glassbox::app::cmd_logits, "write reference-format logits: logits -m MODEL --prompt-file F --json OUT"},
     {"tokenize", glassbox::app::cmd_tokenize, "tokenize text: tokenize -m MODEL_OR_VOCAB (-p TEXT | --vocab-test F)"},
     {"inspect", glassbox::app::cmd_inspect, "print a GGUF file's metadata and tensor table"},
+    {"agent", glassbox::app::cmd_agent, "coding agent over the Messages API: agent [-p TASK] [--output-format json]"},
     {"synth", glassbox::app::cmd_synth, "write a random-weight model of a real shape: synth --shape S --type T -o F"},
 };
 

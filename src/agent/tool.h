@@ -25,6 +25,7 @@ struct ToolContext {
   std::string project_root;  // absolute
   std::mutex mu;
   std::string cwd;  // absolute; Bash keeps it across calls (tracks `cd`)
+  std::string temp_dir = "/tmp";  // the session's scratch directory (writable inside the sandbox)
   std::vector<TodoItem> todos;
   const std::atomic<bool>* interrupted = nullptr;
   int64_t bash_default_timeout_ms = 120000;

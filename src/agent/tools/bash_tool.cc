@@ -63,8 +63,8 @@ ToolOutput BashTool::run(const json& input, ToolContext& ctx) const {
   std::string cwd = ctx.get_cwd();
   if (!std::filesystem::is_directory(cwd)) cwd = ctx.project_root;
 
-  char cwd_template[] = "/tmp/glassbox-cwd-XXXXXX";
-  int cwd_fd = mkstemp(cwd_template);
+  std::string cwd_template = ctx.temp_dir + "/glassbox-cwd-XXXXXX";
+  int cwd_fd = mkstemp(cwd_template.data());
   if (cwd_fd < 0) return {std::string("Bash: cannot create a temporary file: ") + std::strerror(errno), true};
   close(cwd_fd);
   std::string cwd_file = cwd_template;

@@ -1,0 +1,378 @@
+// The agent end to end against a scripted Messages API server on 127.0.0.1: multi-step tasks in
+// temporary repositories, parallel tool calls, malformed input, server failures, runaway commands.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "agent/agent.h"
+#include "agent/testing/scripted_server.h"
+#include "base/mapped_file.h"
+
+namespace glassbox::agent {
+namespace {
+
+using nlohmann::json;
+using testing::PlannedResponse;
+using testing::ScriptedServer;
+using testing::ToolUseSpec;
+namespace fs = std::filesystem;
+
+std::string jstr(const json& j) { return j.dump(); }
+
+class AgentE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    repo_ = fs::path(::testing::TempDir()) /
+            ("agent_e2e_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    fs::remove_all(repo_);
+    fs::create_directories(repo_ / ".git");
+    ASSERT_TRUE(server_.start());
+    ctx_.project_root = repo_.string();
+    ctx_.cwd = repo_.string();
+  }
+
+  RunResult run(const std::string& prompt, PermissionMode mode = PermissionMode::kBypassPermissions,
+                int max_retries = 2, double read_timeout_s = 30, int max_turns = 20) {
+    ClientOptions opts;
+    opts.base_url = server_.base_url();
+    opts.api_key = "test-key";
+    opts.max_retries = max_retries;
+    opts.backoff_initial_s = 0.01;
+    opts.http.read_timeout_s = read_timeout_s;
+    auto client = MessagesClient::create(opts);
+    EXPECT_TRUE(client.ok());
+    policy_ = std::make_unique<PermissionPolicy>(mode, repo_.string());
+    auto store = SessionStore::create((repo_.parent_path() / (repo_.filename().string() + "_sessions")).string());
+    EXPECT_TRUE(store.ok());
+    store_ = std::make_unique<SessionStore>(std::move(*store));
+    AgentOptions aopts;
+    aopts.system_prompt = "test system prompt";
+    aopts.max_turns = max_turns;
+    AgentEvents events;
+    events.on_text = [this](std::string_view t) { streamed_ += t; };
+    Agent agent(client->get(), make_builtin_tools(), policy_.get(), &ctx_, store_.get(), aopts, events, nullptr);
+    return agent.run(prompt, &messages_);
+  }
+
+  // The tool_result blocks of the request body at `index`, by tool_use_id.
+  std::map<std::string, json> results_in_request(size_t index) {
+    std::map<std::string, json> out;
+    json body = json::parse(server_.requests().at(index));
+    for (const auto& block : body["messages"].back()["content"]) {
+      if (block.value("type", "") == "tool_result") out[block["tool_use_id"]] = block;
+    }
+    return out;
+  }
+
+  void write(const std::string& rel, const std::string& text) { std::ofstream(repo_ / rel, std::ios::binary) << text; }
+  std::string read(const std::string& rel) { return *read_file_to_string((repo_ / rel).string()); }
+  std::string p(const std::string& rel) { return (repo_ / rel).string(); }
+
+  fs::path repo_;
+  ScriptedServer server_;
+  ToolContext ctx_;
+  std::unique_ptr<PermissionPolicy> policy_;
+  std::unique_ptr<SessionStore> store_;
+  json messages_ = json::array();
+  std::string streamed_;
+};
+
+TEST_F(AgentE2eTest, FixesAFailingTestReadEditRunFinish) {
+  write("calc.sh", "add() {\n\techo $(($1 - $2))\n}\n");
+  write("test.sh", "source ./calc.sh\n[ \"$(add 2 3)\" = 5 ] && echo PASS || { echo FAIL; exit 1; }\n");
+  server_.plan_turn("Let me look at the test.", {{"toolu_1", "Bash", jstr({{"command", "bash test.sh"}})}});
+  server_.plan_turn("", {{"toolu_2", "Read", jstr({{"file_path", p("calc.sh")}})}});
+  server_.plan_turn("The sign is wrong.", {{"toolu_3", "Edit", jstr({{"file_path", p("calc.sh")},
+                                                                      {"old_string", "\techo $(($1 - $2))"},
+                                                                      {"new_string", "\techo $(($1 + $2))"}})}});
+  server_.plan_turn("", {{"toolu_4", "Bash", jstr({{"command", "bash test.sh"}, {"description", "run tests"}})}});
+  server_.plan_turn("Fixed: add() now adds.");
+
+  RunResult r = run("Fix the failing test");
+  ASSERT_EQ(r.stop, StopKind::kEndTurn) << r.result;
+  EXPECT_EQ(r.result, "Fixed: add() now adds.");
+  EXPECT_EQ(r.num_turns, 5);
+  EXPECT_EQ(r.usage.input_tokens, 500);
+  EXPECT_EQ(read("calc.sh"), "add() {\n\techo $(($1 + $2))\n}\n");
+  EXPECT_NE(streamed_.find("The sign is wrong."), std::string::npos);
+  ASSERT_EQ(server_.requests().size(), 5u);
+
+  auto first = results_in_request(1)["toolu_1"];
+  EXPECT_TRUE(first.value("is_error", false));  // the failing test exits 1
+  EXPECT_NE(first["content"].get<std::string>().find("FAIL"), std::string::npos);
+  EXPECT_NE(results_in_request(2)["toolu_2"]["content"].get<std::string>().find("     2\t\techo"), std::string::npos);
+  auto last = results_in_request(4)["toolu_4"];
+  EXPECT_FALSE(last.value("is_error", false));
+  EXPECT_EQ(last["content"], "PASS\n");
+
+  json req0 = json::parse(server_.requests()[0]);
+  EXPECT_EQ(req0["model"], "glassbox");
+  EXPECT_EQ(req0["stream"], true);
+  EXPECT_EQ(req0["system"], "test system prompt");
+  EXPECT_EQ(req0["tools"].size(), 7u);
+  EXPECT_EQ(server_.request_header("x-api-key")[0], "test-key");
+  EXPECT_EQ(server_.request_header("anthropic-version")[0], "2023-06-01");
+  // The last request replays the whole conversation, alternating roles.
+  json req4 = json::parse(server_.requests()[4]);
+  ASSERT_EQ(req4["messages"].size(), 9u);
+  for (size_t i = 0; i < req4["messages"].size(); ++i) {
+    EXPECT_EQ(req4["messages"][i]["role"], i % 2 == 0 ? "user" : "assistant");
+  }
+  // The transcript has every message, one JSON object per line.
+  std::string transcript = *read_file_to_string(store_->path());
+  size_t lines = std::count(transcript.begin(), transcript.end(), '\n');
+  EXPECT_EQ(lines, 10u);
+  json reopened;
+  auto again = SessionStore::open(fs::path(store_->path()).parent_path().string(), store_->id(), &reopened);
+  ASSERT_TRUE(again.ok()) << again.status().message();
+  EXPECT_EQ(reopened, messages_);
+}
+
+TEST_F(AgentE2eTest, RunsParallelToolCallsConcurrentlyAndAnswersEach) {
+  // Each command waits for the other's marker: they finish only if they run at the same time.
+  std::string a = "touch a.mark; for i in $(seq 100); do [ -f b.mark ] && break; sleep 0.05; done; [ -f b.mark ] && echo A-ok";
+  std::string b = "touch b.mark; for i in $(seq 100); do [ -f a.mark ] && break; sleep 0.05; done; [ -f a.mark ] && echo B-ok";
+  server_.plan_turn("", {{"toolu_a", "Bash", jstr({{"command", a}})},
+                         {"toolu_b", "Bash", jstr({{"command", b}})},
+                         {"toolu_c", "Glob", jstr({{"pattern", "*.mark"}})}});
+  server_.plan_turn("done");
+  RunResult r = run("go");
+  ASSERT_EQ(r.stop, StopKind::kEndTurn) << r.result;
+  auto results = results_in_request(1);
+  ASSERT_EQ(results.size(), 3u);
+  EXPECT_EQ(results["toolu_a"]["content"], "A-ok\n");
+  EXPECT_EQ(results["toolu_b"]["content"], "B-ok\n");
+  // Results come back in the order of the tool_use blocks.
+  json body = json::parse(server_.requests()[1]);
+  EXPECT_EQ(body["messages"].back()["content"][0]["tool_use_id"], "toolu_a");
+  EXPECT_EQ(body["messages"].back()["content"][2]["tool_use_id"], "toolu_c");
+}
+
+TEST_F(AgentE2eTest, MalformedToolInputGetsAnIsErrorResultAndTheModelRecovers) {
+  write("f.txt", "x\n");
+  server_.plan_turn("", {{"toolu_bad", "Read", "{\"file_path\": \"" + p("f.txt")},
+                         {"toolu_unknown", "Teleport", "{}"}});
+  server_.plan_turn("", {{"toolu_ok", "Read", jstr({{"file_path", p("f.txt")}})}});
+  server_.plan_turn("recovered");
+  RunResult r = run("read f");
+  ASSERT_EQ(r.stop, StopKind::kEndTurn) << r.result;
+  auto results = results_in_request(1);
+  EXPECT_TRUE(results["toolu_bad"]["is_error"].get<bool>());
+  EXPECT_NE(results["toolu_bad"]["content"].get<std::string>().find("not valid JSON"), std::string::npos);
+  EXPECT_TRUE(results["toolu_unknown"]["is_error"].get<bool>());
+  EXPECT_NE(results["toolu_unknown"]["content"].get<std::string>().find("No tool named 'Teleport'"), std::string::npos);
+  EXPECT_FALSE(results_in_request(2)["toolu_ok"].value("is_error", false));
+}
+
+TEST_F(AgentE2eTest, RetriesAServerErrorThenSucceeds) {
+  server_.plan({500, testing::error_body("api_error", "boom")});
+  server_.plan({529, testing::error_body("overloaded_error", "Overloaded")});
+  server_.plan_turn("hello after retries");
+  RunResult r = run("hi");
+  ASSERT_EQ(r.stop, StopKind::kEndTurn) << r.result;
+  EXPECT_EQ(r.result, "hello after retries");
+  EXPECT_EQ(server_.requests().size(), 3u);
+}
+
+TEST_F(AgentE2eTest, FailsClearlyOnABadRequestWithoutRetrying) {
+  server_.plan({400, testing::error_body("invalid_request_error", "prompt is too long")});
+  RunResult r = run("hi");
+  EXPECT_EQ(r.stop, StopKind::kError);
+  EXPECT_NE(r.result.find("HTTP 400 invalid_request_error: prompt is too long"), std::string::npos) << r.result;
+  EXPECT_EQ(server_.requests().size(), 1u);
+}
+
+TEST_F(AgentE2eTest, GivesUpOnAServerThatNeverAnswersInTime) {
+  PlannedResponse slow;
+  slow.delay_ms = 1500;
+  slow.body = testing::sse_turn("too late");
+  server_.plan(slow);
+  auto t0 = std::chrono::steady_clock::now();
+  RunResult r = run("hi", PermissionMode::kBypassPermissions, /*max_retries=*/0, /*read_timeout_s=*/0.3);
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 1.4);
+  EXPECT_EQ(r.stop, StopKind::kError);
+  EXPECT_NE(r.result.find("failed"), std::string::npos) << r.result;
+  EXPECT_NE(r.result.find(server_.base_url()), std::string::npos) << r.result;
+}
+
+TEST_F(AgentE2eTest, RejectsAGarbageStream) {
+  for (int i = 0; i < 2; ++i) server_.plan({200, "event: message_start\ndata: <html>oops</html>\n\n"});
+  RunResult r = run("hi", PermissionMode::kBypassPermissions, /*max_retries=*/1);
+  EXPECT_EQ(r.stop, StopKind::kError);
+  EXPECT_NE(r.result.find("not a JSON object"), std::string::npos) << r.result;
+}
+
+TEST_F(AgentE2eTest, RejectsAStreamThatStopsEarly) {
+  std::string full = testing::sse_turn("partial answer");
+  std::string cut = full.substr(0, full.find("event: message_delta"));
+  server_.plan({200, cut});
+  RunResult r = run("hi", PermissionMode::kBypassPermissions, /*max_retries=*/0);
+  EXPECT_EQ(r.stop, StopKind::kError);
+  EXPECT_NE(r.result.find("ended before message_stop"), std::string::npos) << r.result;
+}
+
+TEST_F(AgentE2eTest, KillsACommandThatNeverEnds) {
+  server_.plan_turn("", {{"toolu_1", "Bash", jstr({{"command", "while true; do sleep 1; done"}, {"timeout", 400}})}});
+  server_.plan_turn("it hung");
+  RunResult r = run("run it");
+  ASSERT_EQ(r.stop, StopKind::kEndTurn) << r.result;
+  auto res = results_in_request(1)["toolu_1"];
+  EXPECT_TRUE(res["is_error"].get<bool>());
+  EXPECT_NE(res["content"].get<std::string>().find("timed out after 400 ms"), std::string::npos);
+}
+
+TEST_F(AgentE2eTest, AFileThatVanishesMidTaskLeavesTheWorkspaceIntact) {
+  write("keep.txt", "keep\n");
+  write("doomed.txt", "old\n");
+  server_.plan_turn("", {{"toolu_1", "Read", jstr({{"file_path", p("doomed.txt")}})}});
+  server_.plan_turn("", {{"toolu_2", "Bash", jstr({{"command", "rm doomed.txt"}})}});
+  server_.plan_turn("", {{"toolu_3", "Edit", jstr({{"file_path", p("doomed.txt")}, {"old_string", "old"}, {"new_string", "new"}})}});
+  server_.plan_turn("the file is gone");
+  RunResult r = run("edit doomed");
+  ASSERT_EQ(r.stop, StopKind::kEndTurn) << r.result;
+  auto res = results_in_request(3)["toolu_3"];
+  EXPECT_TRUE(res["is_error"].get<bool>());
+  EXPECT_NE(res["content"].get<std::string>().find("does not exist"), std::string::npos);
+  EXPECT_FALSE(fs::exists(p("doomed.txt")));
+  EXPECT_EQ(read("keep.txt"), "keep\n");
+}
+
+TEST_F(AgentE2eTest, HeadlessDefaultModeDeniesUnapprovedCommands) {
+  server_.plan_turn("", {{"toolu_1", "Bash", jstr({{"command", "touch ran.mark"}})},
+                         {"toolu_2", "Read", jstr({{"file_path", p(".git")}})}});
+  server_.plan_turn("could not run it");
+  RunResult r = run("touch", PermissionMode::kDefault);
+  ASSERT_EQ(r.stop, StopKind::kEndTurn);
+  auto res = results_in_request(1);
+  EXPECT_TRUE(res["toolu_1"]["is_error"].get<bool>());
+  EXPECT_NE(res["toolu_1"]["content"].get<std::string>().find("not permitted"), std::string::npos);
+  EXPECT_NE(res["toolu_1"]["content"].get<std::string>().find("Bash(touch ran.mark)"), std::string::npos);
+  EXPECT_FALSE(fs::exists(p("ran.mark")));
+  EXPECT_NE(res["toolu_2"]["content"].get<std::string>().find("directory"), std::string::npos);  // Read ran
+}
+
+TEST_F(AgentE2eTest, StopsAtTheTurnLimit) {
+  for (int i = 0; i < 3; ++i) server_.plan_turn("", {{"toolu_" + std::to_string(i), "Bash", jstr({{"command", "true"}})}});
+  RunResult r = run("loop", PermissionMode::kBypassPermissions, 2, 30, /*max_turns=*/2);
+  EXPECT_EQ(r.stop, StopKind::kMaxTurns);
+  EXPECT_EQ(r.num_turns, 2);
+  EXPECT_EQ(server_.requests().size(), 2u);
+  // The history stays valid: the last tool_use was answered.
+  EXPECT_EQ(messages_.back()["role"], "user");
+}
+
+// The CLI in headless mode: `glassbox agent -p ... --output-format json|stream-json`, run in the repo.
+class AgentCliTest : public AgentE2eTest {
+ protected:
+  std::string cli(const std::string& args, int* rc) {
+    std::string bin = std::string(GLASSBOX_BINARY_DIR) + "/bin/glassbox";
+    std::string cmd = "cd '" + repo_.string() + "' && GLASSBOX_HOME='" + repo_.string() + "_home' " + bin +
+                      " agent " + args + " --base-url " + server_.base_url() + " </dev/null 2>/dev/null";
+    FILE* f = popen(cmd.c_str(), "r");
+    std::string out;
+    char buf[4096];
+    while (size_t n = fread(buf, 1, sizeof(buf), f)) out.append(buf, n);
+    *rc = WEXITSTATUS(pclose(f));
+    return out;
+  }
+  void SetUp() override {
+    AgentE2eTest::SetUp();
+    if (!fs::exists(std::string(GLASSBOX_BINARY_DIR) + "/bin/glassbox")) GTEST_SKIP() << "glassbox is not built";
+  }
+};
+
+TEST_F(AgentCliTest, JsonOutputIsOneResultObject) {
+  server_.plan_turn("", {{"toolu_1", "Write", jstr({{"file_path", p("out.txt")}, {"content", "written\n"}})},
+                         {"toolu_2", "Bash", jstr({{"command", "echo ran > bash.mark"}})}});
+  server_.plan_turn("All done.");
+  int rc = -1;
+  std::string out = cli("-p 'write it' --output-format json --permission-mode acceptEdits --max-turns 5", &rc);
+  EXPECT_EQ(rc, 0) << out;
+  json result = json::parse(out);  // exactly one JSON document
+  EXPECT_EQ(result["type"], "result");
+  EXPECT_EQ(result["subtype"], "success");
+  EXPECT_EQ(result["is_error"], false);
+  EXPECT_EQ(result["result"], "All done.");
+  EXPECT_EQ(result["num_turns"], 2);
+  EXPECT_EQ(result["usage"]["input_tokens"], 200);
+  EXPECT_EQ(result["usage"]["cache_read_input_tokens"], 0);
+  EXPECT_EQ(result["total_cost_usd"], 0);
+  EXPECT_TRUE(result["duration_ms"].is_number());
+  EXPECT_EQ(read("out.txt"), "written\n");
+  EXPECT_FALSE(fs::exists(p("bash.mark")));  // acceptEdits: Bash still needs approval; headless denies it
+  // The session transcript landed under GLASSBOX_HOME, named by the session id.
+  std::string id = result["session_id"];
+  bool found = false;
+  for (const auto& e : fs::recursive_directory_iterator(repo_.string() + "_home")) {
+    found |= e.path().filename() == id + ".jsonl";
+  }
+  EXPECT_TRUE(found);
+  // The system prompt carries the repository's AGENTS.md.
+  EXPECT_NE(json::parse(server_.requests()[0])["system"].get<std::string>().find(repo_.string()), std::string::npos);
+}
+
+TEST_F(AgentCliTest, StreamJsonEmitsInitAssistantUserAndResultLines) {
+  write("AGENTS.md", "Always run the tests.\n");
+  server_.plan_turn("Reading.", {{"toolu_1", "Read", jstr({{"file_path", p("AGENTS.md")}})}});
+  server_.plan_turn("ok");
+  int rc = -1;
+  std::string out = cli("-p 'look' --output-format stream-json", &rc);
+  EXPECT_EQ(rc, 0) << out;
+  std::vector<json> events;
+  size_t pos = 0;
+  while (pos < out.size()) {
+    size_t end = out.find('\n', pos);
+    events.push_back(json::parse(out.substr(pos, end - pos)));
+    pos = end + 1;
+  }
+  ASSERT_EQ(events.size(), 5u) << out;
+  EXPECT_EQ(events[0]["type"], "system");
+  EXPECT_EQ(events[0]["subtype"], "init");
+  EXPECT_EQ(events[0]["tools"].size(), 7u);
+  EXPECT_EQ(events[1]["type"], "assistant");
+  EXPECT_EQ(events[1]["message"]["content"][1]["name"], "Read");
+  EXPECT_EQ(events[2]["type"], "user");
+  EXPECT_EQ(events[2]["message"]["content"][0]["tool_use_id"], "toolu_1");
+  EXPECT_EQ(events[3]["type"], "assistant");
+  EXPECT_EQ(events[4]["type"], "result");
+  EXPECT_EQ(events[4]["result"], "ok");
+  EXPECT_EQ(events[4]["session_id"], events[0]["session_id"]);
+  EXPECT_NE(json::parse(server_.requests()[0])["system"].get<std::string>().find("Always run the tests."),
+            std::string::npos);
+}
+
+TEST_F(AgentCliTest, MaxTurnsAndServerErrorsSetTheSubtypeAndExitCode) {
+  server_.plan_turn("", {{"toolu_1", "Glob", jstr({{"pattern", "*"}})}});
+  int rc = -1;
+  json r = json::parse(cli("-p 'x' --output-format json --max-turns 1", &rc));
+  EXPECT_EQ(rc, 1);
+  EXPECT_EQ(r["subtype"], "error_max_turns");
+  EXPECT_EQ(r["is_error"], true);
+
+  server_.plan({401, testing::error_body("authentication_error", "invalid x-api-key")});
+  r = json::parse(cli("-p 'x' --output-format json", &rc));
+  EXPECT_EQ(rc, 1);
+  EXPECT_EQ(r["subtype"], "error_during_execution");
+  EXPECT_NE(r["result"].get<std::string>().find("invalid x-api-key"), std::string::npos);
+}
+
+TEST_F(AgentCliTest, ContinueResumesTheLatestSession) {
+  server_.plan_turn("first answer");
+  server_.plan_turn("second answer");
+  int rc = -1;
+  json first = json::parse(cli("-p 'one' --output-format json", &rc));
+  json second = json::parse(cli("-p 'two' --output-format json --continue", &rc));
+  EXPECT_EQ(rc, 0);
+  EXPECT_EQ(first["session_id"], second["session_id"]);
+  json req = json::parse(server_.requests()[1]);
+  ASSERT_EQ(req["messages"].size(), 3u);
+  EXPECT_EQ(req["messages"][1]["content"][0]["text"], "first answer");
+}
+
+}  // namespace
+}  // namespace glassbox::agent
