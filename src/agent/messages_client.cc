@@ -83,7 +83,11 @@ Result<Turn> MessagesClient::create_message(const json& request, const std::func
 
     bool retry = false;
     double retry_after_s = -1;
-    if (!response.ok()) {
+    if (!stream_status.ok()) {
+      // The stream was bad (garbage, an error event): we canceled the request ourselves.
+      last_error = stream_status;
+      retry = stream.stream_error_type() == "overloaded_error" && !stream.emitted_text();
+    } else if (!response.ok()) {
       // A transport failure after text reached the user is not retried: it would repeat the text.
       last_error = response.status();
       retry = !stream.emitted_text() && transport != TransportError::kCanceled;
@@ -98,9 +102,6 @@ Result<Turn> MessagesClient::create_message(const json& request, const std::func
       auto ra = response->headers.find("retry-after");
       if (ra_ms != response->headers.end()) retry_after_s = std::atof(ra_ms->second.c_str()) / 1000.0;
       else if (ra != response->headers.end()) retry_after_s = std::atof(ra->second.c_str());
-    } else if (!stream_status.ok()) {
-      last_error = stream_status;
-      retry = stream.stream_error_type() == "overloaded_error" && !stream.emitted_text();
     } else if (!stream.done()) {
       last_error = data_loss(stream.started() ? "messages stream ended before message_stop"
                                               : "messages stream ended without any event (is this a Messages API server?)");
