@@ -1,5 +1,6 @@
 // Built-in tools: behaviour on good input and clear errors on bad input.
 #include <signal.h>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
@@ -10,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "agent/sandbox.h"
 #include "agent/tool.h"
 #include "base/mapped_file.h"
 
@@ -196,6 +198,53 @@ TEST_F(ToolsTest, TodoWriteKeepsTheListAndValidatesStatus) {
   out = run("TodoWrite", {{"todos", {{{"content", "x"}, {"status", "done"}}}}});
   EXPECT_TRUE(out.is_error);
   EXPECT_EQ(ctx_.todos.size(), 2u);
+}
+
+TEST_F(ToolsTest, EditKeepsTheFileMode) {
+  write("run.sh", "#!/bin/sh\necho one\n");
+  fs::permissions(path("run.sh"), fs::perms::owner_all);
+  ToolOutput out = run("Edit", {{"file_path", path("run.sh")}, {"old_string", "one"}, {"new_string", "two"}});
+  EXPECT_FALSE(out.is_error) << out.content;
+  EXPECT_EQ(fs::status(path("run.sh")).permissions() & fs::perms::owner_exec, fs::perms::owner_exec);
+}
+
+TEST_F(ToolsTest, BashStopsWhenTheUserInterrupts) {
+  std::atomic<bool> interrupted{false};
+  ctx_.interrupted = &interrupted;
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    interrupted = true;
+  });
+  auto t0 = std::chrono::steady_clock::now();
+  ToolOutput out = run("Bash", {{"command", "sleep 60"}});
+  stopper.join();
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 5.0);
+  EXPECT_TRUE(out.is_error);
+  EXPECT_NE(out.content.find("interrupted"), std::string::npos);
+}
+
+TEST_F(ToolsTest, SandboxedBashWritesOnlyInsideTheWorkspaceAndHasNoNetwork) {
+  fs::path tmp = dir_ / "scratch";
+  fs::create_directories(tmp);
+  SandboxOptions opts;
+  opts.workspace = dir_.string();
+  opts.extra_writable = {tmp.string()};
+  auto prefix = make_sandbox_prefix(opts);
+  if (!prefix.ok()) GTEST_SKIP() << prefix.status().message();  // the message says why bwrap cannot start
+  ctx_.sandbox_argv = *prefix;
+  ctx_.temp_dir = tmp.string();
+  // Outside both the workspace and /tmp (which is a private tmpfs inside the sandbox).
+  std::string outside = std::string(GLASSBOX_BINARY_DIR) + "/gb_sandbox_escape_" + std::to_string(getpid());
+  ToolOutput out = run("Bash", {{"command", "echo in > inside.txt && cd / && (echo out > '" + outside +
+                                                "' 2>/dev/null && echo ESCAPED || echo blocked)"}});
+  EXPECT_NE(out.content.find("blocked"), std::string::npos) << out.content;
+  EXPECT_FALSE(fs::exists(outside));
+  EXPECT_EQ(read("inside.txt"), "in\n");
+  EXPECT_EQ(ctx_.get_cwd(), "/");  // cd is still tracked inside the sandbox
+  ctx_.cwd = dir_.string();
+  // /proc/net/dev lists the interfaces of the reader's network namespace: only loopback in a new one.
+  out = run("Bash", {{"command", "tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '"}});
+  EXPECT_EQ(out.content, "lo\n");
 }
 
 TEST(TruncateMiddleTest, LeavesShortTextAlone) {

@@ -115,8 +115,10 @@ class EditTool : public Tool {
     if (!std::filesystem::exists(path, ec)) {
       return {"Edit: " + path + " disappeared while it was being edited; nothing was written", true};
     }
+    auto perms = std::filesystem::status(path, ec).permissions();
     Status s = write_file_atomic(path, out.data(), out.size());
     if (!s.ok()) return {"Edit: " + s.message(), true};
+    std::filesystem::permissions(path, perms, ec);  // keep an executable script executable
     return {str_format("Edited %s: %zu replacement%s", path.c_str(), replaced, replaced == 1 ? "" : "s"), false};
   }
 };

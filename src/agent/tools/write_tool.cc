@@ -43,8 +43,10 @@ class WriteTool : public Tool {
     bool existed = std::filesystem::exists(path, ec);
     std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
     if (ec) return {"Write: cannot create the directory of " + path + ": " + ec.message(), true};
+    auto perms = existed ? std::filesystem::status(path, ec).permissions() : std::filesystem::perms::unknown;
     Status s = write_file_atomic(path, content.data(), content.size());
     if (!s.ok()) return {"Write: " + s.message(), true};
+    if (existed) std::filesystem::permissions(path, perms, ec);
     return {str_format("%s %s (%zu bytes)", existed ? "Updated" : "Created", path.c_str(), content.size()), false};
   }
 };
