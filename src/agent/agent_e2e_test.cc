@@ -266,6 +266,34 @@ TEST_F(AgentE2eTest, StopsAtTheTurnLimit) {
   EXPECT_EQ(messages_.back()["role"], "user");
 }
 
+TEST_F(AgentE2eTest, RetriesAnOverloadedErrorEventBeforeAnyText) {
+  std::string overloaded = testing::sse_turn("");
+  overloaded = overloaded.substr(0, overloaded.find("event: message_delta")) +
+               "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n";
+  server_.plan({200, overloaded});
+  server_.plan_turn("second try worked");
+  RunResult r = run("hi");
+  ASSERT_EQ(r.stop, StopKind::kEndTurn) << r.result;
+  EXPECT_EQ(r.result, "second try worked");
+  EXPECT_EQ(server_.requests().size(), 2u);
+}
+
+TEST_F(AgentE2eTest, StopsWhenTheTokenBudgetIsSpent) {
+  for (int i = 0; i < 3; ++i) server_.plan_turn("", {{"toolu_" + std::to_string(i), "Bash", jstr({{"command", "true"}})}});
+  ClientOptions opts;
+  opts.base_url = server_.base_url();
+  auto client = MessagesClient::create(opts);
+  ASSERT_TRUE(client.ok());
+  PermissionPolicy policy(PermissionMode::kBypassPermissions, repo_.string());
+  AgentOptions aopts;
+  aopts.token_budget = 150;  // each scripted turn uses 100 input + 20 output tokens
+  Agent agent(client->get(), make_builtin_tools(), &policy, &ctx_, nullptr, aopts, {}, nullptr);
+  RunResult r = agent.run("spend", &messages_);
+  EXPECT_EQ(r.stop, StopKind::kTokenBudget);
+  EXPECT_EQ(r.num_turns, 2);
+  EXPECT_NE(r.result.find("token budget"), std::string::npos);
+}
+
 // The CLI in headless mode: `glassbox agent -p ... --output-format json|stream-json`, run in the repo.
 class AgentCliTest : public AgentE2eTest {
  protected:
@@ -359,6 +387,47 @@ TEST_F(AgentCliTest, MaxTurnsAndServerErrorsSetTheSubtypeAndExitCode) {
   EXPECT_EQ(rc, 1);
   EXPECT_EQ(r["subtype"], "error_during_execution");
   EXPECT_NE(r["result"].get<std::string>().find("invalid x-api-key"), std::string::npos);
+}
+
+TEST_F(AgentCliTest, AllowedToolsRulesLetMatchingCommandsRunHeadless) {
+  server_.plan_turn("", {{"toolu_1", "Bash", jstr({{"command", "echo allowed"}})},
+                         {"toolu_2", "Bash", jstr({{"command", "touch denied.mark"}})}});
+  server_.plan_turn("done");
+  int rc = -1;
+  json r = json::parse(cli("-p 'x' --output-format json --allowed-tools 'Read,Bash(echo:*)'", &rc));
+  EXPECT_EQ(rc, 0);
+  EXPECT_FALSE(fs::exists(p("denied.mark")));
+  auto results = results_in_request(1);
+  EXPECT_FALSE(results["toolu_1"].value("is_error", false));
+  EXPECT_EQ(results["toolu_1"]["content"], "allowed\n");
+  EXPECT_TRUE(results["toolu_2"]["is_error"].get<bool>());
+}
+
+TEST_F(AgentCliTest, PlanModeFromClaudeSettingsIsReadOnly) {
+  fs::create_directories(repo_ / ".claude");
+  write(".claude/settings.json", R"J({"permissions":{"defaultMode":"plan","allow":["Bash"]}})J");
+  server_.plan_turn("", {{"toolu_1", "Write", jstr({{"file_path", p("plan.txt")}, {"content", "x"}})}});
+  server_.plan_turn("I would write plan.txt");
+  int rc = -1;
+  json r = json::parse(cli("-p 'x' --output-format json", &rc));
+  EXPECT_EQ(r["permission_mode"], "plan");
+  EXPECT_FALSE(fs::exists(p("plan.txt")));
+  EXPECT_NE(results_in_request(1)["toolu_1"]["content"].get<std::string>().find("plan mode"), std::string::npos);
+}
+
+TEST_F(AgentCliTest, UnreachableServerFailsWithAClearMessage) {
+  std::string bin = std::string(GLASSBOX_BINARY_DIR) + "/bin/glassbox";
+  // Port 9 (discard) on loopback: nothing listens there.
+  std::string cmd = "cd '" + repo_.string() + "' && GLASSBOX_HOME='" + repo_.string() + "_home' " + bin +
+                    " agent -p hi --max-retries 1 --base-url http://127.0.0.1:9 2>&1 >/dev/null";
+  FILE* f = popen(cmd.c_str(), "r");
+  std::string err;
+  char buf[4096];
+  while (size_t n = fread(buf, 1, sizeof(buf), f)) err.append(buf, n);
+  int rc = WEXITSTATUS(pclose(f));
+  EXPECT_EQ(rc, 1);
+  EXPECT_NE(err.find("retrying"), std::string::npos) << err;
+  EXPECT_NE(err.find("127.0.0.1:9"), std::string::npos) << err;
 }
 
 TEST_F(AgentCliTest, ContinueResumesTheLatestSession) {
