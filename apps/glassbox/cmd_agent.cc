@@ -255,6 +255,14 @@ int cmd_agent(int argc, char** argv) {
       if (!at_line_start) std::fputc('\n', stdout), at_line_start = true;
       std::fflush(stdout);
       std::fprintf(stderr, "* %s\n", short_input(name, input).c_str());
+      if (name == "TodoWrite" && input.contains("todos") && input["todos"].is_array()) {
+        for (const auto& t : input["todos"]) {
+          if (!t.is_object()) continue;
+          std::string status = t.value("status", "");
+          const char* mark = status == "completed" ? "[x]" : status == "in_progress" ? "[~]" : "[ ]";
+          std::fprintf(stderr, "    %s %s\n", mark, t.value("content", std::string()).c_str());
+        }
+      }
     };
     events.on_tool_results = [&](const json& msg) {
       for (const auto& r : msg["content"]) {

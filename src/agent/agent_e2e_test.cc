@@ -294,6 +294,24 @@ TEST_F(AgentE2eTest, StopsWhenTheTokenBudgetIsSpent) {
   EXPECT_NE(r.result.find("token budget"), std::string::npos);
 }
 
+TEST_F(AgentE2eTest, AcceptsAServerThatAnswersWithPlainJson) {
+  json message = {{"id", "msg_plain"},
+                  {"type", "message"},
+                  {"role", "assistant"},
+                  {"content", {{{"type", "text"}, {"text", "plain answer"}}}},
+                  {"stop_reason", "end_turn"},
+                  {"usage", {{"input_tokens", 7}, {"output_tokens", 3}}}};
+  PlannedResponse plain;
+  plain.body = message.dump();
+  plain.content_type = "application/json";
+  server_.plan(plain);
+  RunResult r = run("hi");
+  ASSERT_EQ(r.stop, StopKind::kEndTurn) << r.result;
+  EXPECT_EQ(r.result, "plain answer");
+  EXPECT_EQ(streamed_, "plain answer");
+  EXPECT_EQ(r.usage.input_tokens, 7);
+}
+
 // The CLI in headless mode: `glassbox agent -p ... --output-format json|stream-json`, run in the repo.
 class AgentCliTest : public AgentE2eTest {
  protected:

@@ -39,6 +39,18 @@ bool sleep_interruptible(double seconds, const std::atomic<bool>* interrupted) {
   return !(interrupted && interrupted->load());
 }
 
+// A whole (non-streamed) Message object: some servers answer stream:true with plain JSON.
+bool is_message_json(const std::string& raw) {
+  json j = json::parse(raw, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || j.value("type", "") != "message") return false;
+  if (!j.contains("content") || !j["content"].is_array()) return false;
+  for (const auto& block : j["content"]) {
+    if (!block.is_object()) return false;
+    if (block.value("type", "") == "tool_use" && (!block.contains("input") || !block["input"].is_object())) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 MessagesClient::MessagesClient(ClientOptions options, std::unique_ptr<HttpClient> http)
@@ -69,8 +81,10 @@ Result<Turn> MessagesClient::create_message(const json& request, const std::func
     MessageStream stream;
     stream.set_on_text(on_text);
     Status stream_status;
+    std::string raw;  // the body, kept while no event has arrived (a server that ignored stream:true)
     auto on_chunk = [&](std::string_view bytes) {
       if (interrupted && interrupted->load()) return false;
+      if (!stream.started() && raw.size() < (32u << 20)) raw.append(bytes);
       parser.feed(bytes, [&](SseEvent ev) {
         if (!stream_status.ok()) return;
         stream_status = stream.handle(ev);
@@ -102,6 +116,21 @@ Result<Turn> MessagesClient::create_message(const json& request, const std::func
       auto ra = response->headers.find("retry-after");
       if (ra_ms != response->headers.end()) retry_after_s = std::atof(ra_ms->second.c_str()) / 1000.0;
       else if (ra != response->headers.end()) retry_after_s = std::atof(ra->second.c_str());
+    } else if (!stream.started() && is_message_json(raw)) {
+      json message = json::parse(raw);
+      Turn turn;
+      for (const auto& block : message["content"]) {
+        if (block.value("type", "") == "text" && on_text) on_text(block.value("text", ""));
+      }
+      const json& u = message.value("usage", json::object());
+      turn.usage.input_tokens = u.value("input_tokens", int64_t{0});
+      turn.usage.output_tokens = u.value("output_tokens", int64_t{0});
+      turn.usage.cache_read_input_tokens = u.value("cache_read_input_tokens", int64_t{0});
+      turn.usage.cache_creation_input_tokens = u.value("cache_creation_input_tokens", int64_t{0});
+      turn.stop_reason = message.value("stop_reason", std::string());
+      turn.message = std::make_unique<json>(std::move(message));
+      turn.attempts = attempt + 1;
+      return turn;
     } else if (!stream.done()) {
       last_error = data_loss(stream.started() ? "messages stream ended before message_stop"
                                               : "messages stream ended without any event (is this a Messages API server?)");
