@@ -10,9 +10,8 @@
 #include <filesystem>
 #include <iostream>
 #include <mutex>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "agent/agent.h"
 #include "agent/permissions.h"
@@ -30,26 +29,33 @@ namespace ag = glassbox::agent;
 
 constexpr const char* kUsage =
     "usage: glassbox agent [-p TASK] [options]\n"
-    "  -p, --print TASK          run one task headless and exit (no prompts: calls needing approval are denied)\n"
-    "  --output-format F         text (default) | json (one result object) | stream-json (one event per line)\n"
+    "  -p, --print TASK          run one task headless and exit (no prompts: calls needing "
+    "approval are denied)\n"
+    "  --output-format F         text (default) | json (one result object) | stream-json (one "
+    "event per line)\n"
     "  --max-turns N             stop after N model turns (subtype error_max_turns)\n"
     "  --max-tokens-budget N     stop once input+output tokens reach N\n"
     "  --permission-mode M       default | acceptEdits | plan | bypassPermissions\n"
     "  --dangerously-skip-permissions   same as --permission-mode bypassPermissions\n"
-    "  --allowed-tools LIST      rules to allow without asking, e.g. \"Read,Edit(src/**),Bash(git status:*)\"\n"
+    "  --allowed-tools LIST      rules to allow without asking, e.g. \"Read,Edit(src/**),Bash(git "
+    "status:*)\"\n"
     "  --disallowed-tools LIST   rules to deny\n"
-    "  --base-url URL            Messages API server (default $ANTHROPIC_BASE_URL or http://127.0.0.1:8080)\n"
+    "  --base-url URL            Messages API server (default $ANTHROPIC_BASE_URL or "
+    "http://127.0.0.1:8080)\n"
     "  --model NAME              model name sent to the server (default glassbox)\n"
     "  --max-tokens N            max_tokens per model turn (default 8192)\n"
     "  --append-system-prompt T  text added to the system prompt\n"
     "  -c, --continue            continue the latest session of this project\n"
     "  -r, --resume ID           resume the session ID\n"
-    "  --sandbox on|off          run Bash under bubblewrap (default off); on fails clearly if bwrap cannot start\n"
+    "  --sandbox on|off          run Bash under bubblewrap (default off); on fails clearly if "
+    "bwrap cannot start\n"
     "  --allow-network           with --sandbox on: let commands use the network\n"
     "  --request-timeout S       seconds of silence before a request is abandoned (default 600)\n"
     "  --max-retries N           retries on 429/5xx/connection errors (default 4)\n"
-    "environment: ANTHROPIC_API_KEY (sent as x-api-key), ANTHROPIC_BASE_URL, GLASSBOX_HOME (default ~/.glassbox)\n"
-    "settings: .glassbox/settings.json and .claude/settings.json {\"permissions\":{\"allow\":[..],\"deny\":[..]}}\n";
+    "environment: ANTHROPIC_API_KEY (sent as x-api-key), ANTHROPIC_BASE_URL, GLASSBOX_HOME "
+    "(default ~/.glassbox)\n"
+    "settings: .glassbox/settings.json and .claude/settings.json "
+    "{\"permissions\":{\"allow\":[..],\"deny\":[..]}}\n";
 
 std::atomic<bool> g_interrupted{false};
 
@@ -85,11 +91,12 @@ bool ask_terminal(const ag::Tool& tool, const std::string& subject, const json& 
   if (tool.name() == "Bash") {
     std::fprintf(tty, "  $ %s\n", subject.c_str());
   } else if (tool.name() == "Edit") {
-    std::fprintf(tty, "  %s\n--- old\n%s\n+++ new\n%s\n", subject.c_str(), input.value("old_string", "").c_str(),
-                 input.value("new_string", "").c_str());
+    std::fprintf(tty, "  %s\n--- old\n%s\n+++ new\n%s\n", subject.c_str(),
+                 input.value("old_string", "").c_str(), input.value("new_string", "").c_str());
   } else if (tool.name() == "Write") {
     std::string c = input.value("content", "");
-    std::fprintf(tty, "  %s (%zu bytes)\n%s\n", subject.c_str(), c.size(), c.substr(0, 2000).c_str());
+    std::fprintf(tty, "  %s (%zu bytes)\n%s\n", subject.c_str(), c.size(),
+                 c.substr(0, 2000).c_str());
   } else {
     std::fprintf(tty, "  %s\n", input.dump().c_str());
   }
@@ -103,22 +110,26 @@ bool ask_terminal(const ag::Tool& tool, const std::string& subject, const json& 
 
 const char* subtype_of(ag::StopKind k) {
   switch (k) {
-    case ag::StopKind::kEndTurn: return "success";
-    case ag::StopKind::kMaxTurns: return "error_max_turns";
-    default: return "error_during_execution";
+    case ag::StopKind::kEndTurn:
+      return "success";
+    case ag::StopKind::kMaxTurns:
+      return "error_max_turns";
+    default:
+      return "error_during_execution";
   }
 }
 
 }  // namespace
 
 int cmd_agent(int argc, char** argv) {
-  auto args = Args::parse(argc, argv,
-                          {"-p|--print", "--output-format", "--max-turns", "--max-tokens-budget", "--permission-mode",
-                           "--allowed-tools|--allowedTools", "--disallowed-tools|--disallowedTools", "--base-url",
-                           "--model", "--max-tokens", "--append-system-prompt", "-r|--resume", "--sandbox",
-                           "--request-timeout", "--max-retries"},
-                          {"-h|--help", "-c|--continue", "--dangerously-skip-permissions", "--allow-network",
-                           "--verbose"});
+  auto args = Args::parse(
+      argc, argv,
+      {"-p|--print", "--output-format", "--max-turns", "--max-tokens-budget", "--permission-mode",
+       "--allowed-tools|--allowedTools", "--disallowed-tools|--disallowedTools", "--base-url",
+       "--model", "--max-tokens", "--append-system-prompt", "-r|--resume", "--sandbox",
+       "--request-timeout", "--max-retries"},
+      {"-h|--help", "-c|--continue", "--dangerously-skip-permissions", "--allow-network",
+       "--verbose"});
   if (!args.ok()) {
     std::fprintf(stderr, "glassbox agent: %s\n%s", args.status().message().c_str(), kUsage);
     return 2;
@@ -141,7 +152,8 @@ int cmd_agent(int argc, char** argv) {
   auto max_tokens = args->get_int("--max-tokens", 8192);
   auto timeout_s = args->get_double("--request-timeout", 600);
   auto max_retries = args->get_int("--max-retries", 4);
-  for (const Status& s : {max_turns.status(), budget.status(), max_tokens.status(), timeout_s.status(), max_retries.status()}) {
+  for (const Status& s : {max_turns.status(), budget.status(), max_tokens.status(),
+                          timeout_s.status(), max_retries.status()}) {
     if (!s.ok()) return usage_error(s.message());
   }
 
@@ -158,21 +170,24 @@ int cmd_agent(int argc, char** argv) {
     mode = *parsed;
   }
   ag::PermissionPolicy policy(mode, project_root);
-  for (const char* rel : {"/.claude/settings.json", "/.claude/settings.local.json", "/.glassbox/settings.json",
-                          "/.glassbox/settings.local.json"}) {
+  for (const char* rel : {"/.claude/settings.json", "/.claude/settings.local.json",
+                          "/.glassbox/settings.json", "/.glassbox/settings.local.json"}) {
     Status s = policy.load_settings_file(project_root + rel, mode_forced);
     if (!s.ok()) return usage_error(s.message());
   }
   for (const auto& rule : ag::split_rule_list(args->get_or("--allowed-tools", ""))) {
-    if (Status s = policy.add_allow(rule); !s.ok()) return usage_error("--allowed-tools: " + s.message());
+    if (Status s = policy.add_allow(rule); !s.ok())
+      return usage_error("--allowed-tools: " + s.message());
   }
   for (const auto& rule : ag::split_rule_list(args->get_or("--disallowed-tools", ""))) {
-    if (Status s = policy.add_deny(rule); !s.ok()) return usage_error("--disallowed-tools: " + s.message());
+    if (Status s = policy.add_deny(rule); !s.ok())
+      return usage_error("--disallowed-tools: " + s.message());
   }
 
   ag::ClientOptions copts;
   const char* env_url = std::getenv("ANTHROPIC_BASE_URL");
-  copts.base_url = args->get_or("--base-url", env_url && *env_url ? env_url : "http://127.0.0.1:8080");
+  copts.base_url =
+      args->get_or("--base-url", env_url && *env_url ? env_url : "http://127.0.0.1:8080");
   if (const char* key = std::getenv("ANTHROPIC_API_KEY")) copts.api_key = key;
   copts.model = args->get_or("--model", "glassbox");
   copts.max_tokens = static_cast<int>(*max_tokens);
@@ -186,7 +201,8 @@ int cmd_agent(int argc, char** argv) {
   ctx.cwd = cwd;
   ctx.interrupted = &g_interrupted;
   std::string sandbox = args->get_or("--sandbox", "off");
-  if (sandbox != "on" && sandbox != "off") return usage_error("--sandbox '" + sandbox + "': expected on or off");
+  if (sandbox != "on" && sandbox != "off")
+    return usage_error("--sandbox '" + sandbox + "': expected on or off");
   std::string temp_dir;
   if (sandbox == "on") {
     char tmpl[] = "/tmp/glassbox-agent-XXXXXX";
@@ -259,7 +275,9 @@ int cmd_agent(int argc, char** argv) {
         for (const auto& t : input["todos"]) {
           if (!t.is_object()) continue;
           std::string status = t.value("status", "");
-          const char* mark = status == "completed" ? "[x]" : status == "in_progress" ? "[~]" : "[ ]";
+          const char* mark = status == "completed"     ? "[x]"
+                             : status == "in_progress" ? "[~]"
+                                                       : "[ ]";
           std::fprintf(stderr, "    %s %s\n", mark, t.value("content", std::string()).c_str());
         }
       }
@@ -274,15 +292,22 @@ int cmd_agent(int argc, char** argv) {
     };
   } else if (format == "stream-json") {
     events.on_assistant_message = [&](const json& m) {
-      emit_line({{"type", "assistant"}, {"message", m}, {"parent_tool_use_id", nullptr}, {"session_id", session_id}});
+      emit_line({{"type", "assistant"},
+                 {"message", m},
+                 {"parent_tool_use_id", nullptr},
+                 {"session_id", session_id}});
     };
     events.on_tool_results = [&](const json& m) {
-      emit_line({{"type", "user"}, {"message", m}, {"parent_tool_use_id", nullptr}, {"session_id", session_id}});
+      emit_line({{"type", "user"},
+                 {"message", m},
+                 {"parent_tool_use_id", nullptr},
+                 {"session_id", session_id}});
     };
   }
   events.on_notice = [&](const std::string& n) {
     if (format == "stream-json") {
-      emit_line({{"type", "system"}, {"subtype", "notice"}, {"message", n}, {"session_id", session_id}});
+      emit_line(
+          {{"type", "system"}, {"subtype", "notice"}, {"message", n}, {"session_id", session_id}});
     } else {
       std::fprintf(stderr, "glassbox agent: %s\n", n.c_str());
     }
@@ -311,7 +336,9 @@ int cmd_agent(int argc, char** argv) {
   auto run_one = [&](const std::string& prompt) {
     auto t0 = std::chrono::steady_clock::now();
     ag::RunResult r = agent.run(prompt, &messages);
-    int64_t ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+    int64_t ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+            .count();
     bool is_error = r.stop != ag::StopKind::kEndTurn;
     if (format == "text") {
       if (!at_line_start) std::fputc('\n', stdout), at_line_start = true;
@@ -347,8 +374,8 @@ int cmd_agent(int argc, char** argv) {
     ag::RunResult r = run_one(prompt);
     rc = r.stop == ag::StopKind::kEndTurn ? 0 : r.stop == ag::StopKind::kInterrupted ? 130 : 1;
   } else {
-    std::fprintf(stderr, "glassbox agent: session %s (%s mode). Type a task; Ctrl-D to quit.\n", session_id.c_str(),
-                 ag::permission_mode_name(policy.mode()));
+    std::fprintf(stderr, "glassbox agent: session %s (%s mode). Type a task; Ctrl-D to quit.\n",
+                 session_id.c_str(), ag::permission_mode_name(policy.mode()));
     std::string line;
     while (true) {
       std::fprintf(stderr, "> ");

@@ -2,16 +2,16 @@
 #include "agent/agent.h"
 
 #include <chrono>
-#include <thread>
-
 #include <nlohmann/json.hpp>
+#include <thread>
 
 namespace glassbox::agent {
 
 using nlohmann::json;
 
-Agent::Agent(MessagesClient* client, std::vector<std::unique_ptr<Tool>> tools, PermissionPolicy* policy,
-             ToolContext* ctx, SessionStore* store, AgentOptions options, AgentEvents events, ApproveFn approve)
+Agent::Agent(MessagesClient* client, std::vector<std::unique_ptr<Tool>> tools,
+             PermissionPolicy* policy, ToolContext* ctx, SessionStore* store, AgentOptions options,
+             AgentEvents events, ApproveFn approve)
     : client_(client),
       tools_(std::move(tools)),
       policy_(policy),
@@ -31,7 +31,9 @@ std::vector<std::string> Agent::tool_names() const {
 json Agent::tool_definitions() const {
   json defs = json::array();
   for (const auto& t : tools_) {
-    defs.push_back({{"name", t->name()}, {"description", t->description()}, {"input_schema", t->input_schema()}});
+    defs.push_back({{"name", t->name()},
+                    {"description", t->description()},
+                    {"input_schema", t->input_schema()}});
   }
   return defs;
 }
@@ -42,7 +44,8 @@ void Agent::record(const std::string& type, const json& message) {
   if (!s.ok() && events_.on_notice) events_.on_notice(s.message());
 }
 
-json Agent::run_tools(const json& assistant_message, const std::map<std::string, std::string>& input_errors) {
+json Agent::run_tools(const json& assistant_message,
+                      const std::map<std::string, std::string>& input_errors) {
   struct Call {
     std::string id;
     const Tool* tool = nullptr;
@@ -62,9 +65,10 @@ json Agent::run_tools(const json& assistant_message, const std::map<std::string,
     }
     auto bad_input = input_errors.find(call.id);
     if (bad_input != input_errors.end()) {
-      call.output = {"Invalid input for tool " + name + ": " + bad_input->second +
-                         ". Call the tool again with a complete JSON object matching its input_schema.",
-                     true};
+      call.output = {
+          "Invalid input for tool " + name + ": " + bad_input->second +
+              ". Call the tool again with a complete JSON object matching its input_schema.",
+          true};
       call.ready = true;
     } else if (!call.tool) {
       std::string names;
@@ -78,19 +82,23 @@ json Agent::run_tools(const json& assistant_message, const std::map<std::string,
       if (verdict.decision == Decision::kAsk) {
         bool approved = approve_ && approve_(*call.tool, subject, call.input);
         if (!approved) {
-          verdict = {Decision::kDeny,
-                     approve_ ? "the user declined it"
-                              : "it needs approval and this non-interactive session cannot ask. It can be allowed "
-                                "with --allowed-tools or a permissions.allow rule in .glassbox/settings.json"};
+          verdict = {
+              Decision::kDeny,
+              approve_
+                  ? "the user declined it"
+                  : "it needs approval and this non-interactive session cannot ask. It can be "
+                    "allowed "
+                    "with --allowed-tools or a permissions.allow rule in .glassbox/settings.json"};
         } else {
           verdict.decision = Decision::kAllow;
         }
       }
       if (verdict.decision == Decision::kDeny) {
         std::string what = subject.empty() ? name : name + "(" + subject + ")";
-        call.output = {"Permission denied: " + what + " was not permitted: " + verdict.reason +
-                           ". Do not retry the same call; continue without it or explain what is needed.",
-                       true};
+        call.output = {
+            "Permission denied: " + what + " was not permitted: " + verdict.reason +
+                ". Do not retry the same call; continue without it or explain what is needed.",
+            true};
         call.ready = true;
       }
     }
@@ -129,7 +137,8 @@ json Agent::run_tools(const json& assistant_message, const std::map<std::string,
 
 RunResult Agent::run(const std::string& prompt, json* messages) {
   RunResult out;
-  json user_msg = {{"role", "user"}, {"content", json::array({{{"type", "text"}, {"text", prompt}}})}};
+  json user_msg = {{"role", "user"},
+                   {"content", json::array({{{"type", "text"}, {"text", prompt}}})}};
   if (!messages->empty() && messages->back().value("role", "") == "user") {
     json& prev = messages->back()["content"];
     if (prev.is_string()) prev = json::array({{{"type", "text"}, {"text", prev}}});
@@ -155,8 +164,11 @@ RunResult Agent::run(const std::string& prompt, json* messages) {
     json request = {{"messages", *messages}, {"tools", tools}};
     if (!options_.system_prompt.empty()) request["system"] = options_.system_prompt;
     auto t0 = std::chrono::steady_clock::now();
-    auto turn = client_->create_message(request, events_.on_text, events_.on_notice, ctx_->interrupted);
-    out.api_ms += std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+    auto turn =
+        client_->create_message(request, events_.on_text, events_.on_notice, ctx_->interrupted);
+    out.api_ms +=
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+            .count();
     if (!turn.ok()) {
       out.stop = interrupted() ? StopKind::kInterrupted : StopKind::kError;
       out.result = interrupted() ? "interrupted by the user" : turn.status().message();
@@ -189,7 +201,8 @@ RunResult Agent::run(const std::string& prompt, json* messages) {
     messages->push_back(results);
     record("user", results);
     if (events_.on_tool_results) events_.on_tool_results(results);
-    if (options_.token_budget > 0 && out.usage.input_tokens + out.usage.output_tokens >= options_.token_budget) {
+    if (options_.token_budget > 0 &&
+        out.usage.input_tokens + out.usage.output_tokens >= options_.token_budget) {
       out.stop = StopKind::kTokenBudget;
       out.result = str_format("stopped after using the token budget (%lld tokens)",
                               static_cast<long long>(options_.token_budget));

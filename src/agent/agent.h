@@ -1,16 +1,15 @@
-// Agent: the tool-use loop. Streams a turn, runs the tool_use blocks it asked for (in parallel threads),
-// answers every one with a tool_result (is_error on failure) in the next user turn, and stops on end_turn,
-// the turn limit, the token budget, an API error or the user's interrupt.
+// Agent: the tool-use loop. Streams a turn, runs the tool_use blocks it asked for (in parallel
+// threads), answers every one with a tool_result (is_error on failure) in the next user turn, and
+// stops on end_turn, the turn limit, the token budget, an API error or the user's interrupt.
 #pragma once
 
 #include <functional>
 #include <map>
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "agent/message_stream.h"
 #include "agent/messages_client.h"
@@ -21,8 +20,8 @@
 namespace glassbox::agent {
 
 struct AgentOptions {
-  int max_turns = 0;              // model calls per run(); 0 = unlimited
-  int64_t token_budget = 0;       // input + output tokens per run(); 0 = unlimited
+  int max_turns = 0;         // model calls per run(); 0 = unlimited
+  int64_t token_budget = 0;  // input + output tokens per run(); 0 = unlimited
   std::string system_prompt;
 };
 
@@ -37,21 +36,26 @@ struct RunResult {
 };
 
 struct AgentEvents {
-  std::function<void(std::string_view)> on_text;                    // streamed text deltas
-  std::function<void(const nlohmann::json&)> on_assistant_message;  // each complete assistant message
-  std::function<void(const nlohmann::json&)> on_tool_results;       // each user message of tool_result blocks
+  std::function<void(std::string_view)> on_text;  // streamed text deltas
+  std::function<void(const nlohmann::json&)>
+      on_assistant_message;  // each complete assistant message
+  std::function<void(const nlohmann::json&)>
+      on_tool_results;  // each user message of tool_result blocks
   std::function<void(const std::string& name, const nlohmann::json& input)> on_tool_start;
-  std::function<void(const std::string&)> on_notice;                // retries and other status lines
+  std::function<void(const std::string&)> on_notice;  // retries and other status lines
 };
 
-// Interactive approval of a call that needs it; absent in headless mode, where such calls are denied.
-using ApproveFn = std::function<bool(const Tool& tool, const std::string& subject, const nlohmann::json& input)>;
+// Interactive approval of a call that needs it; absent in headless mode, where such calls are
+// denied.
+using ApproveFn =
+    std::function<bool(const Tool& tool, const std::string& subject, const nlohmann::json& input)>;
 
 // Not thread-safe: one run() at a time. Pointers are borrowed and must outlive the Agent.
 class Agent {
  public:
   Agent(MessagesClient* client, std::vector<std::unique_ptr<Tool>> tools, PermissionPolicy* policy,
-        ToolContext* ctx, SessionStore* store, AgentOptions options, AgentEvents events, ApproveFn approve);
+        ToolContext* ctx, SessionStore* store, AgentOptions options, AgentEvents events,
+        ApproveFn approve);
   ~Agent();
 
   // Appends the prompt and the turns that follow to `messages` (a JSON array of {role, content}).
@@ -61,7 +65,8 @@ class Agent {
   nlohmann::json tool_definitions() const;
 
  private:
-  nlohmann::json run_tools(const nlohmann::json& assistant_message, const std::map<std::string, std::string>& input_errors);
+  nlohmann::json run_tools(const nlohmann::json& assistant_message,
+                           const std::map<std::string, std::string>& input_errors);
   void record(const std::string& type, const nlohmann::json& message);
   MessagesClient* client_;
   std::vector<std::unique_ptr<Tool>> tools_;

@@ -6,7 +6,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-
 #include <nlohmann/json.hpp>
 
 #include "agent/agent.h"
@@ -28,7 +27,8 @@ class AgentE2eTest : public ::testing::Test {
  protected:
   void SetUp() override {
     repo_ = fs::path(::testing::TempDir()) /
-            ("agent_e2e_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+            ("agent_e2e_" +
+             std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
     fs::remove_all(repo_);
     fs::create_directories(repo_ / ".git");
     ASSERT_TRUE(server_.start());
@@ -47,7 +47,8 @@ class AgentE2eTest : public ::testing::Test {
     auto client = MessagesClient::create(opts);
     EXPECT_TRUE(client.ok());
     policy_ = std::make_unique<PermissionPolicy>(mode, repo_.string());
-    auto store = SessionStore::create((repo_.parent_path() / (repo_.filename().string() + "_sessions")).string());
+    auto store = SessionStore::create(
+        (repo_.parent_path() / (repo_.filename().string() + "_sessions")).string());
     EXPECT_TRUE(store.ok());
     store_ = std::make_unique<SessionStore>(std::move(*store));
     AgentOptions aopts;
@@ -55,7 +56,8 @@ class AgentE2eTest : public ::testing::Test {
     aopts.max_turns = max_turns;
     AgentEvents events;
     events.on_text = [this](std::string_view t) { streamed_ += t; };
-    Agent agent(client->get(), make_builtin_tools(), policy_.get(), &ctx_, store_.get(), aopts, events, nullptr);
+    Agent agent(client->get(), make_builtin_tools(), policy_.get(), &ctx_, store_.get(), aopts,
+                events, nullptr);
     return agent.run(prompt, &messages_);
   }
 
@@ -69,7 +71,9 @@ class AgentE2eTest : public ::testing::Test {
     return out;
   }
 
-  void write(const std::string& rel, const std::string& text) { std::ofstream(repo_ / rel, std::ios::binary) << text; }
+  void write(const std::string& rel, const std::string& text) {
+    std::ofstream(repo_ / rel, std::ios::binary) << text;
+  }
   std::string read(const std::string& rel) { return *read_file_to_string((repo_ / rel).string()); }
   std::string p(const std::string& rel) { return (repo_ / rel).string(); }
 
@@ -84,13 +88,17 @@ class AgentE2eTest : public ::testing::Test {
 
 TEST_F(AgentE2eTest, FixesAFailingTestReadEditRunFinish) {
   write("calc.sh", "add() {\n\techo $(($1 - $2))\n}\n");
-  write("test.sh", "source ./calc.sh\n[ \"$(add 2 3)\" = 5 ] && echo PASS || { echo FAIL; exit 1; }\n");
-  server_.plan_turn("Let me look at the test.", {{"toolu_1", "Bash", jstr({{"command", "bash test.sh"}})}});
+  write("test.sh",
+        "source ./calc.sh\n[ \"$(add 2 3)\" = 5 ] && echo PASS || { echo FAIL; exit 1; }\n");
+  server_.plan_turn("Let me look at the test.",
+                    {{"toolu_1", "Bash", jstr({{"command", "bash test.sh"}})}});
   server_.plan_turn("", {{"toolu_2", "Read", jstr({{"file_path", p("calc.sh")}})}});
-  server_.plan_turn("The sign is wrong.", {{"toolu_3", "Edit", jstr({{"file_path", p("calc.sh")},
-                                                                      {"old_string", "\techo $(($1 - $2))"},
-                                                                      {"new_string", "\techo $(($1 + $2))"}})}});
-  server_.plan_turn("", {{"toolu_4", "Bash", jstr({{"command", "bash test.sh"}, {"description", "run tests"}})}});
+  server_.plan_turn("The sign is wrong.", {{"toolu_3", "Edit",
+                                            jstr({{"file_path", p("calc.sh")},
+                                                  {"old_string", "\techo $(($1 - $2))"},
+                                                  {"new_string", "\techo $(($1 + $2))"}})}});
+  server_.plan_turn(
+      "", {{"toolu_4", "Bash", jstr({{"command", "bash test.sh"}, {"description", "run tests"}})}});
   server_.plan_turn("Fixed: add() now adds.");
 
   RunResult r = run("Fix the failing test");
@@ -105,7 +113,8 @@ TEST_F(AgentE2eTest, FixesAFailingTestReadEditRunFinish) {
   auto first = results_in_request(1)["toolu_1"];
   EXPECT_TRUE(first.value("is_error", false));  // the failing test exits 1
   EXPECT_NE(first["content"].get<std::string>().find("FAIL"), std::string::npos);
-  EXPECT_NE(results_in_request(2)["toolu_2"]["content"].get<std::string>().find("     2\t\techo"), std::string::npos);
+  EXPECT_NE(results_in_request(2)["toolu_2"]["content"].get<std::string>().find("     2\t\techo"),
+            std::string::npos);
   auto last = results_in_request(4)["toolu_4"];
   EXPECT_FALSE(last.value("is_error", false));
   EXPECT_EQ(last["content"], "PASS\n");
@@ -128,15 +137,20 @@ TEST_F(AgentE2eTest, FixesAFailingTestReadEditRunFinish) {
   size_t lines = std::count(transcript.begin(), transcript.end(), '\n');
   EXPECT_EQ(lines, 10u);
   json reopened;
-  auto again = SessionStore::open(fs::path(store_->path()).parent_path().string(), store_->id(), &reopened);
+  auto again =
+      SessionStore::open(fs::path(store_->path()).parent_path().string(), store_->id(), &reopened);
   ASSERT_TRUE(again.ok()) << again.status().message();
   EXPECT_EQ(reopened, messages_);
 }
 
 TEST_F(AgentE2eTest, RunsParallelToolCallsConcurrentlyAndAnswersEach) {
   // Each command waits for the other's marker: they finish only if they run at the same time.
-  std::string a = "touch a.mark; for i in $(seq 100); do [ -f b.mark ] && break; sleep 0.05; done; [ -f b.mark ] && echo A-ok";
-  std::string b = "touch b.mark; for i in $(seq 100); do [ -f a.mark ] && break; sleep 0.05; done; [ -f a.mark ] && echo B-ok";
+  std::string a =
+      "touch a.mark; for i in $(seq 100); do [ -f b.mark ] && break; sleep 0.05; done; [ -f b.mark "
+      "] && echo A-ok";
+  std::string b =
+      "touch b.mark; for i in $(seq 100); do [ -f a.mark ] && break; sleep 0.05; done; [ -f a.mark "
+      "] && echo B-ok";
   server_.plan_turn("", {{"toolu_a", "Bash", jstr({{"command", a}})},
                          {"toolu_b", "Bash", jstr({{"command", b}})},
                          {"toolu_c", "Glob", jstr({{"pattern", "*.mark"}})}});
@@ -163,9 +177,11 @@ TEST_F(AgentE2eTest, MalformedToolInputGetsAnIsErrorResultAndTheModelRecovers) {
   ASSERT_EQ(r.stop, StopKind::kEndTurn) << r.result;
   auto results = results_in_request(1);
   EXPECT_TRUE(results["toolu_bad"]["is_error"].get<bool>());
-  EXPECT_NE(results["toolu_bad"]["content"].get<std::string>().find("not valid JSON"), std::string::npos);
+  EXPECT_NE(results["toolu_bad"]["content"].get<std::string>().find("not valid JSON"),
+            std::string::npos);
   EXPECT_TRUE(results["toolu_unknown"]["is_error"].get<bool>());
-  EXPECT_NE(results["toolu_unknown"]["content"].get<std::string>().find("No tool named 'Teleport'"), std::string::npos);
+  EXPECT_NE(results["toolu_unknown"]["content"].get<std::string>().find("No tool named 'Teleport'"),
+            std::string::npos);
   EXPECT_FALSE(results_in_request(2)["toolu_ok"].value("is_error", false));
 }
 
@@ -183,7 +199,8 @@ TEST_F(AgentE2eTest, FailsClearlyOnABadRequestWithoutRetrying) {
   server_.plan({400, testing::error_body("invalid_request_error", "prompt is too long")});
   RunResult r = run("hi");
   EXPECT_EQ(r.stop, StopKind::kError);
-  EXPECT_NE(r.result.find("HTTP 400 invalid_request_error: prompt is too long"), std::string::npos) << r.result;
+  EXPECT_NE(r.result.find("HTTP 400 invalid_request_error: prompt is too long"), std::string::npos)
+      << r.result;
   EXPECT_EQ(server_.requests().size(), 1u);
 }
 
@@ -193,7 +210,8 @@ TEST_F(AgentE2eTest, GivesUpOnAServerThatNeverAnswersInTime) {
   slow.body = testing::sse_turn("too late");
   server_.plan(slow);
   auto t0 = std::chrono::steady_clock::now();
-  RunResult r = run("hi", PermissionMode::kBypassPermissions, /*max_retries=*/0, /*read_timeout_s=*/0.3);
+  RunResult r =
+      run("hi", PermissionMode::kBypassPermissions, /*max_retries=*/0, /*read_timeout_s=*/0.3);
   EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 1.4);
   EXPECT_EQ(r.stop, StopKind::kError);
   EXPECT_NE(r.result.find("failed"), std::string::npos) << r.result;
@@ -201,7 +219,8 @@ TEST_F(AgentE2eTest, GivesUpOnAServerThatNeverAnswersInTime) {
 }
 
 TEST_F(AgentE2eTest, RejectsAGarbageStream) {
-  for (int i = 0; i < 2; ++i) server_.plan({200, "event: message_start\ndata: <html>oops</html>\n\n"});
+  for (int i = 0; i < 2; ++i)
+    server_.plan({200, "event: message_start\ndata: <html>oops</html>\n\n"});
   RunResult r = run("hi", PermissionMode::kBypassPermissions, /*max_retries=*/1);
   EXPECT_EQ(r.stop, StopKind::kError);
   EXPECT_NE(r.result.find("not a JSON object"), std::string::npos) << r.result;
@@ -217,7 +236,8 @@ TEST_F(AgentE2eTest, RejectsAStreamThatStopsEarly) {
 }
 
 TEST_F(AgentE2eTest, KillsACommandThatNeverEnds) {
-  server_.plan_turn("", {{"toolu_1", "Bash", jstr({{"command", "while true; do sleep 1; done"}, {"timeout", 400}})}});
+  server_.plan_turn("", {{"toolu_1", "Bash",
+                          jstr({{"command", "while true; do sleep 1; done"}, {"timeout", 400}})}});
   server_.plan_turn("it hung");
   RunResult r = run("run it");
   ASSERT_EQ(r.stop, StopKind::kEndTurn) << r.result;
@@ -231,7 +251,9 @@ TEST_F(AgentE2eTest, AFileThatVanishesMidTaskLeavesTheWorkspaceIntact) {
   write("doomed.txt", "old\n");
   server_.plan_turn("", {{"toolu_1", "Read", jstr({{"file_path", p("doomed.txt")}})}});
   server_.plan_turn("", {{"toolu_2", "Bash", jstr({{"command", "rm doomed.txt"}})}});
-  server_.plan_turn("", {{"toolu_3", "Edit", jstr({{"file_path", p("doomed.txt")}, {"old_string", "old"}, {"new_string", "new"}})}});
+  server_.plan_turn(
+      "", {{"toolu_3", "Edit",
+            jstr({{"file_path", p("doomed.txt")}, {"old_string", "old"}, {"new_string", "new"}})}});
   server_.plan_turn("the file is gone");
   RunResult r = run("edit doomed");
   ASSERT_EQ(r.stop, StopKind::kEndTurn) << r.result;
@@ -251,13 +273,16 @@ TEST_F(AgentE2eTest, HeadlessDefaultModeDeniesUnapprovedCommands) {
   auto res = results_in_request(1);
   EXPECT_TRUE(res["toolu_1"]["is_error"].get<bool>());
   EXPECT_NE(res["toolu_1"]["content"].get<std::string>().find("not permitted"), std::string::npos);
-  EXPECT_NE(res["toolu_1"]["content"].get<std::string>().find("Bash(touch ran.mark)"), std::string::npos);
+  EXPECT_NE(res["toolu_1"]["content"].get<std::string>().find("Bash(touch ran.mark)"),
+            std::string::npos);
   EXPECT_FALSE(fs::exists(p("ran.mark")));
-  EXPECT_NE(res["toolu_2"]["content"].get<std::string>().find("directory"), std::string::npos);  // Read ran
+  EXPECT_NE(res["toolu_2"]["content"].get<std::string>().find("directory"),
+            std::string::npos);  // Read ran
 }
 
 TEST_F(AgentE2eTest, StopsAtTheTurnLimit) {
-  for (int i = 0; i < 3; ++i) server_.plan_turn("", {{"toolu_" + std::to_string(i), "Bash", jstr({{"command", "true"}})}});
+  for (int i = 0; i < 3; ++i)
+    server_.plan_turn("", {{"toolu_" + std::to_string(i), "Bash", jstr({{"command", "true"}})}});
   RunResult r = run("loop", PermissionMode::kBypassPermissions, 2, 30, /*max_turns=*/2);
   EXPECT_EQ(r.stop, StopKind::kMaxTurns);
   EXPECT_EQ(r.num_turns, 2);
@@ -269,7 +294,9 @@ TEST_F(AgentE2eTest, StopsAtTheTurnLimit) {
 TEST_F(AgentE2eTest, RetriesAnOverloadedErrorEventBeforeAnyText) {
   std::string overloaded = testing::sse_turn("");
   overloaded = overloaded.substr(0, overloaded.find("event: message_delta")) +
-               "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n";
+               "event: error\ndata: "
+               "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":"
+               "\"Overloaded\"}}\n\n";
   server_.plan({200, overloaded});
   server_.plan_turn("second try worked");
   RunResult r = run("hi");
@@ -279,7 +306,8 @@ TEST_F(AgentE2eTest, RetriesAnOverloadedErrorEventBeforeAnyText) {
 }
 
 TEST_F(AgentE2eTest, StopsWhenTheTokenBudgetIsSpent) {
-  for (int i = 0; i < 3; ++i) server_.plan_turn("", {{"toolu_" + std::to_string(i), "Bash", jstr({{"command", "true"}})}});
+  for (int i = 0; i < 3; ++i)
+    server_.plan_turn("", {{"toolu_" + std::to_string(i), "Bash", jstr({{"command", "true"}})}});
   ClientOptions opts;
   opts.base_url = server_.base_url();
   auto client = MessagesClient::create(opts);
@@ -295,12 +323,10 @@ TEST_F(AgentE2eTest, StopsWhenTheTokenBudgetIsSpent) {
 }
 
 TEST_F(AgentE2eTest, AcceptsAServerThatAnswersWithPlainJson) {
-  json message = {{"id", "msg_plain"},
-                  {"type", "message"},
-                  {"role", "assistant"},
-                  {"content", {{{"type", "text"}, {"text", "plain answer"}}}},
-                  {"stop_reason", "end_turn"},
-                  {"usage", {{"input_tokens", 7}, {"output_tokens", 3}}}};
+  json message = {
+      {"id", "msg_plain"},         {"type", "message"},
+      {"role", "assistant"},       {"content", {{{"type", "text"}, {"text", "plain answer"}}}},
+      {"stop_reason", "end_turn"}, {"usage", {{"input_tokens", 7}, {"output_tokens", 3}}}};
   PlannedResponse plain;
   plain.body = message.dump();
   plain.content_type = "application/json";
@@ -312,13 +338,15 @@ TEST_F(AgentE2eTest, AcceptsAServerThatAnswersWithPlainJson) {
   EXPECT_EQ(r.usage.input_tokens, 7);
 }
 
-// The CLI in headless mode: `glassbox agent -p ... --output-format json|stream-json`, run in the repo.
+// The CLI in headless mode: `glassbox agent -p ... --output-format json|stream-json`, run in the
+// repo.
 class AgentCliTest : public AgentE2eTest {
  protected:
   std::string cli(const std::string& args, int* rc) {
     std::string bin = std::string(GLASSBOX_BINARY_DIR) + "/bin/glassbox";
-    std::string cmd = "cd '" + repo_.string() + "' && GLASSBOX_HOME='" + repo_.string() + "_home' " + bin +
-                      " agent " + args + " --base-url " + server_.base_url() + " </dev/null 2>/dev/null";
+    std::string cmd = "cd '" + repo_.string() + "' && GLASSBOX_HOME='" + repo_.string() +
+                      "_home' " + bin + " agent " + args + " --base-url " + server_.base_url() +
+                      " </dev/null 2>/dev/null";
     FILE* f = popen(cmd.c_str(), "r");
     std::string out;
     char buf[4096];
@@ -328,16 +356,19 @@ class AgentCliTest : public AgentE2eTest {
   }
   void SetUp() override {
     AgentE2eTest::SetUp();
-    if (!fs::exists(std::string(GLASSBOX_BINARY_DIR) + "/bin/glassbox")) GTEST_SKIP() << "glassbox is not built";
+    if (!fs::exists(std::string(GLASSBOX_BINARY_DIR) + "/bin/glassbox"))
+      GTEST_SKIP() << "glassbox is not built";
   }
 };
 
 TEST_F(AgentCliTest, JsonOutputIsOneResultObject) {
-  server_.plan_turn("", {{"toolu_1", "Write", jstr({{"file_path", p("out.txt")}, {"content", "written\n"}})},
-                         {"toolu_2", "Bash", jstr({{"command", "echo ran > bash.mark"}})}});
+  server_.plan_turn(
+      "", {{"toolu_1", "Write", jstr({{"file_path", p("out.txt")}, {"content", "written\n"}})},
+           {"toolu_2", "Bash", jstr({{"command", "echo ran > bash.mark"}})}});
   server_.plan_turn("All done.");
   int rc = -1;
-  std::string out = cli("-p 'write it' --output-format json --permission-mode acceptEdits --max-turns 5", &rc);
+  std::string out =
+      cli("-p 'write it' --output-format json --permission-mode acceptEdits --max-turns 5", &rc);
   EXPECT_EQ(rc, 0) << out;
   json result = json::parse(out);  // exactly one JSON document
   EXPECT_EQ(result["type"], "result");
@@ -350,7 +381,8 @@ TEST_F(AgentCliTest, JsonOutputIsOneResultObject) {
   EXPECT_EQ(result["total_cost_usd"], 0);
   EXPECT_TRUE(result["duration_ms"].is_number());
   EXPECT_EQ(read("out.txt"), "written\n");
-  EXPECT_FALSE(fs::exists(p("bash.mark")));  // acceptEdits: Bash still needs approval; headless denies it
+  EXPECT_FALSE(
+      fs::exists(p("bash.mark")));  // acceptEdits: Bash still needs approval; headless denies it
   // The session transcript landed under GLASSBOX_HOME, named by the session id.
   std::string id = result["session_id"];
   bool found = false;
@@ -359,7 +391,8 @@ TEST_F(AgentCliTest, JsonOutputIsOneResultObject) {
   }
   EXPECT_TRUE(found);
   // The system prompt carries the repository's AGENTS.md.
-  EXPECT_NE(json::parse(server_.requests()[0])["system"].get<std::string>().find(repo_.string()), std::string::npos);
+  EXPECT_NE(json::parse(server_.requests()[0])["system"].get<std::string>().find(repo_.string()),
+            std::string::npos);
 }
 
 TEST_F(AgentCliTest, StreamJsonEmitsInitAssistantUserAndResultLines) {
@@ -388,8 +421,9 @@ TEST_F(AgentCliTest, StreamJsonEmitsInitAssistantUserAndResultLines) {
   EXPECT_EQ(events[4]["type"], "result");
   EXPECT_EQ(events[4]["result"], "ok");
   EXPECT_EQ(events[4]["session_id"], events[0]["session_id"]);
-  EXPECT_NE(json::parse(server_.requests()[0])["system"].get<std::string>().find("Always run the tests."),
-            std::string::npos);
+  EXPECT_NE(
+      json::parse(server_.requests()[0])["system"].get<std::string>().find("Always run the tests."),
+      std::string::npos);
 }
 
 TEST_F(AgentCliTest, MaxTurnsAndServerErrorsSetTheSubtypeAndExitCode) {
@@ -424,19 +458,22 @@ TEST_F(AgentCliTest, AllowedToolsRulesLetMatchingCommandsRunHeadless) {
 TEST_F(AgentCliTest, PlanModeFromClaudeSettingsIsReadOnly) {
   fs::create_directories(repo_ / ".claude");
   write(".claude/settings.json", R"J({"permissions":{"defaultMode":"plan","allow":["Bash"]}})J");
-  server_.plan_turn("", {{"toolu_1", "Write", jstr({{"file_path", p("plan.txt")}, {"content", "x"}})}});
+  server_.plan_turn("",
+                    {{"toolu_1", "Write", jstr({{"file_path", p("plan.txt")}, {"content", "x"}})}});
   server_.plan_turn("I would write plan.txt");
   int rc = -1;
   json r = json::parse(cli("-p 'x' --output-format json", &rc));
   EXPECT_EQ(r["permission_mode"], "plan");
   EXPECT_FALSE(fs::exists(p("plan.txt")));
-  EXPECT_NE(results_in_request(1)["toolu_1"]["content"].get<std::string>().find("plan mode"), std::string::npos);
+  EXPECT_NE(results_in_request(1)["toolu_1"]["content"].get<std::string>().find("plan mode"),
+            std::string::npos);
 }
 
 TEST_F(AgentCliTest, UnreachableServerFailsWithAClearMessage) {
   std::string bin = std::string(GLASSBOX_BINARY_DIR) + "/bin/glassbox";
   // Port 9 (discard) on loopback: nothing listens there.
-  std::string cmd = "cd '" + repo_.string() + "' && GLASSBOX_HOME='" + repo_.string() + "_home' " + bin +
+  std::string cmd = "cd '" + repo_.string() + "' && GLASSBOX_HOME='" + repo_.string() + "_home' " +
+                    bin +
                     " agent -p hi --max-retries 1 --base-url http://127.0.0.1:9 2>&1 >/dev/null";
   FILE* f = popen(cmd.c_str(), "r");
   std::string err;

@@ -63,7 +63,8 @@ std::string glob_to_regex(const std::string& g) {
 
 }  // namespace
 
-GlobMatcher::GlobMatcher(const std::string& pattern) : pattern_(pattern), impl_(std::make_unique<Impl>()) {
+GlobMatcher::GlobMatcher(const std::string& pattern)
+    : pattern_(pattern), impl_(std::make_unique<Impl>()) {
   try {
     impl_->re = std::regex(glob_to_regex(pattern), std::regex::ECMAScript | std::regex::optimize);
   } catch (const std::regex_error&) {
@@ -73,6 +74,8 @@ GlobMatcher::GlobMatcher(const std::string& pattern) : pattern_(pattern), impl_(
 GlobMatcher::~GlobMatcher() = default;
 GlobMatcher::GlobMatcher(GlobMatcher&&) noexcept = default;
 
-bool GlobMatcher::matches(const std::string& path) const { return std::regex_match(path, impl_->re); }
+bool GlobMatcher::matches(const std::string& path) const {
+  return std::regex_match(path, impl_->re);
+}
 
 }  // namespace glassbox::agent

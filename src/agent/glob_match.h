@@ -1,4 +1,5 @@
-// Glob patterns as used by the Glob and Grep tools and permission rules: `*` (within a path segment),
+// Glob patterns as used by the Glob and Grep tools and permission rules: `*` (within a path
+// segment),
 // `**` (any number of segments), `?`, `[abc]`, `{a,b}`.
 #pragma once
 
@@ -7,7 +8,8 @@
 
 namespace glassbox::agent {
 
-// A compiled pattern; matching is against '/'-separated relative paths. Thread-safe after construction.
+// A compiled pattern; matching is against '/'-separated relative paths. Thread-safe after
+// construction.
 class GlobMatcher {
  public:
   explicit GlobMatcher(const std::string& pattern);

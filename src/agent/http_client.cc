@@ -17,16 +17,19 @@ HttpClient::HttpClient(std::string base_url, std::unique_ptr<Impl> impl)
     : base_url_(std::move(base_url)), impl_(std::move(impl)) {}
 HttpClient::~HttpClient() = default;
 
-Result<std::unique_ptr<HttpClient>> HttpClient::create(const std::string& base_url, HttpOptions options) {
+Result<std::unique_ptr<HttpClient>> HttpClient::create(const std::string& base_url,
+                                                       HttpOptions options) {
   std::string url = base_url;
   while (!url.empty() && url.back() == '/') url.pop_back();
   size_t scheme_end = url.find("://");
   if (scheme_end == std::string::npos) {
-    return invalid_argument("agent: base URL '" + base_url + "' must start with http:// or https://");
+    return invalid_argument("agent: base URL '" + base_url +
+                            "' must start with http:// or https://");
   }
   std::string scheme = url.substr(0, scheme_end);
   if (scheme != "http" && scheme != "https") {
-    return invalid_argument("agent: base URL '" + base_url + "' has unsupported scheme '" + scheme + "'");
+    return invalid_argument("agent: base URL '" + base_url + "' has unsupported scheme '" + scheme +
+                            "'");
   }
   size_t path_start = url.find('/', scheme_end + 3);
   auto impl = std::make_unique<Impl>();
@@ -37,7 +40,8 @@ Result<std::unique_ptr<HttpClient>> HttpClient::create(const std::string& base_u
   } catch (const std::exception& e) {
     return invalid_argument("agent: base URL '" + base_url + "': " + e.what());
   }
-  if (!impl->client->is_valid()) return invalid_argument("agent: base URL '" + base_url + "' is not usable");
+  if (!impl->client->is_valid())
+    return invalid_argument("agent: base URL '" + base_url + "' is not usable");
   auto to_parts = [](double s, time_t* sec, time_t* usec) {
     *sec = static_cast<time_t>(s);
     *usec = static_cast<time_t>((s - static_cast<double>(*sec)) * 1e6);
@@ -52,11 +56,10 @@ Result<std::unique_ptr<HttpClient>> HttpClient::create(const std::string& base_u
   return std::unique_ptr<HttpClient>(new HttpClient(url, std::move(impl)));
 }
 
-Result<HttpResponse> HttpClient::post_stream(const std::string& path,
-                                             const std::vector<std::pair<std::string, std::string>>& headers,
-                                             const std::string& body,
-                                             const std::function<bool(std::string_view)>& on_chunk,
-                                             TransportError* transport) {
+Result<HttpResponse> HttpClient::post_stream(
+    const std::string& path, const std::vector<std::pair<std::string, std::string>>& headers,
+    const std::string& body, const std::function<bool(std::string_view)>& on_chunk,
+    TransportError* transport) {
   if (transport) *transport = TransportError::kNone;
   HttpResponse out;
   httplib::Request req;
@@ -70,7 +73,8 @@ Result<HttpResponse> HttpClient::post_stream(const std::string& path,
     out.status = res.status;
     for (const auto& [k, v] : res.headers) {
       std::string key = k;
-      std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return std::tolower(c); });
+      std::transform(key.begin(), key.end(), key.begin(),
+                     [](unsigned char c) { return std::tolower(c); });
       out.headers[key] = v;
     }
     return true;
@@ -92,14 +96,19 @@ Result<HttpResponse> HttpClient::post_stream(const std::string& path,
   bool ok = impl_->client->send(req, res, err);
   if (!ok) {
     TransportError kind = TransportError::kOther;
-    if (canceled_by_caller || err == httplib::Error::Canceled) kind = TransportError::kCanceled;
-    else if (err == httplib::Error::Connection || err == httplib::Error::ConnectionTimeout) kind = TransportError::kConnect;
-    else if (err == httplib::Error::Read) kind = TransportError::kTimeout;  // httplib reports read timeouts as Read
+    if (canceled_by_caller || err == httplib::Error::Canceled)
+      kind = TransportError::kCanceled;
+    else if (err == httplib::Error::Connection || err == httplib::Error::ConnectionTimeout)
+      kind = TransportError::kConnect;
+    else if (err == httplib::Error::Read)
+      kind = TransportError::kTimeout;  // httplib reports read timeouts as Read
     if (transport) *transport = kind;
-    if (kind == TransportError::kCanceled) return io_error("http: request to " + base_url_ + path + " was canceled");
+    if (kind == TransportError::kCanceled)
+      return io_error("http: request to " + base_url_ + path + " was canceled");
     return io_error("http: POST " + base_url_ + path + " failed: " + httplib::to_string(err) +
-                    (kind == TransportError::kTimeout ? " (no data before the read timeout, or the connection dropped)"
-                                                      : ""));
+                    (kind == TransportError::kTimeout
+                         ? " (no data before the read timeout, or the connection dropped)"
+                         : ""));
   }
   if (out.status == 0) out.status = res.status;
   return out;

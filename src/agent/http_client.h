@@ -22,8 +22,8 @@ struct HttpOptions {
 struct HttpResponse {
   int status = 0;
   std::map<std::string, std::string> headers;  // lower-case names
-  std::string error_body;                       // the body of a non-2xx response (not streamed)
-  bool body_started = false;                    // on_chunk was called at least once
+  std::string error_body;                      // the body of a non-2xx response (not streamed)
+  bool body_started = false;                   // on_chunk was called at least once
 };
 
 enum class TransportError { kNone, kConnect, kTimeout, kRead, kCanceled, kOther };
@@ -32,13 +32,17 @@ enum class TransportError { kNone, kConnect, kTimeout, kRead, kCanceled, kOther 
 class HttpClient {
  public:
   // `base_url`: "http://host:port" (an optional path prefix is kept). Errors name the URL.
-  static Result<std::unique_ptr<HttpClient>> create(const std::string& base_url, HttpOptions options);
+  static Result<std::unique_ptr<HttpClient>> create(const std::string& base_url,
+                                                    HttpOptions options);
   ~HttpClient();
 
-  // POSTs `body`. For a 2xx response each body chunk goes to `on_chunk` as it arrives; returning false
-  // cancels the request. Transport failures return a kIo Status and set *transport (when non-null).
-  Result<HttpResponse> post_stream(const std::string& path, const std::vector<std::pair<std::string, std::string>>& headers,
-                                   const std::string& body, const std::function<bool(std::string_view)>& on_chunk,
+  // POSTs `body`. For a 2xx response each body chunk goes to `on_chunk` as it arrives; returning
+  // false cancels the request. Transport failures return a kIo Status and set *transport (when
+  // non-null).
+  Result<HttpResponse> post_stream(const std::string& path,
+                                   const std::vector<std::pair<std::string, std::string>>& headers,
+                                   const std::string& body,
+                                   const std::function<bool(std::string_view)>& on_chunk,
                                    TransportError* transport);
 
   const std::string& base_url() const { return base_url_; }

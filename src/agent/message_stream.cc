@@ -51,16 +51,17 @@ Status MessageStream::handle(const SseEvent& event) {
   if (event.data.empty() && event.event == "ping") return ok_status();
   json data = json::parse(event.data, nullptr, /*allow_exceptions=*/false);
   if (data.is_discarded() || !data.is_object()) {
-    return data_loss("messages stream: event '" + event.event + "' carries data that is not a JSON object: '" +
-                     clip(event.data) + "'");
+    return data_loss("messages stream: event '" + event.event +
+                     "' carries data that is not a JSON object: '" + clip(event.data) + "'");
   }
   std::string type = event.event;
-  if (type.empty() && data.contains("type") && data["type"].is_string()) type = data["type"].get<std::string>();
+  if (type.empty() && data.contains("type") && data["type"].is_string())
+    type = data["type"].get<std::string>();
   try {
     return handle_json(type, data);
   } catch (const json::exception& e) {
-    return data_loss("messages stream: event '" + type + "' has an unexpected shape (" + e.what() + "): '" +
-                     clip(event.data) + "'");
+    return data_loss("messages stream: event '" + type + "' has an unexpected shape (" + e.what() +
+                     "): '" + clip(event.data) + "'");
   }
 }
 
@@ -70,8 +71,8 @@ Status MessageStream::handle_json(const std::string& type, const json& data) {
   if (type == "error") {
     const json& err = data.value("error", json::object());
     stream_error_type_ = err.value("type", "error");
-    return internal_error("messages stream: server sent an error event: " + stream_error_type_ + ": " +
-                          err.value("message", std::string("(no message)")));
+    return internal_error("messages stream: server sent an error event: " + stream_error_type_ +
+                          ": " + err.value("message", std::string("(no message)")));
   }
   if (type == "message_start") {
     const json& m = data.at("message");
@@ -103,7 +104,8 @@ Status MessageStream::handle_json(const std::string& type, const json& data) {
   if (type == "content_block_delta") {
     int64_t index = data.at("index").get<int64_t>();
     if (index < 0 || index >= static_cast<int64_t>(content.size())) {
-      return data_loss(str_format("messages stream: delta for unknown block %lld", static_cast<long long>(index)));
+      return data_loss(str_format("messages stream: delta for unknown block %lld",
+                                  static_cast<long long>(index)));
     }
     json& block = content[index];
     const json& delta = data.at("delta");
@@ -116,7 +118,8 @@ Status MessageStream::handle_json(const std::string& type, const json& data) {
     } else if (dtype == "input_json_delta") {
       partial_json_[index] += delta.at("partial_json").get<std::string>();
     } else if (dtype == "thinking_delta") {
-      block["thinking"] = block.value("thinking", std::string()) + delta.at("thinking").get<std::string>();
+      block["thinking"] =
+          block.value("thinking", std::string()) + delta.at("thinking").get<std::string>();
     } else if (dtype == "signature_delta") {
       block["signature"] = delta.at("signature");
     }
@@ -125,7 +128,8 @@ Status MessageStream::handle_json(const std::string& type, const json& data) {
   if (type == "content_block_stop") {
     int64_t index = data.at("index").get<int64_t>();
     if (index < 0 || index >= static_cast<int64_t>(content.size())) {
-      return data_loss(str_format("messages stream: stop for unknown block %lld", static_cast<long long>(index)));
+      return data_loss(str_format("messages stream: stop for unknown block %lld",
+                                  static_cast<long long>(index)));
     }
     json& block = content[index];
     auto it = partial_json_.find(index);

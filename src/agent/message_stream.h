@@ -6,10 +6,9 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "agent/sse_parser.h"
 #include "base/status.h"
@@ -27,8 +26,8 @@ struct Usage {
 // Thrown-free accumulator. Feed it SSE events in order; after message_stop, message() is the final
 // assistant message ({"id","type":"message","role":"assistant","content":[...],"stop_reason",...}).
 // A tool_use block whose streamed input is not valid JSON keeps `input: {}` in the message and is
-// listed in tool_input_errors() (id -> reason), so the caller can answer it with an is_error result.
-// Not thread-safe.
+// listed in tool_input_errors() (id -> reason), so the caller can answer it with an is_error
+// result. Not thread-safe.
 class MessageStream {
  public:
   MessageStream();

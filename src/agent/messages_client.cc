@@ -4,9 +4,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <thread>
-
 #include <nlohmann/json.hpp>
+#include <thread>
 
 namespace glassbox::agent {
 
@@ -46,7 +45,9 @@ bool is_message_json(const std::string& raw) {
   if (!j.contains("content") || !j["content"].is_array()) return false;
   for (const auto& block : j["content"]) {
     if (!block.is_object()) return false;
-    if (block.value("type", "") == "tool_use" && (!block.contains("input") || !block["input"].is_object())) return false;
+    if (block.value("type", "") == "tool_use" &&
+        (!block.contains("input") || !block["input"].is_object()))
+      return false;
   }
   return true;
 }
@@ -62,7 +63,8 @@ Result<std::unique_ptr<MessagesClient>> MessagesClient::create(ClientOptions opt
   return std::unique_ptr<MessagesClient>(new MessagesClient(std::move(options), std::move(http)));
 }
 
-Result<Turn> MessagesClient::create_message(const json& request, const std::function<void(std::string_view)>& on_text,
+Result<Turn> MessagesClient::create_message(const json& request,
+                                            const std::function<void(std::string_view)>& on_text,
                                             const std::function<void(const std::string&)>& on_retry,
                                             const std::atomic<bool>* interrupted) {
   json body = request;
@@ -81,7 +83,8 @@ Result<Turn> MessagesClient::create_message(const json& request, const std::func
     MessageStream stream;
     stream.set_on_text(on_text);
     Status stream_status;
-    std::string raw;  // the body, kept while no event has arrived (a server that ignored stream:true)
+    std::string
+        raw;  // the body, kept while no event has arrived (a server that ignored stream:true)
     auto on_chunk = [&](std::string_view bytes) {
       if (interrupted && interrupted->load()) return false;
       if (!stream.started() && raw.size() < (32u << 20)) raw.append(bytes);
@@ -106,16 +109,19 @@ Result<Turn> MessagesClient::create_message(const json& request, const std::func
       last_error = response.status();
       retry = !stream.emitted_text() && transport != TransportError::kCanceled;
     } else if (response->status < 200 || response->status >= 300) {
-      last_error = Status(response->status >= 500 || response->status == 429 ? StatusCode::kIo
-                                                                             : StatusCode::kInvalidArgument,
-                          "messages API: " + describe_error_body(response->status, response->error_body));
+      last_error =
+          Status(response->status >= 500 || response->status == 429 ? StatusCode::kIo
+                                                                    : StatusCode::kInvalidArgument,
+                 "messages API: " + describe_error_body(response->status, response->error_body));
       retry = retryable_status(response->status);
       auto should = response->headers.find("x-should-retry");
       if (should != response->headers.end()) retry = should->second == "true";
       auto ra_ms = response->headers.find("retry-after-ms");
       auto ra = response->headers.find("retry-after");
-      if (ra_ms != response->headers.end()) retry_after_s = std::atof(ra_ms->second.c_str()) / 1000.0;
-      else if (ra != response->headers.end()) retry_after_s = std::atof(ra->second.c_str());
+      if (ra_ms != response->headers.end())
+        retry_after_s = std::atof(ra_ms->second.c_str()) / 1000.0;
+      else if (ra != response->headers.end())
+        retry_after_s = std::atof(ra->second.c_str());
     } else if (!stream.started() && is_message_json(raw)) {
       json message = json::parse(raw);
       Turn turn;
@@ -132,8 +138,10 @@ Result<Turn> MessagesClient::create_message(const json& request, const std::func
       turn.attempts = attempt + 1;
       return turn;
     } else if (!stream.done()) {
-      last_error = data_loss(stream.started() ? "messages stream ended before message_stop"
-                                              : "messages stream ended without any event (is this a Messages API server?)");
+      last_error = data_loss(
+          stream.started()
+              ? "messages stream ended before message_stop"
+              : "messages stream ended without any event (is this a Messages API server?)");
       retry = !stream.emitted_text();
     } else {
       Turn turn;
@@ -145,13 +153,15 @@ Result<Turn> MessagesClient::create_message(const json& request, const std::func
       return turn;
     }
     if (!retry || attempt == options_.max_retries) break;
-    double backoff = std::min(options_.backoff_max_s, options_.backoff_initial_s * std::pow(2.0, attempt));
+    double backoff =
+        std::min(options_.backoff_max_s, options_.backoff_initial_s * std::pow(2.0, attempt));
     if (retry_after_s >= 0) backoff = std::min(retry_after_s, 60.0);
     if (on_retry) {
-      on_retry(str_format("%s; retrying in %.1fs (attempt %d of %d)", last_error.message().c_str(), backoff,
-                          attempt + 2, options_.max_retries + 1));
+      on_retry(str_format("%s; retrying in %.1fs (attempt %d of %d)", last_error.message().c_str(),
+                          backoff, attempt + 2, options_.max_retries + 1));
     }
-    if (!sleep_interruptible(backoff, interrupted)) return internal_error("agent: interrupted by the user");
+    if (!sleep_interruptible(backoff, interrupted))
+      return internal_error("agent: interrupted by the user");
   }
   return Status(last_error.code(), last_error.message() + " [" + http_->base_url() + "]");
 }

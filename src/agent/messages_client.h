@@ -6,10 +6,9 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "agent/http_client.h"
 #include "agent/message_stream.h"
@@ -29,7 +28,8 @@ struct ClientOptions {
 };
 
 struct Turn {
-  std::unique_ptr<nlohmann::json> message;         // the assistant message (role, content, stop_reason, usage)
+  std::unique_ptr<nlohmann::json>
+      message;  // the assistant message (role, content, stop_reason, usage)
   Usage usage;
   std::string stop_reason;
   std::map<std::string, std::string> tool_input_errors;  // tool_use id -> why its input is unusable
@@ -44,7 +44,8 @@ class MessagesClient {
 
   // `request` holds system, messages and tools; model, max_tokens and stream are filled in here.
   // `on_text` sees text deltas as they arrive. `on_retry` (optional) hears each retry's reason.
-  Result<Turn> create_message(const nlohmann::json& request, const std::function<void(std::string_view)>& on_text,
+  Result<Turn> create_message(const nlohmann::json& request,
+                              const std::function<void(std::string_view)>& on_text,
                               const std::function<void(const std::string&)>& on_retry,
                               const std::atomic<bool>* interrupted);
 

@@ -3,7 +3,6 @@
 #include "agent/permissions.h"
 
 #include <filesystem>
-
 #include <nlohmann/json.hpp>
 
 #include "agent/glob_match.h"
@@ -18,15 +17,20 @@ Result<PermissionMode> parse_permission_mode(const std::string& name) {
   if (name == "acceptEdits") return PermissionMode::kAcceptEdits;
   if (name == "plan") return PermissionMode::kPlan;
   if (name == "bypassPermissions") return PermissionMode::kBypassPermissions;
-  return invalid_argument("permission mode '" + name + "': expected default, acceptEdits, plan or bypassPermissions");
+  return invalid_argument("permission mode '" + name +
+                          "': expected default, acceptEdits, plan or bypassPermissions");
 }
 
 const char* permission_mode_name(PermissionMode mode) {
   switch (mode) {
-    case PermissionMode::kDefault: return "default";
-    case PermissionMode::kAcceptEdits: return "acceptEdits";
-    case PermissionMode::kPlan: return "plan";
-    case PermissionMode::kBypassPermissions: return "bypassPermissions";
+    case PermissionMode::kDefault:
+      return "default";
+    case PermissionMode::kAcceptEdits:
+      return "acceptEdits";
+    case PermissionMode::kPlan:
+      return "plan";
+    case PermissionMode::kBypassPermissions:
+      return "bypassPermissions";
   }
   return "default";
 }
@@ -41,20 +45,24 @@ Result<PermissionRule> PermissionRule::parse(const std::string& text) {
   if (open == std::string::npos) {
     rule.tool = t;
   } else {
-    if (t.back() != ')') return invalid_argument("permission rule '" + text + "': expected Tool or Tool(specifier)");
+    if (t.back() != ')')
+      return invalid_argument("permission rule '" + text + "': expected Tool or Tool(specifier)");
     rule.tool = t.substr(0, open);
     std::string spec = t.substr(open + 1, t.size() - open - 2);
     if (!spec.empty() && spec != "*") rule.specifier = spec;
   }
   for (char c : rule.tool) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') {
-      return invalid_argument("permission rule '" + text + "': tool name '" + rule.tool + "' is not a name");
+      return invalid_argument("permission rule '" + text + "': tool name '" + rule.tool +
+                              "' is not a name");
     }
   }
   return rule;
 }
 
-std::string PermissionRule::to_string() const { return specifier ? tool + "(" + *specifier + ")" : tool; }
+std::string PermissionRule::to_string() const {
+  return specifier ? tool + "(" + *specifier + ")" : tool;
+}
 
 Status PermissionPolicy::add_allow(const std::string& rule) {
   GB_ASSIGN_OR_RETURN(auto r, PermissionRule::parse(rule));
@@ -79,10 +87,13 @@ Status PermissionPolicy::load_settings_file(const std::string& path, bool mode_f
   if (!p.is_object()) return invalid_argument(path + ": 'permissions' must be an object");
   for (const char* key : {"allow", "deny"}) {
     if (!p.contains(key)) continue;
-    if (!p[key].is_array()) return invalid_argument(path + ": permissions." + key + " must be an array of strings");
+    if (!p[key].is_array())
+      return invalid_argument(path + ": permissions." + key + " must be an array of strings");
     for (const auto& r : p[key]) {
-      if (!r.is_string()) return invalid_argument(path + ": permissions." + key + " must be an array of strings");
-      Status s = std::string(key) == "allow" ? add_allow(r.get<std::string>()) : add_deny(r.get<std::string>());
+      if (!r.is_string())
+        return invalid_argument(path + ": permissions." + key + " must be an array of strings");
+      Status s = std::string(key) == "allow" ? add_allow(r.get<std::string>())
+                                             : add_deny(r.get<std::string>());
       if (!s.ok()) return invalid_argument(path + ": " + s.message());
     }
   }
@@ -95,7 +106,8 @@ Status PermissionPolicy::load_settings_file(const std::string& path, bool mode_f
   return ok_status();
 }
 
-bool PermissionPolicy::matches(const PermissionRule& rule, const std::string& tool, const std::string& subject) const {
+bool PermissionPolicy::matches(const PermissionRule& rule, const std::string& tool,
+                               const std::string& subject) const {
   bool tool_ok = rule.tool == tool || (rule.tool == "Edit" && tool == "Write") ||
                  (rule.tool == "Read" && (tool == "Glob" || tool == "Grep"));
   if (!tool_ok) return false;
@@ -113,9 +125,11 @@ bool PermissionPolicy::matches(const PermissionRule& rule, const std::string& to
       if (subject.find_first_of(";&|`\n$<>") != std::string::npos) return false;
       // '*' may cross '/' in commands: hide slashes from the path-aware glob.
       std::string flat = subject;
-      for (char& c : flat) if (c == '/') c = '\x01';
+      for (char& c : flat)
+        if (c == '/') c = '\x01';
       std::string flat_spec = spec;
-      for (char& c : flat_spec) if (c == '/') c = '\x01';
+      for (char& c : flat_spec)
+        if (c == '/') c = '\x01';
       return GlobMatcher(flat_spec).matches(flat);
     }
     return subject == spec;
@@ -137,13 +151,16 @@ bool PermissionPolicy::matches(const PermissionRule& rule, const std::string& to
   return dir.find_first_of("*?[{") == std::string::npos && path.rfind(dir + "/", 0) == 0;
 }
 
-PermissionVerdict PermissionPolicy::check(const std::string& tool, const std::string& subject, bool read_only,
-                                          bool edits_files) const {
+PermissionVerdict PermissionPolicy::check(const std::string& tool, const std::string& subject,
+                                          bool read_only, bool edits_files) const {
   for (const auto& rule : deny_) {
-    if (matches(rule, tool, subject)) return {Decision::kDeny, "denied by the rule " + rule.to_string()};
+    if (matches(rule, tool, subject))
+      return {Decision::kDeny, "denied by the rule " + rule.to_string()};
   }
   if (mode_ == PermissionMode::kPlan && !read_only) {
-    return {Decision::kDeny, "the session is in plan mode: only read-only tools may run; describe the change instead"};
+    return {
+        Decision::kDeny,
+        "the session is in plan mode: only read-only tools may run; describe the change instead"};
   }
   if (mode_ == PermissionMode::kBypassPermissions) return {Decision::kAllow, ""};
   for (const auto& rule : allow_) {

@@ -44,7 +44,8 @@ TEST(PermissionsTest, PathRulesAreRelativeToTheProjectAndDenyWins) {
   ASSERT_TRUE(p.add_allow("Edit(src/**)").ok());
   ASSERT_TRUE(p.add_deny("Edit(src/secret/**)").ok());
   EXPECT_EQ(p.check("Edit", "/repo/src/a/b.cc", false, true).decision, Decision::kAllow);
-  EXPECT_EQ(p.check("Write", "/repo/src/x.h", false, true).decision, Decision::kAllow);  // Edit covers Write
+  EXPECT_EQ(p.check("Write", "/repo/src/x.h", false, true).decision,
+            Decision::kAllow);  // Edit covers Write
   EXPECT_EQ(p.check("Edit", "/repo/docs/a.md", false, true).decision, Decision::kAsk);
   EXPECT_EQ(p.check("Edit", "/other/src/a.cc", false, true).decision, Decision::kAsk);
   PermissionVerdict v = p.check("Edit", "/repo/src/secret/k", false, true);

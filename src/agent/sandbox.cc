@@ -18,12 +18,15 @@ Result<std::vector<std::string>> make_sandbox_prefix(const SandboxOptions& optio
     }
   }
   if (bwrap.empty()) {
-    return unimplemented("sandbox: bubblewrap (bwrap) is not installed; install the 'bubblewrap' package "
-                         "(scripts/setup does) or run with --sandbox off");
+    return unimplemented(
+        "sandbox: bubblewrap (bwrap) is not installed; install the 'bubblewrap' package "
+        "(scripts/setup does) or run with --sandbox off");
   }
-  // /tmp inside is a private tmpfs; the session's temp dir (which may lie under /tmp) is bound over it.
-  std::vector<std::string> argv = {bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
-                                   "--tmpfs", "/tmp", "--die-with-parent"};
+  // /tmp inside is a private tmpfs; the session's temp dir (which may lie under /tmp) is bound over
+  // it.
+  std::vector<std::string> argv = {
+      bwrap,  "--ro-bind",        "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs",
+      "/tmp", "--die-with-parent"};
   std::vector<std::string> writable = options.extra_writable;
   writable.insert(writable.begin(), options.workspace);
   for (const auto& w : writable) {
@@ -45,9 +48,10 @@ Result<std::vector<std::string>> make_sandbox_prefix(const SandboxOptions& optio
   int rc = pclose(p);
   if (rc != 0) {
     while (!out.empty() && out.back() == '\n') out.pop_back();
-    return io_error("sandbox: bwrap cannot start a sandbox here (" + (out.empty() ? "no message" : out) +
-                    "); user namespaces may be disabled. Fix that, or run with --sandbox off to run commands "
-                    "unsandboxed");
+    return io_error(
+        "sandbox: bwrap cannot start a sandbox here (" + (out.empty() ? "no message" : out) +
+        "); user namespaces may be disabled. Fix that, or run with --sandbox off to run commands "
+        "unsandboxed");
   }
   return argv;
 }

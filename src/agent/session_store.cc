@@ -6,9 +6,8 @@
 #include <cstring>
 #include <ctime>
 #include <filesystem>
-#include <random>
-
 #include <nlohmann/json.hpp>
+#include <random>
 
 #include "base/mapped_file.h"
 
@@ -45,12 +44,15 @@ namespace {
 
 std::string new_session_id() {
   std::random_device rd;
-  std::mt19937_64 rng((static_cast<uint64_t>(rd()) << 32) ^ rd() ^
-                      static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()));
+  std::mt19937_64 rng(
+      (static_cast<uint64_t>(rd()) << 32) ^ rd() ^
+      static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()));
   uint64_t a = rng(), b = rng();
   // UUID v4 layout.
-  return str_format("%08llx-%04llx-4%03llx-%04llx-%012llx", static_cast<unsigned long long>(a >> 32),
-                    static_cast<unsigned long long>((a >> 16) & 0xffff), static_cast<unsigned long long>(a & 0xfff),
+  return str_format("%08llx-%04llx-4%03llx-%04llx-%012llx",
+                    static_cast<unsigned long long>(a >> 32),
+                    static_cast<unsigned long long>((a >> 16) & 0xffff),
+                    static_cast<unsigned long long>(a & 0xfff),
                     static_cast<unsigned long long>(0x8000 | ((b >> 48) & 0x3fff)),
                     static_cast<unsigned long long>(b & 0xffffffffffffull));
 }
@@ -58,7 +60,8 @@ std::string new_session_id() {
 std::string now_iso8601() {
   auto now = std::chrono::system_clock::now();
   std::time_t t = std::chrono::system_clock::to_time_t(now);
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
   std::tm tm{};
   gmtime_r(&t, &tm);
   char buf[64];
@@ -77,7 +80,9 @@ bool valid_id(const std::string& id) {
 void repair_tail(json& messages) {
   if (messages.empty()) return;
   const json& last = messages.back();
-  if (last.value("role", "") != "assistant" || !last.contains("content") || !last["content"].is_array()) return;
+  if (last.value("role", "") != "assistant" || !last.contains("content") ||
+      !last["content"].is_array())
+    return;
   json results = json::array();
   for (const auto& block : last["content"]) {
     if (block.value("type", "") == "tool_use") {
@@ -103,11 +108,13 @@ Result<SessionStore> SessionStore::create(const std::string& dir) {
   return SessionStore(id, path, f);
 }
 
-Result<SessionStore> SessionStore::open(const std::string& dir, const std::string& id, json* messages) {
+Result<SessionStore> SessionStore::open(const std::string& dir, const std::string& id,
+                                        json* messages) {
   if (!valid_id(id)) return invalid_argument("sessions: '" + id + "' is not a session id");
   std::string path = dir + "/" + id + ".jsonl";
   std::error_code ec;
-  if (!fs::exists(path, ec)) return not_found("sessions: no session '" + id + "' for this project (looked in " + dir + ")");
+  if (!fs::exists(path, ec))
+    return not_found("sessions: no session '" + id + "' for this project (looked in " + dir + ")");
   GB_ASSIGN_OR_RETURN(auto text, read_file_to_string(path));
   *messages = json::array();
   size_t line_no = 0;
@@ -125,12 +132,16 @@ Result<SessionStore> SessionStore::open(const std::string& dir, const std::strin
     }
     std::string type = rec.value("type", "");
     if ((type != "user" && type != "assistant") || !rec.contains("message")) continue;
-    json msg = {{"role", rec["message"].value("role", type)}, {"content", rec["message"].value("content", json::array())}};
+    json msg = {{"role", rec["message"].value("role", type)},
+                {"content", rec["message"].value("content", json::array())}};
     if (!messages->empty() && messages->back()["role"] == msg["role"]) {
-      // Two user records in a row (a prompt after a failed turn): merge, as the API wants alternation.
+      // Two user records in a row (a prompt after a failed turn): merge, as the API wants
+      // alternation.
       json& prev = messages->back()["content"];
       if (prev.is_string()) prev = json::array({{{"type", "text"}, {"text", prev}}});
-      json add = msg["content"].is_string() ? json::array({{{"type", "text"}, {"text", msg["content"]}}}) : msg["content"];
+      json add = msg["content"].is_string()
+                     ? json::array({{{"type", "text"}, {"text", msg["content"]}}})
+                     : msg["content"];
       for (auto& b : add) prev.push_back(b);
     } else {
       messages->push_back(std::move(msg));
@@ -156,7 +167,8 @@ Result<std::string> SessionStore::latest(const std::string& dir) {
       }
     }
   }
-  if (best.empty()) return not_found("sessions: no earlier session for this project (looked in " + dir + ")");
+  if (best.empty())
+    return not_found("sessions: no earlier session for this project (looked in " + dir + ")");
   return best;
 }
 
@@ -170,7 +182,11 @@ SessionStore::~SessionStore() {
 }
 
 Status SessionStore::append(const std::string& type, const json& message, const std::string& cwd) {
-  json rec = {{"type", type}, {"session_id", id_}, {"timestamp", now_iso8601()}, {"cwd", cwd}, {"message", message}};
+  json rec = {{"type", type},
+              {"session_id", id_},
+              {"timestamp", now_iso8601()},
+              {"cwd", cwd},
+              {"message", message}};
   std::string line = rec.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
   if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() || std::fflush(file_) != 0) {
     return io_error("sessions: cannot write " + path_ + ": " + std::strerror(errno));

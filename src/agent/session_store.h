@@ -1,11 +1,11 @@
-// SessionStore: a session's transcript as JSON Lines under <home>/sessions/<project-hash>/<id>.jsonl, one
-// record per message ({"type":"user"|"assistant","message":{...},"session_id","timestamp","cwd"}).
+// SessionStore: a session's transcript as JSON Lines under
+// <home>/sessions/<project-hash>/<id>.jsonl, one record per message
+// ({"type":"user"|"assistant","message":{...},"session_id","timestamp","cwd"}).
 #pragma once
 
 #include <cstdio>
-#include <string>
-
 #include <nlohmann/json_fwd.hpp>
+#include <string>
 
 #include "base/status.h"
 
@@ -23,9 +23,11 @@ class SessionStore {
  public:
   // A new session with a fresh random id; creates `dir`.
   static Result<SessionStore> create(const std::string& dir);
-  // An existing session; fills `messages` (a JSON array) with its user/assistant messages in order and
-  // repairs the tail (an unanswered tool_use gets an is_error result) so the next request is valid.
-  static Result<SessionStore> open(const std::string& dir, const std::string& id, nlohmann::json* messages);
+  // An existing session; fills `messages` (a JSON array) with its user/assistant messages in order
+  // and repairs the tail (an unanswered tool_use gets an is_error result) so the next request is
+  // valid.
+  static Result<SessionStore> open(const std::string& dir, const std::string& id,
+                                   nlohmann::json* messages);
   // The id of the most recently modified session in `dir`.
   static Result<std::string> latest(const std::string& dir);
 
@@ -40,7 +42,8 @@ class SessionStore {
   const std::string& path() const { return path_; }
 
  private:
-  SessionStore(std::string id, std::string path, FILE* file) : id_(std::move(id)), path_(std::move(path)), file_(file) {}
+  SessionStore(std::string id, std::string path, FILE* file)
+      : id_(std::move(id)), path_(std::move(path)), file_(file) {}
   std::string id_;
   std::string path_;
   FILE* file_ = nullptr;

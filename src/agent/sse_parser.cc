@@ -30,7 +30,8 @@ void SseParser::handle_line(std::string_view line, const std::function<void(SseE
   if (line.front() == ':') return;  // comment / keep-alive
   size_t colon = line.find(':');
   std::string_view field = line.substr(0, colon);
-  std::string_view value = colon == std::string_view::npos ? std::string_view() : line.substr(colon + 1);
+  std::string_view value =
+      colon == std::string_view::npos ? std::string_view() : line.substr(colon + 1);
   if (!value.empty() && value.front() == ' ') value.remove_prefix(1);
   if (field == "event") {
     pending_.event = std::string(value);

@@ -1,5 +1,5 @@
-// SseParser: splits a text/event-stream byte stream into events (WHATWG server-sent events, the subset
-// the Messages API uses: `event:`, `data:`, `:` comments, blank-line dispatch).
+// SseParser: splits a text/event-stream byte stream into events (WHATWG server-sent events, the
+// subset the Messages API uses: `event:`, `data:`, `:` comments, blank-line dispatch).
 #pragma once
 
 #include <functional>

@@ -12,13 +12,15 @@ std::vector<SseEvent> parse_in_pieces(const std::string& text, size_t piece) {
   SseParser p;
   std::vector<SseEvent> out;
   for (size_t i = 0; i < text.size(); i += piece) {
-    p.feed(std::string_view(text).substr(i, piece), [&](SseEvent e) { out.push_back(std::move(e)); });
+    p.feed(std::string_view(text).substr(i, piece),
+           [&](SseEvent e) { out.push_back(std::move(e)); });
   }
   return out;
 }
 
 TEST(SseParserTest, ReassemblesEventsSplitAtEveryByte) {
-  std::string text = "event: ping\r\ndata: {\"type\":\"ping\"}\r\n\r\n: comment\n\nevent: a\ndata: x\ndata: y\n\n";
+  std::string text =
+      "event: ping\r\ndata: {\"type\":\"ping\"}\r\n\r\n: comment\n\nevent: a\ndata: x\ndata: y\n\n";
   for (size_t piece : {1, 2, 3, 7, 1000}) {
     auto events = parse_in_pieces(text, piece);
     ASSERT_EQ(events.size(), 2u) << piece;

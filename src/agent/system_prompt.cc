@@ -11,7 +11,8 @@ namespace glassbox::agent {
 
 namespace fs = std::filesystem;
 
-std::vector<std::string> find_instruction_files(const std::string& project_root, const std::string& cwd) {
+std::vector<std::string> find_instruction_files(const std::string& project_root,
+                                                const std::string& cwd) {
   std::vector<fs::path> dirs;
   fs::path root = fs::path(project_root).lexically_normal();
   fs::path here = fs::path(cwd).lexically_normal();
@@ -41,15 +42,20 @@ std::string build_system_prompt(const std::string& project_root, const std::stri
   char date[32];
   std::strftime(date, sizeof(date), "%Y-%m-%d", &tm);
   std::string prompt =
-      "You are glassbox agent, a coding agent working in the user's repository through tools (" + tools +
+      "You are glassbox agent, a coding agent working in the user's repository through tools (" +
+      tools +
       ").\n"
-      "Work step by step: read the relevant code before changing it, make focused edits, run the tests or the "
+      "Work step by step: read the relevant code before changing it, make focused edits, run the "
+      "tests or the "
       "command that shows the change works, and finish with a short summary of what you did.\n"
-      "File paths given to tools should be absolute. When a tool returns an error, read it and adjust the call "
-      "rather than repeating it. Several independent tool calls may be made in one turn; they run in parallel.\n"
+      "File paths given to tools should be absolute. When a tool returns an error, read it and "
+      "adjust the call "
+      "rather than repeating it. Several independent tool calls may be made in one turn; they run "
+      "in parallel.\n"
       "Use TodoWrite to plan and track multi-step tasks.\n\n"
-      "<env>\nWorking directory: " + cwd + "\nProject root: " + project_root + "\nPlatform: linux\nToday's date: " +
-      date + "\n</env>\n";
+      "<env>\nWorking directory: " +
+      cwd + "\nProject root: " + project_root + "\nPlatform: linux\nToday's date: " + date +
+      "\n</env>\n";
   for (const auto& path : find_instruction_files(project_root, cwd)) {
     auto text = read_file_to_string(path);
     if (!text.ok()) continue;

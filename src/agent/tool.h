@@ -1,14 +1,13 @@
-// Tool: the interface every agent tool implements (Bash, Read, Edit, ...), the context they share, and
-// the registry of built-in tools (tool_registry.cc: one line per tool).
+// Tool: the interface every agent tool implements (Bash, Read, Edit, ...), the context they share,
+// and the registry of built-in tools (tool_registry.cc: one line per tool).
 #pragma once
 
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 namespace glassbox::agent {
 
@@ -24,14 +23,15 @@ struct TodoItem {
 struct ToolContext {
   std::string project_root;  // absolute
   std::mutex mu;
-  std::string cwd;  // absolute; Bash keeps it across calls (tracks `cd`)
+  std::string cwd;                // absolute; Bash keeps it across calls (tracks `cd`)
   std::string temp_dir = "/tmp";  // the session's scratch directory (writable inside the sandbox)
   std::vector<TodoItem> todos;
   const std::atomic<bool>* interrupted = nullptr;
   int64_t bash_default_timeout_ms = 120000;
   int64_t bash_max_timeout_ms = 600000;
   size_t max_output_chars = 30000;
-  // The command prefix Bash runs commands under (empty: none), e.g. a bwrap invocation; see sandbox.h.
+  // The command prefix Bash runs commands under (empty: none), e.g. a bwrap invocation; see
+  // sandbox.h.
   std::vector<std::string> sandbox_argv;
 
   std::string get_cwd() {
@@ -65,7 +65,8 @@ class Tool {
 
 std::vector<std::unique_ptr<Tool>> make_builtin_tools();
 
-// Keeps the first and last halves of `text` when it is longer than `max_chars`, with a marker between.
+// Keeps the first and last halves of `text` when it is longer than `max_chars`, with a marker
+// between.
 std::string truncate_middle(const std::string& text, size_t max_chars);
 
 // Per-tool factories (one file each under tools/).

@@ -1,6 +1,5 @@
 // The built-in tools, one registration line each, and helpers every tool shares.
 #include <filesystem>
-
 #include <nlohmann/json.hpp>
 
 #include "agent/tool.h"

@@ -1,15 +1,13 @@
 // Built-in tools: behaviour on good input and clear errors on bad input.
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <thread>
-
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "agent/sandbox.h"
 #include "agent/tool.h"
@@ -24,15 +22,18 @@ namespace fs = std::filesystem;
 class ToolsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::path(::testing::TempDir()) /
-           ("tools_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    dir_ =
+        fs::path(::testing::TempDir()) /
+        ("tools_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     ctx_.project_root = dir_.string();
     ctx_.cwd = dir_.string();
     for (auto& t : make_builtin_tools()) tools_[t->name()] = std::move(t);
   }
-  ToolOutput run(const std::string& tool, const json& input) { return tools_.at(tool)->run(input, ctx_); }
+  ToolOutput run(const std::string& tool, const json& input) {
+    return tools_.at(tool)->run(input, ctx_);
+  }
   void write(const std::string& rel, const std::string& text) {
     fs::create_directories((dir_ / rel).parent_path());
     std::ofstream(dir_ / rel, std::ios::binary) << text;
@@ -65,7 +66,9 @@ TEST_F(ToolsTest, ReadNumbersLinesLikeCatN) {
 }
 
 TEST_F(ToolsTest, ReadRefusesBinariesAndMissingFilesClearly) {
-  write("b.bin", std::string("\x7f" "ELF\0\0\x01", 7));
+  write("b.bin", std::string("\x7f"
+                             "ELF\0\0\x01",
+                             7));
   ToolOutput out = run("Read", {{"file_path", path("b.bin")}});
   EXPECT_TRUE(out.is_error);
   EXPECT_NE(out.content.find("binary"), std::string::npos);
@@ -85,25 +88,32 @@ TEST_F(ToolsTest, WriteCreatesParentDirectories) {
 
 TEST_F(ToolsTest, EditReplacesAUniqueMatchKeepingTabs) {
   write("m.c", "int f() {\n\treturn 1;\n}\n");
-  ToolOutput out = run("Edit", {{"file_path", path("m.c")}, {"old_string", "\treturn 1;"}, {"new_string", "\treturn 2;"}});
+  ToolOutput out = run(
+      "Edit",
+      {{"file_path", path("m.c")}, {"old_string", "\treturn 1;"}, {"new_string", "\treturn 2;"}});
   EXPECT_FALSE(out.is_error) << out.content;
   EXPECT_EQ(read("m.c"), "int f() {\n\treturn 2;\n}\n");
 }
 
 TEST_F(ToolsTest, EditSaysHowManyMatchesWhenNotUnique) {
   write("d.txt", "x = 1\nx = 1\nx = 1\n");
-  ToolOutput out = run("Edit", {{"file_path", path("d.txt")}, {"old_string", "x = 1"}, {"new_string", "x = 2"}});
+  ToolOutput out =
+      run("Edit", {{"file_path", path("d.txt")}, {"old_string", "x = 1"}, {"new_string", "x = 2"}});
   EXPECT_TRUE(out.is_error);
   EXPECT_NE(out.content.find("matches 3 places"), std::string::npos) << out.content;
   EXPECT_EQ(read("d.txt"), "x = 1\nx = 1\nx = 1\n");
-  out = run("Edit", {{"file_path", path("d.txt")}, {"old_string", "x = 1"}, {"new_string", "x = 2"}, {"replace_all", true}});
+  out = run("Edit", {{"file_path", path("d.txt")},
+                     {"old_string", "x = 1"},
+                     {"new_string", "x = 2"},
+                     {"replace_all", true}});
   EXPECT_FALSE(out.is_error);
   EXPECT_EQ(read("d.txt"), "x = 2\nx = 2\nx = 2\n");
 }
 
 TEST_F(ToolsTest, EditReportsMissingTextAndMissingFile) {
   write("e.txt", "hello\n");
-  ToolOutput out = run("Edit", {{"file_path", path("e.txt")}, {"old_string", "bye"}, {"new_string", "x"}});
+  ToolOutput out =
+      run("Edit", {{"file_path", path("e.txt")}, {"old_string", "bye"}, {"new_string", "x"}});
   EXPECT_TRUE(out.is_error);
   EXPECT_NE(out.content.find("not found"), std::string::npos);
   out = run("Edit", {{"file_path", path("gone.txt")}, {"old_string", "a"}, {"new_string", "b"}});
@@ -114,7 +124,8 @@ TEST_F(ToolsTest, EditReportsMissingTextAndMissingFile) {
 
 TEST_F(ToolsTest, EditKeepsCrlfLineEndings) {
   write("w.txt", "a\r\nb\r\nc\r\n");
-  ToolOutput out = run("Edit", {{"file_path", path("w.txt")}, {"old_string", "a\nb"}, {"new_string", "a\nB"}});
+  ToolOutput out =
+      run("Edit", {{"file_path", path("w.txt")}, {"old_string", "a\nb"}, {"new_string", "a\nB"}});
   EXPECT_FALSE(out.is_error) << out.content;
   EXPECT_EQ(read("w.txt"), "a\r\nB\r\nc\r\n");
 }
@@ -136,13 +147,15 @@ TEST_F(ToolsTest, BashReportsExitCodes) {
 
 TEST_F(ToolsTest, BashKillsTheProcessGroupOnTimeout) {
   auto t0 = std::chrono::steady_clock::now();
-  ToolOutput out = run("Bash", {{"command", "sleep 300 & echo $! > child.pid; wait"}, {"timeout", 500}});
+  ToolOutput out =
+      run("Bash", {{"command", "sleep 300 & echo $! > child.pid; wait"}, {"timeout", 500}});
   double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   EXPECT_TRUE(out.is_error);
   EXPECT_NE(out.content.find("timed out after 500 ms"), std::string::npos) << out.content;
   EXPECT_LT(s, 10.0);
   pid_t child = std::stoi(read("child.pid"));
-  for (int i = 0; i < 100 && kill(child, 0) == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  for (int i = 0; i < 100 && kill(child, 0) == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   EXPECT_NE(kill(child, 0), 0) << "background child survived the timeout";
 }
 
@@ -188,9 +201,11 @@ TEST_F(ToolsTest, GrepSupportsModesContextAndGlob) {
 }
 
 TEST_F(ToolsTest, TodoWriteKeepsTheListAndValidatesStatus) {
-  ToolOutput out = run("TodoWrite", {{"todos",
-                                      {{{"content", "Fix bug"}, {"status", "in_progress"}, {"activeForm", "Fixing bug"}},
-                                       {{"content", "Run tests"}, {"status", "pending"}, {"activeForm", "Running tests"}}}}});
+  ToolOutput out =
+      run("TodoWrite",
+          {{"todos",
+            {{{"content", "Fix bug"}, {"status", "in_progress"}, {"activeForm", "Fixing bug"}},
+             {{"content", "Run tests"}, {"status", "pending"}, {"activeForm", "Running tests"}}}}});
   EXPECT_FALSE(out.is_error);
   ASSERT_EQ(ctx_.todos.size(), 2u);
   EXPECT_EQ(ctx_.todos[0].active_form, "Fixing bug");
@@ -203,9 +218,11 @@ TEST_F(ToolsTest, TodoWriteKeepsTheListAndValidatesStatus) {
 TEST_F(ToolsTest, EditKeepsTheFileMode) {
   write("run.sh", "#!/bin/sh\necho one\n");
   fs::permissions(path("run.sh"), fs::perms::owner_all);
-  ToolOutput out = run("Edit", {{"file_path", path("run.sh")}, {"old_string", "one"}, {"new_string", "two"}});
+  ToolOutput out =
+      run("Edit", {{"file_path", path("run.sh")}, {"old_string", "one"}, {"new_string", "two"}});
   EXPECT_FALSE(out.is_error) << out.content;
-  EXPECT_EQ(fs::status(path("run.sh")).permissions() & fs::perms::owner_exec, fs::perms::owner_exec);
+  EXPECT_EQ(fs::status(path("run.sh")).permissions() & fs::perms::owner_exec,
+            fs::perms::owner_exec);
 }
 
 TEST_F(ToolsTest, BashStopsWhenTheUserInterrupts) {
@@ -230,19 +247,23 @@ TEST_F(ToolsTest, SandboxedBashWritesOnlyInsideTheWorkspaceAndHasNoNetwork) {
   opts.workspace = dir_.string();
   opts.extra_writable = {tmp.string()};
   auto prefix = make_sandbox_prefix(opts);
-  if (!prefix.ok()) GTEST_SKIP() << prefix.status().message();  // the message says why bwrap cannot start
+  if (!prefix.ok())
+    GTEST_SKIP() << prefix.status().message();  // the message says why bwrap cannot start
   ctx_.sandbox_argv = *prefix;
   ctx_.temp_dir = tmp.string();
   // Outside both the workspace and /tmp (which is a private tmpfs inside the sandbox).
-  std::string outside = std::string(GLASSBOX_BINARY_DIR) + "/gb_sandbox_escape_" + std::to_string(getpid());
-  ToolOutput out = run("Bash", {{"command", "echo in > inside.txt && cd / && (echo out > '" + outside +
-                                                "' 2>/dev/null && echo ESCAPED || echo blocked)"}});
+  std::string outside =
+      std::string(GLASSBOX_BINARY_DIR) + "/gb_sandbox_escape_" + std::to_string(getpid());
+  ToolOutput out =
+      run("Bash", {{"command", "echo in > inside.txt && cd / && (echo out > '" + outside +
+                                   "' 2>/dev/null && echo ESCAPED || echo blocked)"}});
   EXPECT_NE(out.content.find("blocked"), std::string::npos) << out.content;
   EXPECT_FALSE(fs::exists(outside));
   EXPECT_EQ(read("inside.txt"), "in\n");
   EXPECT_EQ(ctx_.get_cwd(), "/");  // cd is still tracked inside the sandbox
   ctx_.cwd = dir_.string();
-  // /proc/net/dev lists the interfaces of the reader's network namespace: only loopback in a new one.
+  // /proc/net/dev lists the interfaces of the reader's network namespace: only loopback in a new
+  // one.
   out = run("Bash", {{"command", "tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '"}});
   EXPECT_EQ(out.content, "lo\n");
 }

@@ -1,6 +1,6 @@
-// ScriptedServer: a Messages API stand-in for tests. It listens on 127.0.0.1 (an ephemeral port), answers
-// each POST /v1/messages with the next planned response (SSE turns, HTTP errors, delays, garbage), and
-// records every request body it received.
+// ScriptedServer: a Messages API stand-in for tests. It listens on 127.0.0.1 (an ephemeral port),
+// answers each POST /v1/messages with the next planned response (SSE turns, HTTP errors, delays,
+// garbage), and records every request body it received.
 #pragma once
 
 #include <memory>
@@ -24,9 +24,10 @@ struct ToolUseSpec {
   std::string input_json;  // sent verbatim in input_json_delta pieces (may be malformed on purpose)
 };
 
-// A complete streamed turn: optional text, then tool_use blocks; stop_reason tool_use when there are any.
-std::string sse_turn(const std::string& text, const std::vector<ToolUseSpec>& tool_uses = {}, int input_tokens = 100,
-                     int output_tokens = 20);
+// A complete streamed turn: optional text, then tool_use blocks; stop_reason tool_use when there
+// are any.
+std::string sse_turn(const std::string& text, const std::vector<ToolUseSpec>& tool_uses = {},
+                     int input_tokens = 100, int output_tokens = 20);
 // An API error body: {"type":"error","error":{"type":..,"message":..}}.
 std::string error_body(const std::string& type, const std::string& message);
 

@@ -1,5 +1,5 @@
-// Bash: runs a shell command in the session's persistent working directory, in its own process group,
-// with a timeout that kills the whole group, and output truncated to head + tail.
+// Bash: runs a shell command in the session's persistent working directory, in its own process
+// group, with a timeout that kills the whole group, and output truncated to head + tail.
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -10,7 +10,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-
 #include <nlohmann/json.hpp>
 
 #include "agent/tool.h"
@@ -26,16 +25,20 @@ class BashTool : public Tool {
  public:
   std::string name() const override { return "Bash"; }
   std::string description() const override {
-    return "Runs a bash command and returns its combined stdout and stderr. The working directory persists "
-           "between calls (use `cd`). Commands time out after `timeout` ms (default 120000, max 600000); "
+    return "Runs a bash command and returns its combined stdout and stderr. The working directory "
+           "persists "
+           "between calls (use `cd`). Commands time out after `timeout` ms (default 120000, max "
+           "600000); "
            "the whole process group is then killed. Long output keeps its head and tail.";
   }
   json input_schema() const override {
     return {{"type", "object"},
             {"properties",
              {{"command", {{"type", "string"}, {"description", "The command to run"}}},
-              {"timeout", {{"type", "number"}, {"description", "Timeout in milliseconds (max 600000)"}}},
-              {"description", {{"type", "string"}, {"description", "What the command does, in 5-10 words"}}}}},
+              {"timeout",
+               {{"type", "number"}, {"description", "Timeout in milliseconds (max 600000)"}}},
+              {"description",
+               {{"type", "string"}, {"description", "What the command does, in 5-10 words"}}}}},
             {"required", {"command"}},
             {"additionalProperties", false}};
   }
@@ -49,7 +52,8 @@ class BashTool : public Tool {
 };
 
 ToolOutput BashTool::run(const json& input, ToolContext& ctx) const {
-  if (!input.contains("command") || !input["command"].is_string() || input["command"].get<std::string>().empty()) {
+  if (!input.contains("command") || !input["command"].is_string() ||
+      input["command"].get<std::string>().empty()) {
     return {"Bash: 'command' is required and must be a non-empty string", true};
   }
   std::string command = input["command"].get<std::string>();
@@ -58,21 +62,24 @@ ToolOutput BashTool::run(const json& input, ToolContext& ctx) const {
     if (!input["timeout"].is_number() || input["timeout"].get<double>() <= 0) {
       return {"Bash: 'timeout' must be a positive number of milliseconds", true};
     }
-    timeout_ms = std::min<int64_t>(static_cast<int64_t>(input["timeout"].get<double>()), ctx.bash_max_timeout_ms);
+    timeout_ms = std::min<int64_t>(static_cast<int64_t>(input["timeout"].get<double>()),
+                                   ctx.bash_max_timeout_ms);
   }
   std::string cwd = ctx.get_cwd();
   if (!std::filesystem::is_directory(cwd)) cwd = ctx.project_root;
 
   std::string cwd_template = ctx.temp_dir + "/glassbox-cwd-XXXXXX";
   int cwd_fd = mkstemp(cwd_template.data());
-  if (cwd_fd < 0) return {std::string("Bash: cannot create a temporary file: ") + std::strerror(errno), true};
+  if (cwd_fd < 0)
+    return {std::string("Bash: cannot create a temporary file: ") + std::strerror(errno), true};
   close(cwd_fd);
   std::string cwd_file = cwd_template;
   // The EXIT trap records the final directory even when the command calls `exit`.
   std::string script = "trap 'pwd -P > \"$GB_CWD_FILE\"' EXIT\n" + command + "\n";
 
   int out_pipe[2];
-  if (pipe2(out_pipe, O_CLOEXEC) != 0) return {std::string("Bash: pipe failed: ") + std::strerror(errno), true};
+  if (pipe2(out_pipe, O_CLOEXEC) != 0)
+    return {std::string("Bash: pipe failed: ") + std::strerror(errno), true};
   std::vector<std::string> argv_s = ctx.sandbox_argv;
   argv_s.insert(argv_s.end(), {"/bin/bash", "-c", script});
   std::vector<char*> argv;
@@ -153,7 +160,8 @@ ToolOutput BashTool::run(const json& input, ToolContext& ctx) const {
     waitpid(pid, &wstatus, 0);
   }
   close(out_pipe[0]);
-  if (overflow_bytes > 0) output += "\n... [" + std::to_string(overflow_bytes) + " bytes elided] ...\n" + tail_overflow;
+  if (overflow_bytes > 0)
+    output += "\n... [" + std::to_string(overflow_bytes) + " bytes elided] ...\n" + tail_overflow;
   if (!timed_out && !interrupted) {
     auto new_cwd = read_file_to_string(cwd_file);
     if (new_cwd.ok()) {
@@ -171,9 +179,10 @@ ToolOutput BashTool::run(const json& input, ToolContext& ctx) const {
   result.content = truncate_middle(output, ctx.max_output_chars);
   if (timed_out) {
     result.is_error = true;
-    result.content += str_format("\nCommand timed out after %lld ms; its process group was killed. Run long tasks "
-                                 "with a larger `timeout`, or in the background with output to a file.",
-                                 static_cast<long long>(timeout_ms));
+    result.content += str_format(
+        "\nCommand timed out after %lld ms; its process group was killed. Run long tasks "
+        "with a larger `timeout`, or in the background with output to a file.",
+        static_cast<long long>(timeout_ms));
   } else if (interrupted) {
     result.is_error = true;
     result.content += "\nCommand interrupted by the user; its process group was killed.";

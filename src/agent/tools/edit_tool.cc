@@ -1,6 +1,6 @@
-// Edit: exact string replacement in a file; refuses missing or ambiguous matches, keeps CRLF endings.
+// Edit: exact string replacement in a file; refuses missing or ambiguous matches, keeps CRLF
+// endings.
 #include <filesystem>
-
 #include <nlohmann/json.hpp>
 
 #include "agent/tool.h"
@@ -14,7 +14,9 @@ using nlohmann::json;
 
 size_t count_occurrences(const std::string& hay, const std::string& needle) {
   size_t n = 0;
-  for (size_t pos = hay.find(needle); pos != std::string::npos; pos = hay.find(needle, pos + needle.size())) ++n;
+  for (size_t pos = hay.find(needle); pos != std::string::npos;
+       pos = hay.find(needle, pos + needle.size()))
+    ++n;
   return n;
 }
 
@@ -31,18 +33,22 @@ class EditTool : public Tool {
  public:
   std::string name() const override { return "Edit"; }
   std::string description() const override {
-    return "Replaces old_string with new_string in a file. old_string must match exactly (whitespace and "
-           "indentation included) and be unique unless replace_all is true. An empty old_string creates a new file.";
+    return "Replaces old_string with new_string in a file. old_string must match exactly "
+           "(whitespace and "
+           "indentation included) and be unique unless replace_all is true. An empty old_string "
+           "creates a new file.";
   }
   json input_schema() const override {
-    return {{"type", "object"},
-            {"properties",
-             {{"file_path", {{"type", "string"}, {"description", "Absolute path of the file to edit"}}},
-              {"old_string", {{"type", "string"}, {"description", "The exact text to replace"}}},
-              {"new_string", {{"type", "string"}, {"description", "The replacement text"}}},
-              {"replace_all", {{"type", "boolean"}, {"description", "Replace every occurrence (default false)"}}}}},
-            {"required", {"file_path", "old_string", "new_string"}},
-            {"additionalProperties", false}};
+    return {
+        {"type", "object"},
+        {"properties",
+         {{"file_path", {{"type", "string"}, {"description", "Absolute path of the file to edit"}}},
+          {"old_string", {{"type", "string"}, {"description", "The exact text to replace"}}},
+          {"new_string", {{"type", "string"}, {"description", "The replacement text"}}},
+          {"replace_all",
+           {{"type", "boolean"}, {"description", "Replace every occurrence (default false)"}}}}},
+        {"required", {"file_path", "old_string", "new_string"}},
+        {"additionalProperties", false}};
   }
   bool read_only() const override { return false; }
   bool edits_files() const override { return true; }
@@ -52,7 +58,8 @@ class EditTool : public Tool {
         return {std::string("Edit: '") + key + "' is required and must be a string", true};
       }
     }
-    if (input.contains("replace_all") && !input["replace_all"].is_null() && !input["replace_all"].is_boolean()) {
+    if (input.contains("replace_all") && !input["replace_all"].is_null() &&
+        !input["replace_all"].is_boolean()) {
       return {"Edit: 'replace_all' must be a boolean", true};
     }
     std::string path = ctx.resolve(input["file_path"].get<std::string>());
@@ -62,7 +69,8 @@ class EditTool : public Tool {
     std::error_code ec;
     if (old_s.empty()) {
       if (std::filesystem::exists(path, ec)) {
-        return {"Edit: old_string is empty but " + path + " already exists; give the text to replace, or use Write",
+        return {"Edit: old_string is empty but " + path +
+                    " already exists; give the text to replace, or use Write",
                 true};
       }
       std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
@@ -70,16 +78,21 @@ class EditTool : public Tool {
       if (!s.ok()) return {"Edit: " + s.message(), true};
       return {"Created " + path, false};
     }
-    if (old_s == new_s) return {"Edit: old_string and new_string are identical; nothing to change", true};
+    if (old_s == new_s)
+      return {"Edit: old_string and new_string are identical; nothing to change", true};
     if (!std::filesystem::exists(path, ec)) {
-      return {"Edit: file does not exist: " + path + " (was it moved or deleted? check with Glob or Bash `ls`)", true};
+      return {"Edit: file does not exist: " + path +
+                  " (was it moved or deleted? check with Glob or Bash `ls`)",
+              true};
     }
     auto text = read_file_to_string(path);
     if (!text.ok()) return {"Edit: " + text.status().message(), true};
     std::string content = std::move(*text);
     size_t n = count_occurrences(content, old_s);
-    if (n == 0 && content.find("\r\n") != std::string::npos && old_s.find('\n') != std::string::npos) {
-      // The model usually writes '\n'; the file uses CRLF. Match and write in the file's convention.
+    if (n == 0 && content.find("\r\n") != std::string::npos &&
+        old_s.find('\n') != std::string::npos) {
+      // The model usually writes '\n'; the file uses CRLF. Match and write in the file's
+      // convention.
       std::string old_crlf = to_crlf(old_s);
       size_t n_crlf = count_occurrences(content, old_crlf);
       if (n_crlf > 0) {
@@ -90,12 +103,14 @@ class EditTool : public Tool {
     }
     if (n == 0) {
       return {"Edit: old_string was not found in " + path +
-                  ". It must match exactly, including whitespace and indentation (tabs vs spaces); Read the file "
+                  ". It must match exactly, including whitespace and indentation (tabs vs spaces); "
+                  "Read the file "
                   "and copy the text.",
               true};
     }
     if (n > 1 && !replace_all) {
-      return {str_format("Edit: old_string matches %zu places in %s; include more surrounding lines to make it "
+      return {str_format("Edit: old_string matches %zu places in %s; include more surrounding "
+                         "lines to make it "
                          "unique, or set replace_all to true",
                          n, path.c_str()),
               true};
@@ -113,13 +128,16 @@ class EditTool : public Tool {
     }
     out.append(content, pos, std::string::npos);
     if (!std::filesystem::exists(path, ec)) {
-      return {"Edit: " + path + " disappeared while it was being edited; nothing was written", true};
+      return {"Edit: " + path + " disappeared while it was being edited; nothing was written",
+              true};
     }
     auto perms = std::filesystem::status(path, ec).permissions();
     Status s = write_file_atomic(path, out.data(), out.size());
     if (!s.ok()) return {"Edit: " + s.message(), true};
     std::filesystem::permissions(path, perms, ec);  // keep an executable script executable
-    return {str_format("Edited %s: %zu replacement%s", path.c_str(), replaced, replaced == 1 ? "" : "s"), false};
+    return {str_format("Edited %s: %zu replacement%s", path.c_str(), replaced,
+                       replaced == 1 ? "" : "s"),
+            false};
   }
 };
 

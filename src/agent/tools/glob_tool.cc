@@ -1,7 +1,7 @@
-// Glob: files under a directory whose relative path matches a glob, newest first (by modification time).
+// Glob: files under a directory whose relative path matches a glob, newest first (by modification
+// time).
 #include <algorithm>
 #include <filesystem>
-
 #include <nlohmann/json.hpp>
 
 #include "agent/glob_match.h"
@@ -19,24 +19,29 @@ class GlobTool : public Tool {
  public:
   std::string name() const override { return "Glob"; }
   std::string description() const override {
-    return "Finds files by glob pattern (e.g. \"**/*.cc\", \"src/**/*.{h,cc}\") under `path` (default: the "
+    return "Finds files by glob pattern (e.g. \"**/*.cc\", \"src/**/*.{h,cc}\") under `path` "
+           "(default: the "
            "working directory). Returns absolute paths, most recently modified first.";
   }
   json input_schema() const override {
     return {{"type", "object"},
             {"properties",
              {{"pattern", {{"type", "string"}, {"description", "The glob pattern"}}},
-              {"path", {{"type", "string"}, {"description", "Directory to search (default: working directory)"}}}}},
+              {"path",
+               {{"type", "string"},
+                {"description", "Directory to search (default: working directory)"}}}}},
             {"required", {"pattern"}},
             {"additionalProperties", false}};
   }
   bool read_only() const override { return true; }
   ToolOutput run(const json& input, ToolContext& ctx) const override {
-    if (!input.contains("pattern") || !input["pattern"].is_string() || input["pattern"].get<std::string>().empty()) {
+    if (!input.contains("pattern") || !input["pattern"].is_string() ||
+        input["pattern"].get<std::string>().empty()) {
       return {"Glob: 'pattern' is required and must be a non-empty string", true};
     }
     std::string root = ctx.get_cwd();
-    if (input.contains("path") && input["path"].is_string() && !input["path"].get<std::string>().empty()) {
+    if (input.contains("path") && input["path"].is_string() &&
+        !input["path"].get<std::string>().empty()) {
       root = ctx.resolve(input["path"].get<std::string>());
     }
     std::error_code ec;
@@ -48,7 +53,8 @@ class GlobTool : public Tool {
     }
     GlobMatcher matcher(pattern);
     std::vector<std::pair<fs::file_time_type, std::string>> hits;
-    for (auto it = fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied, ec);
+    for (auto it = fs::recursive_directory_iterator(
+             root, fs::directory_options::skip_permission_denied, ec);
          it != fs::recursive_directory_iterator(); it.increment(ec)) {
       if (ec) break;
       const auto& entry = *it;
@@ -68,7 +74,8 @@ class GlobTool : public Tool {
     std::string out;
     for (size_t i = 0; i < hits.size() && i < kMaxResults; ++i) out += hits[i].second + "\n";
     if (hits.size() > kMaxResults) {
-      out += str_format("(%zu more files not shown; use a more specific pattern or path)\n", hits.size() - kMaxResults);
+      out += str_format("(%zu more files not shown; use a more specific pattern or path)\n",
+                        hits.size() - kMaxResults);
     }
     return {out, false};
   }

@@ -1,10 +1,10 @@
-// Grep: PCRE2 search over a file or a directory tree, with ripgrep-like output modes and context lines.
+// Grep: PCRE2 search over a file or a directory tree, with ripgrep-like output modes and context
+// lines.
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
 #include <algorithm>
 #include <filesystem>
-
 #include <nlohmann/json.hpp>
 
 #include "agent/glob_match.h"
@@ -24,11 +24,13 @@ class Regex {
     int err = 0;
     PCRE2_SIZE offset = 0;
     uint32_t flags = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | (ignore_case ? PCRE2_CASELESS : 0);
-    code_ = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.c_str()), pattern.size(), flags, &err, &offset, nullptr);
+    code_ = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.c_str()), pattern.size(), flags,
+                          &err, &offset, nullptr);
     if (!code_) {
       PCRE2_UCHAR buf[256];
       pcre2_get_error_message(err, buf, sizeof(buf));
-      error_ = str_format("%s at offset %zu", reinterpret_cast<char*>(buf), static_cast<size_t>(offset));
+      error_ =
+          str_format("%s at offset %zu", reinterpret_cast<char*>(buf), static_cast<size_t>(offset));
       return;
     }
     data_ = pcre2_match_data_create_from_pattern(code_, nullptr);
@@ -57,23 +59,31 @@ class GrepTool : public Tool {
  public:
   std::string name() const override { return "Grep"; }
   std::string description() const override {
-    return "Searches file contents with a PCRE2 regular expression. output_mode: \"files_with_matches\" (default; "
-           "paths, newest first), \"content\" (matching lines, with -n line numbers and -A/-B/-C context), or "
+    return "Searches file contents with a PCRE2 regular expression. output_mode: "
+           "\"files_with_matches\" (default; "
+           "paths, newest first), \"content\" (matching lines, with -n line numbers and -A/-B/-C "
+           "context), or "
            "\"count\". Filter files with `glob` (e.g. \"*.cc\"); limit output with head_limit.";
   }
   json input_schema() const override {
     return {{"type", "object"},
             {"properties",
              {{"pattern", {{"type", "string"}, {"description", "The regular expression (PCRE2)"}}},
-              {"path", {{"type", "string"}, {"description", "File or directory to search (default: working directory)"}}},
-              {"glob", {{"type", "string"}, {"description", "Glob that file paths must match, e.g. \"*.{h,cc}\""}}},
-              {"output_mode", {{"type", "string"}, {"enum", {"content", "files_with_matches", "count"}}}},
+              {"path",
+               {{"type", "string"},
+                {"description", "File or directory to search (default: working directory)"}}},
+              {"glob",
+               {{"type", "string"},
+                {"description", "Glob that file paths must match, e.g. \"*.{h,cc}\""}}},
+              {"output_mode",
+               {{"type", "string"}, {"enum", {"content", "files_with_matches", "count"}}}},
               {"-i", {{"type", "boolean"}, {"description", "Case insensitive"}}},
               {"-n", {{"type", "boolean"}, {"description", "Show line numbers (content mode)"}}},
               {"-A", {{"type", "number"}, {"description", "Lines of context after each match"}}},
               {"-B", {{"type", "number"}, {"description", "Lines of context before each match"}}},
               {"-C", {{"type", "number"}, {"description", "Lines of context before and after"}}},
-              {"head_limit", {{"type", "number"}, {"description", "Only the first N lines/entries of output"}}}}},
+              {"head_limit",
+               {{"type", "number"}, {"description", "Only the first N lines/entries of output"}}}}},
             {"required", {"pattern"}},
             {"additionalProperties", false}};
   }
@@ -87,7 +97,9 @@ ToolOutput GrepTool::run(const json& input, ToolContext& ctx) const {
   }
   std::string mode = input.value("output_mode", std::string("files_with_matches"));
   if (mode != "content" && mode != "files_with_matches" && mode != "count") {
-    return {"Grep: output_mode must be one of content, files_with_matches, count (got '" + mode + "')", true};
+    return {
+        "Grep: output_mode must be one of content, files_with_matches, count (got '" + mode + "')",
+        true};
   }
   Regex re(input["pattern"].get<std::string>(), input.value("-i", false));
   if (!re.error().empty()) return {"Grep: invalid regular expression: " + re.error(), true};
@@ -96,14 +108,16 @@ ToolOutput GrepTool::run(const json& input, ToolContext& ctx) const {
   int64_t after = get_int(input, "-A", ctx_lines), before = get_int(input, "-B", ctx_lines);
   int64_t head_limit = get_int(input, "head_limit", 0);
   std::string root = ctx.get_cwd();
-  if (input.contains("path") && input["path"].is_string() && !input["path"].get<std::string>().empty()) {
+  if (input.contains("path") && input["path"].is_string() &&
+      !input["path"].get<std::string>().empty()) {
     root = ctx.resolve(input["path"].get<std::string>());
   }
   std::error_code ec;
   if (!fs::exists(root, ec)) return {"Grep: path does not exist: " + root, true};
   std::unique_ptr<GlobMatcher> glob;
   bool glob_has_slash = false;
-  if (input.contains("glob") && input["glob"].is_string() && !input["glob"].get<std::string>().empty()) {
+  if (input.contains("glob") && input["glob"].is_string() &&
+      !input["glob"].get<std::string>().empty()) {
     std::string g = input["glob"].get<std::string>();
     glob_has_slash = g.find('/') != std::string::npos;
     glob = std::make_unique<GlobMatcher>(g);
@@ -112,7 +126,8 @@ ToolOutput GrepTool::run(const json& input, ToolContext& ctx) const {
   std::vector<std::pair<fs::file_time_type, std::string>> files;
   auto consider = [&](const fs::path& p) {
     if (glob) {
-      std::string subject = glob_has_slash ? fs::relative(p, root, ec).generic_string() : p.filename().string();
+      std::string subject =
+          glob_has_slash ? fs::relative(p, root, ec).generic_string() : p.filename().string();
       if (!glob->matches(subject)) return;
     }
     files.emplace_back(fs::last_write_time(p, ec), p.string());
@@ -120,7 +135,8 @@ ToolOutput GrepTool::run(const json& input, ToolContext& ctx) const {
   if (fs::is_regular_file(root, ec)) {
     files.emplace_back(fs::last_write_time(root, ec), root);
   } else {
-    for (auto it = fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied, ec);
+    for (auto it = fs::recursive_directory_iterator(
+             root, fs::directory_options::skip_permission_denied, ec);
          it != fs::recursive_directory_iterator(); it.increment(ec)) {
       if (ec) break;
       std::string fname = it->path().filename().string();
@@ -143,7 +159,7 @@ ToolOutput GrepTool::run(const json& input, ToolContext& ctx) const {
     if (!text.ok()) continue;
     const std::string& s = *text;
     if (s.find('\0', 0) != std::string::npos && s.find('\0') < 8192) continue;  // binary
-    std::vector<std::pair<size_t, size_t>> lines;  // [start, end)
+    std::vector<std::pair<size_t, size_t>> lines;                               // [start, end)
     for (size_t pos = 0; pos < s.size();) {
       size_t end = s.find('\n', pos);
       if (end == std::string::npos) end = s.size();
@@ -152,7 +168,8 @@ ToolOutput GrepTool::run(const json& input, ToolContext& ctx) const {
     }
     std::vector<size_t> matched;
     for (size_t i = 0; i < lines.size(); ++i) {
-      if (re.search(s.data() + lines[i].first, lines[i].second - lines[i].first)) matched.push_back(i);
+      if (re.search(s.data() + lines[i].first, lines[i].second - lines[i].first))
+        matched.push_back(i);
     }
     if (matched.empty()) continue;
     if (mode == "files_with_matches") {
@@ -163,14 +180,16 @@ ToolOutput GrepTool::run(const json& input, ToolContext& ctx) const {
       std::vector<char> show(lines.size(), 0);  // 1 = context, 2 = match
       for (size_t m : matched) {
         size_t lo = m >= static_cast<size_t>(std::max<int64_t>(before, 0)) ? m - before : 0;
-        size_t hi = std::min(lines.size() - 1, m + static_cast<size_t>(std::max<int64_t>(after, 0)));
+        size_t hi =
+            std::min(lines.size() - 1, m + static_cast<size_t>(std::max<int64_t>(after, 0)));
         for (size_t i = lo; i <= hi; ++i) show[i] = std::max<char>(show[i], 1);
         show[m] = 2;
       }
       size_t last = SIZE_MAX;
       for (size_t i = 0; i < lines.size(); ++i) {
         if (!show[i]) continue;
-        if (last != SIZE_MAX && i > last + 1 && (before > 0 || after > 0)) out_lines.push_back("--");
+        if (last != SIZE_MAX && i > last + 1 && (before > 0 || after > 0))
+          out_lines.push_back("--");
         std::string prefix = single_file ? "" : path + (show[i] == 2 ? ":" : "-");
         if (line_numbers) prefix += std::to_string(i + 1) + (show[i] == 2 ? ":" : "-");
         std::string line = s.substr(lines[i].first, lines[i].second - lines[i].first);
@@ -183,12 +202,15 @@ ToolOutput GrepTool::run(const json& input, ToolContext& ctx) const {
   }
   if (out_lines.empty()) return {mode == "count" ? "0 matches" : "No matches found", false};
   size_t total = out_lines.size();
-  if (head_limit > 0 && total > static_cast<size_t>(head_limit)) out_lines.resize(static_cast<size_t>(head_limit));
+  if (head_limit > 0 && total > static_cast<size_t>(head_limit))
+    out_lines.resize(static_cast<size_t>(head_limit));
   std::string out;
-  if (mode == "files_with_matches") out = str_format("Found %zu file%s\n", total, total == 1 ? "" : "s");
+  if (mode == "files_with_matches")
+    out = str_format("Found %zu file%s\n", total, total == 1 ? "" : "s");
   for (const auto& l : out_lines) out += l + "\n";
-  if (out_lines.size() < total) out += str_format("(%zu more not shown: head_limit %lld)\n", total - out_lines.size(),
-                                                  static_cast<long long>(head_limit));
+  if (out_lines.size() < total)
+    out += str_format("(%zu more not shown: head_limit %lld)\n", total - out_lines.size(),
+                      static_cast<long long>(head_limit));
   return {truncate_middle(out, ctx.max_output_chars), false};
 }
 

@@ -1,6 +1,6 @@
-// Read: a text file's lines numbered like `cat -n`, from an optional 1-based offset, at most `limit` lines.
+// Read: a text file's lines numbered like `cat -n`, from an optional 1-based offset, at most
+// `limit` lines.
 #include <filesystem>
-
 #include <nlohmann/json.hpp>
 
 #include "agent/tool.h"
@@ -18,18 +18,21 @@ class ReadTool : public Tool {
  public:
   std::string name() const override { return "Read"; }
   std::string description() const override {
-    return "Reads a text file and returns its lines numbered like `cat -n`. file_path should be absolute. "
-           "Reads up to 2000 lines from `offset` (1-based line number); lines over 2000 characters are cut. "
+    return "Reads a text file and returns its lines numbered like `cat -n`. file_path should be "
+           "absolute. "
+           "Reads up to 2000 lines from `offset` (1-based line number); lines over 2000 characters "
+           "are cut. "
            "Binary files are refused.";
   }
   json input_schema() const override {
-    return {{"type", "object"},
-            {"properties",
-             {{"file_path", {{"type", "string"}, {"description", "Absolute path of the file to read"}}},
-              {"offset", {{"type", "number"}, {"description", "Line number to start from (1-based)"}}},
-              {"limit", {{"type", "number"}, {"description", "Number of lines to read"}}}}},
-            {"required", {"file_path"}},
-            {"additionalProperties", false}};
+    return {
+        {"type", "object"},
+        {"properties",
+         {{"file_path", {{"type", "string"}, {"description", "Absolute path of the file to read"}}},
+          {"offset", {{"type", "number"}, {"description", "Line number to start from (1-based)"}}},
+          {"limit", {{"type", "number"}, {"description", "Number of lines to read"}}}}},
+        {"required", {"file_path"}},
+        {"additionalProperties", false}};
   }
   bool read_only() const override { return true; }
   ToolOutput run(const json& input, ToolContext& ctx) const override {
@@ -38,9 +41,11 @@ class ReadTool : public Tool {
     }
     std::string path = ctx.resolve(input["file_path"].get<std::string>());
     int64_t offset = 1, limit = kDefaultLimit;
-    for (auto [key, out] : {std::pair<const char*, int64_t*>{"offset", &offset}, {"limit", &limit}}) {
+    for (auto [key, out] :
+         {std::pair<const char*, int64_t*>{"offset", &offset}, {"limit", &limit}}) {
       if (input.contains(key) && !input[key].is_null()) {
-        if (!input[key].is_number()) return {std::string("Read: '") + key + "' must be a number", true};
+        if (!input[key].is_number())
+          return {std::string("Read: '") + key + "' must be a number", true};
         *out = static_cast<int64_t>(input[key].get<double>());
       }
     }
@@ -48,7 +53,9 @@ class ReadTool : public Tool {
     if (limit < 1) return {"Read: 'limit' must be at least 1", true};
     std::error_code ec;
     if (std::filesystem::is_directory(path, ec)) {
-      return {"Read: " + path + " is a directory, not a file; list it with Bash `ls` or the Glob tool", true};
+      return {
+          "Read: " + path + " is a directory, not a file; list it with Bash `ls` or the Glob tool",
+          true};
     }
     auto text = read_file_to_string(path);
     if (!text.ok()) {
@@ -57,10 +64,12 @@ class ReadTool : public Tool {
     }
     const std::string& s = *text;
     if (s.find('\0') != std::string::npos) {
-      return {str_format("Read: %s is a binary file (%zu bytes); Read shows text files only. Inspect it with "
-                         "Bash (e.g. `file`, `xxd | head`).",
-                         path.c_str(), s.size()),
-              true};
+      return {
+          str_format(
+              "Read: %s is a binary file (%zu bytes); Read shows text files only. Inspect it with "
+              "Bash (e.g. `file`, `xxd | head`).",
+              path.c_str(), s.size()),
+          true};
     }
     if (s.empty()) return {"(the file " + path + " exists but is empty)", false};
     std::string out;
@@ -72,7 +81,8 @@ class ReadTool : public Tool {
       if (line_no >= offset) {
         std::string line = s.substr(pos, line_end - pos);
         if (!line.empty() && line.back() == '\r') line.pop_back();
-        if (line.size() > kMaxLineChars) line = line.substr(0, kMaxLineChars) + "... [line truncated]";
+        if (line.size() > kMaxLineChars)
+          line = line.substr(0, kMaxLineChars) + "... [line truncated]";
         out += str_format("%6lld\t", static_cast<long long>(line_no)) + line + "\n";
         ++shown;
       }
@@ -81,12 +91,14 @@ class ReadTool : public Tool {
       ++line_no;
     }
     if (shown == 0) {
-      return {str_format("Read: offset %lld is past the end of %s (%lld lines)", static_cast<long long>(offset),
-                         path.c_str(), static_cast<long long>(line_no)),
-              true};
+      return {
+          str_format("Read: offset %lld is past the end of %s (%lld lines)",
+                     static_cast<long long>(offset), path.c_str(), static_cast<long long>(line_no)),
+          true};
     }
     if (pos < s.size() && shown == limit) {
-      out += str_format("... (file continues; read more with offset %lld)\n", static_cast<long long>(offset + limit));
+      out += str_format("... (file continues; read more with offset %lld)\n",
+                        static_cast<long long>(offset + limit));
     }
     return {out, false};
   }
