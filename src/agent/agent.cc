@@ -135,6 +135,35 @@ json Agent::run_tools(const json& assistant_message,
   return json{{"role", "user"}, {"content", std::move(results)}};
 }
 
+namespace {
+
+// The blocks of an assistant message as they are sent back: only the fields the API defines for
+// input blocks, and no empty text blocks (which the API rejects).
+json history_content(const json& content) {
+  json out = json::array();
+  for (const auto& block : content) {
+    std::string type = block.value("type", "");
+    if (type == "text") {
+      std::string text = block.value("text", "");
+      if (!text.empty()) out.push_back({{"type", "text"}, {"text", text}});
+    } else if (type == "tool_use") {
+      out.push_back({{"type", "tool_use"},
+                     {"id", block.value("id", "")},
+                     {"name", block.value("name", "")},
+                     {"input", block.value("input", json::object())}});
+    } else if (type == "thinking") {
+      out.push_back({{"type", "thinking"},
+                     {"thinking", block.value("thinking", "")},
+                     {"signature", block.value("signature", "")}});
+    } else {
+      out.push_back(block);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 RunResult Agent::run(const std::string& prompt, json* messages) {
   RunResult out;
   json user_msg = {{"role", "user"},
@@ -177,9 +206,15 @@ RunResult Agent::run(const std::string& prompt, json* messages) {
     ++out.num_turns;
     out.usage.add(turn->usage);
     json& full = *turn->message;
-    json assistant = {{"role", "assistant"}, {"content", full["content"]}};
-    messages->push_back(assistant);
-    record("assistant", full);
+    json assistant = {{"role", "assistant"}, {"content", history_content(full["content"])}};
+    if (!assistant["content"].empty()) {
+      // An empty assistant turn is not sent back (the API rejects empty content); the next user
+      // text then joins the previous user turn.
+      messages->push_back(assistant);
+      json recorded = full;  // id, model, usage and stop_reason, with the content as sent back
+      recorded["content"] = assistant["content"];
+      record("assistant", recorded);
+    }
     if (events_.on_assistant_message) events_.on_assistant_message(full);
 
     bool has_tool_use = false;

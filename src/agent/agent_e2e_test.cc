@@ -338,6 +338,34 @@ TEST_F(AgentE2eTest, AcceptsAServerThatAnswersWithPlainJson) {
   EXPECT_EQ(r.usage.input_tokens, 7);
 }
 
+TEST_F(AgentE2eTest, DropsEmptyTextBlocksFromTheHistory) {
+  server_.plan_turn("", {{"toolu_1", "Glob", jstr({{"pattern", "*"}})}});
+  server_.plan_turn("");  // an empty final answer
+  server_.plan_turn("", {{"toolu_2", "Glob", jstr({{"pattern", "*"}})}});
+  server_.plan_turn("ok");
+  // A text block with no deltas at all, before the tool_use.
+  std::string with_empty = testing::sse_turn("x", {{"toolu_3", "Glob", jstr({{"pattern", "*"}})}});
+  size_t delta = with_empty.find("event: content_block_delta");
+  size_t stop = with_empty.find("event: content_block_stop");
+  with_empty.erase(delta, stop - delta);
+  ASSERT_EQ(run("one").stop, StopKind::kEndTurn);
+  ASSERT_EQ(run("two").stop, StopKind::kEndTurn);
+  json req = json::parse(server_.requests()[2]);
+  for (const auto& m : req["messages"]) {
+    EXPECT_FALSE(m["content"].empty()) << m.dump();
+    for (const auto& b : m["content"]) {
+      if (b["type"] == "text") EXPECT_FALSE(b["text"].get<std::string>().empty()) << m.dump();
+    }
+  }
+  // user(one), assistant(tool_use), user(results + "two"): the empty answer is not replayed.
+  EXPECT_EQ(req["messages"].size(), 3u) << req["messages"].dump();
+  server_.plan({200, with_empty});
+  server_.plan_turn("fine");
+  ASSERT_EQ(run("three").stop, StopKind::kEndTurn);
+  json req5 = json::parse(server_.requests()[5]);
+  EXPECT_EQ(req5["messages"][req5["messages"].size() - 2]["content"].size(), 1u);  // just the tool_use
+}
+
 // The CLI in headless mode: `glassbox agent -p ... --output-format json|stream-json`, run in the
 // repo.
 class AgentCliTest : public AgentE2eTest {
