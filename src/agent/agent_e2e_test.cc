@@ -513,6 +513,35 @@ TEST_F(AgentCliTest, UnreachableServerFailsWithAClearMessage) {
   EXPECT_NE(err.find("127.0.0.1:9"), std::string::npos) << err;
 }
 
+TEST_F(AgentCliTest, ResumeByIdAndAClearErrorForAnUnknownId) {
+  server_.plan_turn("remembered");
+  server_.plan_turn("again");
+  int rc = -1;
+  json first = json::parse(cli("-p 'one' --output-format json", &rc));
+  json second = json::parse(cli("-p 'two' --output-format json --resume " + first["session_id"].get<std::string>(), &rc));
+  EXPECT_EQ(second["session_id"], first["session_id"]);
+  EXPECT_EQ(json::parse(server_.requests()[1])["messages"].size(), 3u);
+  std::string out = cli("-p 'x' --resume no-such-session", &rc);
+  EXPECT_EQ(rc, 2);
+  EXPECT_EQ(server_.requests().size(), 2u);
+}
+
+TEST_F(AgentCliTest, SandboxOnKeepsCommandsInsideTheWorkspace) {
+  std::string outside = std::string(GLASSBOX_BINARY_DIR) + "/gb_cli_sandbox_escape";
+  fs::remove(outside);
+  server_.plan_turn("", {{"toolu_1", "Bash", jstr({{"command", "echo in > inside.txt; echo out > '" + outside + "'"}})}});
+  server_.plan_turn("done");
+  int rc = -1;
+  std::string out = cli("-p 'x' --output-format json --sandbox on --dangerously-skip-permissions", &rc);
+  if (rc == 1 && out.empty()) GTEST_SKIP() << "bwrap cannot start here";
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_EQ(read("inside.txt"), "in\n");
+  EXPECT_FALSE(fs::exists(outside));
+  auto res = results_in_request(1)["toolu_1"];
+  EXPECT_TRUE(res["is_error"].get<bool>());
+  EXPECT_NE(res["content"].get<std::string>().find("Read-only file system"), std::string::npos) << res.dump();
+}
+
 TEST_F(AgentCliTest, ContinueResumesTheLatestSession) {
   server_.plan_turn("first answer");
   server_.plan_turn("second answer");
