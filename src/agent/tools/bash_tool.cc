@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <string_view>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -85,9 +86,25 @@ ToolOutput BashTool::run(const json& input, ToolContext& ctx) const {
   std::vector<char*> argv;
   for (auto& s : argv_s) argv.push_back(s.data());
   argv.push_back(nullptr);
+  // The environment is built before fork: other tools may be running in other threads, and only
+  // async-signal-safe calls are allowed between fork and exec.
+  std::vector<std::string> env_s;
+  for (char** e = environ; *e; ++e) {
+    std::string_view kv(*e);
+    if (kv.rfind("GB_CWD_FILE=", 0) != 0 && kv.rfind("GLASSBOX_AGENT=", 0) != 0) env_s.emplace_back(kv);
+  }
+  env_s.push_back("GB_CWD_FILE=" + cwd_file);
+  env_s.push_back("GLASSBOX_AGENT=1");
+  std::vector<char*> envp;
+  for (auto& s : env_s) envp.push_back(s.data());
+  envp.push_back(nullptr);
 
   pid_t pid = fork();
-  if (pid < 0) return {std::string("Bash: fork failed: ") + std::strerror(errno), true};
+  if (pid < 0) {
+    close(out_pipe[0]);
+    close(out_pipe[1]);
+    return {std::string("Bash: fork failed: ") + std::strerror(errno), true};
+  }
   if (pid == 0) {
     setpgid(0, 0);
     int devnull = open("/dev/null", O_RDONLY);
@@ -95,11 +112,9 @@ ToolOutput BashTool::run(const json& input, ToolContext& ctx) const {
     dup2(out_pipe[1], 1);
     dup2(out_pipe[1], 2);
     if (chdir(cwd.c_str()) != 0) _exit(126);
-    setenv("GB_CWD_FILE", cwd_file.c_str(), 1);
-    setenv("GLASSBOX_AGENT", "1", 1);
     signal(SIGINT, SIG_DFL);
     signal(SIGPIPE, SIG_DFL);
-    execvp(argv[0], argv.data());
+    execve(argv[0], argv.data(), envp.data());
     _exit(127);
   }
   setpgid(pid, pid);
