@@ -1,6 +1,7 @@
 // The agent end to end against a scripted Messages API server on 127.0.0.1: multi-step tasks in
 // temporary repositories, parallel tool calls, malformed input, server failures, runaway commands.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -28,12 +29,18 @@ class AgentE2eTest : public ::testing::Test {
   void SetUp() override {
     repo_ = fs::path(::testing::TempDir()) /
             ("agent_e2e_" +
-             std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+             std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "_" +
+             std::to_string(getpid()));
     fs::remove_all(repo_);
     fs::create_directories(repo_ / ".git");
     ASSERT_TRUE(server_.start());
     ctx_.project_root = repo_.string();
     ctx_.cwd = repo_.string();
+  }
+
+  void TearDown() override {
+    std::error_code ec;
+    for (const char* suffix : {"", "_home", "_sessions"}) fs::remove_all(repo_.string() + suffix, ec);
   }
 
   RunResult run(const std::string& prompt, PermissionMode mode = PermissionMode::kBypassPermissions,
@@ -363,7 +370,8 @@ TEST_F(AgentE2eTest, DropsEmptyTextBlocksFromTheHistory) {
   server_.plan_turn("fine");
   ASSERT_EQ(run("three").stop, StopKind::kEndTurn);
   json req5 = json::parse(server_.requests()[5]);
-  EXPECT_EQ(req5["messages"][req5["messages"].size() - 2]["content"].size(), 1u);  // just the tool_use
+  EXPECT_EQ(req5["messages"][req5["messages"].size() - 2]["content"].size(),
+            1u);  // just the tool_use
 }
 
 // The CLI in headless mode: `glassbox agent -p ... --output-format json|stream-json`, run in the
@@ -518,7 +526,8 @@ TEST_F(AgentCliTest, ResumeByIdAndAClearErrorForAnUnknownId) {
   server_.plan_turn("again");
   int rc = -1;
   json first = json::parse(cli("-p 'one' --output-format json", &rc));
-  json second = json::parse(cli("-p 'two' --output-format json --resume " + first["session_id"].get<std::string>(), &rc));
+  json second = json::parse(
+      cli("-p 'two' --output-format json --resume " + first["session_id"].get<std::string>(), &rc));
   EXPECT_EQ(second["session_id"], first["session_id"]);
   EXPECT_EQ(json::parse(server_.requests()[1])["messages"].size(), 3u);
   std::string out = cli("-p 'x' --resume no-such-session", &rc);
@@ -529,17 +538,21 @@ TEST_F(AgentCliTest, ResumeByIdAndAClearErrorForAnUnknownId) {
 TEST_F(AgentCliTest, SandboxOnKeepsCommandsInsideTheWorkspace) {
   std::string outside = std::string(GLASSBOX_BINARY_DIR) + "/gb_cli_sandbox_escape";
   fs::remove(outside);
-  server_.plan_turn("", {{"toolu_1", "Bash", jstr({{"command", "echo in > inside.txt; echo out > '" + outside + "'"}})}});
+  server_.plan_turn("",
+                    {{"toolu_1", "Bash",
+                      jstr({{"command", "echo in > inside.txt; echo out > '" + outside + "'"}})}});
   server_.plan_turn("done");
   int rc = -1;
-  std::string out = cli("-p 'x' --output-format json --sandbox on --dangerously-skip-permissions", &rc);
+  std::string out =
+      cli("-p 'x' --output-format json --sandbox on --dangerously-skip-permissions", &rc);
   if (rc == 1 && out.empty()) GTEST_SKIP() << "bwrap cannot start here";
   EXPECT_EQ(rc, 0) << out;
   EXPECT_EQ(read("inside.txt"), "in\n");
   EXPECT_FALSE(fs::exists(outside));
   auto res = results_in_request(1)["toolu_1"];
   EXPECT_TRUE(res["is_error"].get<bool>());
-  EXPECT_NE(res["content"].get<std::string>().find("Read-only file system"), std::string::npos) << res.dump();
+  EXPECT_NE(res["content"].get<std::string>().find("Read-only file system"), std::string::npos)
+      << res.dump();
 }
 
 TEST_F(AgentCliTest, ContinueResumesTheLatestSession) {

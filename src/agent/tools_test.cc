@@ -24,12 +24,17 @@ class ToolsTest : public ::testing::Test {
   void SetUp() override {
     dir_ =
         fs::path(::testing::TempDir()) /
-        ("tools_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+        ("tools_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) +
+         "_" + std::to_string(getpid()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     ctx_.project_root = dir_.string();
     ctx_.cwd = dir_.string();
     for (auto& t : make_builtin_tools()) tools_[t->name()] = std::move(t);
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
   }
   ToolOutput run(const std::string& tool, const json& input) {
     return tools_.at(tool)->run(input, ctx_);

@@ -7,11 +7,11 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <string_view>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 #include "agent/tool.h"
 #include "base/mapped_file.h"
@@ -91,7 +91,8 @@ ToolOutput BashTool::run(const json& input, ToolContext& ctx) const {
   std::vector<std::string> env_s;
   for (char** e = environ; *e; ++e) {
     std::string_view kv(*e);
-    if (kv.rfind("GB_CWD_FILE=", 0) != 0 && kv.rfind("GLASSBOX_AGENT=", 0) != 0) env_s.emplace_back(kv);
+    if (kv.rfind("GB_CWD_FILE=", 0) != 0 && kv.rfind("GLASSBOX_AGENT=", 0) != 0)
+      env_s.emplace_back(kv);
   }
   env_s.push_back("GB_CWD_FILE=" + cwd_file);
   env_s.push_back("GLASSBOX_AGENT=1");
