@@ -64,7 +64,9 @@ void on_sigint(int) {
 }
 
 std::mutex g_out_mu;
-void emit_line(const json& j) {
+// Events keep their fields in insertion order ("type" first), as Claude Code prints them.
+using ojson = nlohmann::ordered_json;
+void emit_line(const ojson& j) {
   std::lock_guard<std::mutex> lock(g_out_mu);
   std::string s = j.dump(-1, ' ', false, json::error_handler_t::replace);
   std::fwrite(s.data(), 1, s.size(), stdout);
@@ -293,13 +295,13 @@ int cmd_agent(int argc, char** argv) {
   } else if (format == "stream-json") {
     events.on_assistant_message = [&](const json& m) {
       emit_line({{"type", "assistant"},
-                 {"message", m},
+                 {"message", ojson(m)},
                  {"parent_tool_use_id", nullptr},
                  {"session_id", session_id}});
     };
     events.on_tool_results = [&](const json& m) {
       emit_line({{"type", "user"},
-                 {"message", m},
+                 {"message", ojson(m)},
                  {"parent_tool_use_id", nullptr},
                  {"session_id", session_id}});
     };
