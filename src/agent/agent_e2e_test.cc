@@ -374,6 +374,31 @@ TEST_F(AgentE2eTest, DropsEmptyTextBlocksFromTheHistory) {
             1u);  // just the tool_use
 }
 
+TEST_F(AgentE2eTest, InteractiveApprovalRunsApprovedCallsAndReportsDeclinedOnes) {
+  server_.plan_turn("", {{"toolu_1", "Bash", jstr({{"command", "echo approved"}})},
+                         {"toolu_2", "Write", jstr({{"file_path", p("no.txt")}, {"content", "x"}})}});
+  server_.plan_turn("ok");
+  ClientOptions opts;
+  opts.base_url = server_.base_url();
+  auto client = MessagesClient::create(opts);
+  ASSERT_TRUE(client.ok());
+  PermissionPolicy policy(PermissionMode::kDefault, repo_.string());
+  std::vector<std::string> asked;
+  ApproveFn approve = [&](const Tool& tool, const std::string& subject, const json&) {
+    asked.push_back(tool.name() + ":" + subject);
+    return tool.name() == "Bash";
+  };
+  Agent agent(client->get(), make_builtin_tools(), &policy, &ctx_, nullptr, {}, {}, approve);
+  ASSERT_EQ(agent.run("go", &messages_).stop, StopKind::kEndTurn);
+  ASSERT_EQ(asked.size(), 2u);
+  EXPECT_EQ(asked[0], "Bash:echo approved");
+  EXPECT_EQ(asked[1], "Write:" + p("no.txt"));
+  auto results = results_in_request(1);
+  EXPECT_EQ(results["toolu_1"]["content"], "approved\n");
+  EXPECT_NE(results["toolu_2"]["content"].get<std::string>().find("the user declined it"), std::string::npos);
+  EXPECT_FALSE(fs::exists(p("no.txt")));
+}
+
 // The CLI in headless mode: `glassbox agent -p ... --output-format json|stream-json`, run in the
 // repo.
 class AgentCliTest : public AgentE2eTest {
@@ -553,6 +578,29 @@ TEST_F(AgentCliTest, SandboxOnKeepsCommandsInsideTheWorkspace) {
   EXPECT_TRUE(res["is_error"].get<bool>());
   EXPECT_NE(res["content"].get<std::string>().find("Read-only file system"), std::string::npos)
       << res.dump();
+}
+
+TEST_F(AgentCliTest, CtrlCStopsARunningCommandAndReportsTheInterruption) {
+  server_.plan_turn("", {{"toolu_1", "Bash", jstr({{"command", "sleep 30"}})}});
+  server_.plan_turn("never reached");
+  std::string bin = std::string(GLASSBOX_BINARY_DIR) + "/bin/glassbox";
+  std::string cmd = "cd '" + repo_.string() + "' && (GLASSBOX_HOME='" + repo_.string() + "_home' " + bin +
+                    " agent -p x --output-format json --dangerously-skip-permissions --base-url " +
+                    server_.base_url() +
+                    " </dev/null 2>/dev/null & pid=$!; sleep 1; kill -INT $pid; wait $pid; echo rc=$?)";
+  auto t0 = std::chrono::steady_clock::now();
+  FILE* f = popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[4096];
+  while (size_t n = fread(buf, 1, sizeof(buf), f)) out.append(buf, n);
+  pclose(f);
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 20.0);
+  size_t rc_pos = out.rfind("rc=");
+  ASSERT_NE(rc_pos, std::string::npos) << out;
+  EXPECT_EQ(out.substr(rc_pos), "rc=130\n");
+  json r = json::parse(out.substr(0, rc_pos));
+  EXPECT_EQ(r["subtype"], "error_during_execution");
+  EXPECT_NE(r["result"].get<std::string>().find("interrupted"), std::string::npos);
 }
 
 TEST_F(AgentCliTest, ContinueResumesTheLatestSession) {
