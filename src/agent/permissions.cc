@@ -106,6 +106,33 @@ Status PermissionPolicy::load_settings_file(const std::string& path, bool mode_f
   return ok_status();
 }
 
+namespace {
+
+// The simple commands of a command line, split at ; & | and newlines, trimmed, with a leading
+// subshell or group opener dropped. Quotes are not parsed: splitting inside one only adds segments,
+// which is the safe direction for deny rules.
+std::vector<std::string> split_shell_segments(const std::string& command) {
+  std::vector<std::string> out;
+  std::string cur;
+  auto flush = [&] {
+    size_t b = cur.find_first_not_of(" \t({");
+    size_t e = cur.find_last_not_of(" \t)}");
+    if (b != std::string::npos && e != std::string::npos && e >= b) out.push_back(cur.substr(b, e - b + 1));
+    cur.clear();
+  };
+  for (char c : command) {
+    if (c == ';' || c == '&' || c == '|' || c == '\n' || c == '`' || c == '(' || c == ')') {
+      flush();
+    } else {
+      cur += c;
+    }
+  }
+  flush();
+  return out;
+}
+
+}  // namespace
+
 bool PermissionPolicy::matches(const PermissionRule& rule, const std::string& tool,
                                const std::string& subject) const {
   bool tool_ok = rule.tool == tool || (rule.tool == "Edit" && tool == "Write") ||
@@ -156,6 +183,13 @@ PermissionVerdict PermissionPolicy::check(const std::string& tool, const std::st
   for (const auto& rule : deny_) {
     if (matches(rule, tool, subject))
       return {Decision::kDeny, "denied by the rule " + rule.to_string()};
+    // A deny rule also catches a denied command chained after others ("ls; rm -rf x").
+    if (tool == "Bash" && rule.tool == "Bash" && rule.specifier) {
+      for (const auto& part : split_shell_segments(subject)) {
+        if (part != subject && matches(rule, tool, part))
+          return {Decision::kDeny, "denied by the rule " + rule.to_string()};
+      }
+    }
   }
   if (mode_ == PermissionMode::kPlan && !read_only) {
     return {

@@ -53,6 +53,18 @@ TEST(PermissionsTest, PathRulesAreRelativeToTheProjectAndDenyWins) {
   EXPECT_NE(v.reason.find("Edit(src/secret/**)"), std::string::npos);
 }
 
+TEST(PermissionsTest, BashDenyRulesCatchChainedCommands) {
+  PermissionPolicy p(PermissionMode::kDefault, "/repo");
+  ASSERT_TRUE(p.add_allow("Bash").ok());
+  ASSERT_TRUE(p.add_deny("Bash(rm:*)").ok());
+  EXPECT_EQ(p.check("Bash", "ls -la", false, false).decision, Decision::kAllow);
+  EXPECT_EQ(p.check("Bash", "rm -rf build", false, false).decision, Decision::kDeny);
+  EXPECT_EQ(p.check("Bash", "ls && rm -rf build", false, false).decision, Decision::kDeny);
+  EXPECT_EQ(p.check("Bash", "echo x | (rm -f y)", false, false).decision, Decision::kDeny);
+  EXPECT_EQ(p.check("Bash", "echo $(rm y)", false, false).decision, Decision::kDeny);
+  EXPECT_EQ(p.check("Bash", "rmdir old", false, false).decision, Decision::kAllow);
+}
+
 TEST(PermissionsTest, RejectsMalformedRules) {
   PermissionPolicy p;
   EXPECT_FALSE(p.add_allow("Bash(ls").ok());
