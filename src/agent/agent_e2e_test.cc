@@ -361,7 +361,9 @@ TEST_F(AgentE2eTest, DropsEmptyTextBlocksFromTheHistory) {
   for (const auto& m : req["messages"]) {
     EXPECT_FALSE(m["content"].empty()) << m.dump();
     for (const auto& b : m["content"]) {
-      if (b["type"] == "text") EXPECT_FALSE(b["text"].get<std::string>().empty()) << m.dump();
+      if (b["type"] == "text") {
+        EXPECT_FALSE(b["text"].get<std::string>().empty()) << m.dump();
+      }
     }
   }
   // user(one), assistant(tool_use), user(results + "two"): the empty answer is not replayed.

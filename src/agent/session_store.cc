@@ -130,8 +130,12 @@ Result<SessionStore> SessionStore::open(const std::string& dir, const std::strin
       if (pos >= text.size()) break;  // a torn last line from a crash: drop it
       return data_loss(str_format("sessions: %s line %zu is not JSON", path.c_str(), line_no));
     }
+    if (!rec.is_object()) continue;
     std::string type = rec.value("type", "");
-    if ((type != "user" && type != "assistant") || !rec.contains("message")) continue;
+    if ((type != "user" && type != "assistant") || !rec.contains("message") ||
+        !rec["message"].is_object()) {
+      continue;
+    }
     json msg = {{"role", rec["message"].value("role", type)},
                 {"content", rec["message"].value("content", json::array())}};
     if (!messages->empty() && messages->back()["role"] == msg["role"]) {
