@@ -40,7 +40,8 @@ class AgentE2eTest : public ::testing::Test {
 
   void TearDown() override {
     std::error_code ec;
-    for (const char* suffix : {"", "_home", "_sessions"}) fs::remove_all(repo_.string() + suffix, ec);
+    for (const char* suffix : {"", "_home", "_sessions"})
+      fs::remove_all(repo_.string() + suffix, ec);
   }
 
   RunResult run(const std::string& prompt, PermissionMode mode = PermissionMode::kBypassPermissions,
@@ -377,8 +378,9 @@ TEST_F(AgentE2eTest, DropsEmptyTextBlocksFromTheHistory) {
 }
 
 TEST_F(AgentE2eTest, InteractiveApprovalRunsApprovedCallsAndReportsDeclinedOnes) {
-  server_.plan_turn("", {{"toolu_1", "Bash", jstr({{"command", "echo approved"}})},
-                         {"toolu_2", "Write", jstr({{"file_path", p("no.txt")}, {"content", "x"}})}});
+  server_.plan_turn("",
+                    {{"toolu_1", "Bash", jstr({{"command", "echo approved"}})},
+                     {"toolu_2", "Write", jstr({{"file_path", p("no.txt")}, {"content", "x"}})}});
   server_.plan_turn("ok");
   ClientOptions opts;
   opts.base_url = server_.base_url();
@@ -397,7 +399,8 @@ TEST_F(AgentE2eTest, InteractiveApprovalRunsApprovedCallsAndReportsDeclinedOnes)
   EXPECT_EQ(asked[1], "Write:" + p("no.txt"));
   auto results = results_in_request(1);
   EXPECT_EQ(results["toolu_1"]["content"], "approved\n");
-  EXPECT_NE(results["toolu_2"]["content"].get<std::string>().find("the user declined it"), std::string::npos);
+  EXPECT_NE(results["toolu_2"]["content"].get<std::string>().find("the user declined it"),
+            std::string::npos);
   EXPECT_FALSE(fs::exists(p("no.txt")));
 }
 
@@ -586,10 +589,11 @@ TEST_F(AgentCliTest, CtrlCStopsARunningCommandAndReportsTheInterruption) {
   server_.plan_turn("", {{"toolu_1", "Bash", jstr({{"command", "sleep 30"}})}});
   server_.plan_turn("never reached");
   std::string bin = std::string(GLASSBOX_BINARY_DIR) + "/bin/glassbox";
-  std::string cmd = "cd '" + repo_.string() + "' && (GLASSBOX_HOME='" + repo_.string() + "_home' " + bin +
-                    " agent -p x --output-format json --dangerously-skip-permissions --base-url " +
-                    server_.base_url() +
-                    " </dev/null 2>/dev/null & pid=$!; sleep 1; kill -INT $pid; wait $pid; echo rc=$?)";
+  std::string cmd =
+      "cd '" + repo_.string() + "' && (GLASSBOX_HOME='" + repo_.string() + "_home' " + bin +
+      " agent -p x --output-format json --dangerously-skip-permissions --base-url " +
+      server_.base_url() +
+      " </dev/null 2>/dev/null & pid=$!; sleep 1; kill -INT $pid; wait $pid; echo rc=$?)";
   auto t0 = std::chrono::steady_clock::now();
   FILE* f = popen(cmd.c_str(), "r");
   std::string out;

@@ -117,7 +117,8 @@ std::vector<std::string> split_shell_segments(const std::string& command) {
   auto flush = [&] {
     size_t b = cur.find_first_not_of(" \t({");
     size_t e = cur.find_last_not_of(" \t)}");
-    if (b != std::string::npos && e != std::string::npos && e >= b) out.push_back(cur.substr(b, e - b + 1));
+    if (b != std::string::npos && e != std::string::npos && e >= b)
+      out.push_back(cur.substr(b, e - b + 1));
     cur.clear();
   };
   for (char c : command) {

@@ -1,13 +1,11 @@
 // SessionStore: transcripts survive a reload, and a torn or odd file does not break a resume.
 #include "agent/session_store.h"
 
-#include <unistd.h>
-
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
-
 #include <nlohmann/json.hpp>
 
 namespace glassbox::agent {
@@ -30,14 +28,19 @@ TEST(SessionStoreTest, ReloadsMessagesAndAnswersAnUnfinishedToolUse) {
     ASSERT_TRUE(store.ok()) << store.status().message();
     id = store->id();
     ASSERT_TRUE(store->append("user", {{"role", "user"}, {"content", "hi"}}, "/w").ok());
-    ASSERT_TRUE(store->append("assistant",
-                              {{"role", "assistant"},
-                               {"content", {{{"type", "tool_use"}, {"id", "t1"}, {"name", "Bash"},
-                                             {"input", {{"command", "ls"}}}}}}},
-                              "/w")
+    ASSERT_TRUE(store
+                    ->append("assistant",
+                             {{"role", "assistant"},
+                              {"content",
+                               {{{"type", "tool_use"},
+                                 {"id", "t1"},
+                                 {"name", "Bash"},
+                                 {"input", {{"command", "ls"}}}}}}},
+                             "/w")
                     .ok());
   }
-  std::ofstream(dir + "/" + id + ".jsonl", std::ios::app) << "5\n{\"type\":\"user\",\"message\":7}\n{\"torn";
+  std::ofstream(dir + "/" + id + ".jsonl", std::ios::app)
+      << "5\n{\"type\":\"user\",\"message\":7}\n{\"torn";
   json messages;
   auto store = SessionStore::open(dir, id, &messages);
   ASSERT_TRUE(store.ok()) << store.status().message();

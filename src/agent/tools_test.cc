@@ -205,6 +205,19 @@ TEST_F(ToolsTest, GrepSupportsModesContextAndGlob) {
   EXPECT_NE(out.content.find("1 more not shown"), std::string::npos) << out.content;
 }
 
+TEST_F(ToolsTest, GrepFiltersByTypeAndMatchesAcrossLines) {
+  write("a.py", "def f():\n    return 1\n");
+  write("b.cc", "int f() {\n  return 1;\n}\n");
+  ToolOutput out = run("Grep", {{"pattern", "return"}, {"type", "py"}});
+  EXPECT_NE(out.content.find("a.py"), std::string::npos);
+  EXPECT_EQ(out.content.find("b.cc"), std::string::npos);
+  out = run("Grep",
+            {{"pattern", "f\\(\\) \\{.*return"}, {"multiline", true}, {"output_mode", "content"}});
+  EXPECT_EQ(out.content, path("b.cc") + ":1:int f() {\n" + path("b.cc") + ":2:  return 1;\n");
+  out = run("Grep", {{"pattern", "x"}, {"type", "cobol"}});
+  EXPECT_TRUE(out.is_error);
+}
+
 TEST_F(ToolsTest, TodoWriteKeepsTheListAndValidatesStatus) {
   ToolOutput out =
       run("TodoWrite",

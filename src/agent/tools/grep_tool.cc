@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "agent/glob_match.h"
@@ -20,10 +21,11 @@ namespace fs = std::filesystem;
 
 class Regex {
  public:
-  Regex(const std::string& pattern, bool ignore_case) {
+  Regex(const std::string& pattern, bool ignore_case, bool multiline) {
     int err = 0;
     PCRE2_SIZE offset = 0;
-    uint32_t flags = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | (ignore_case ? PCRE2_CASELESS : 0);
+    uint32_t flags = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | (ignore_case ? PCRE2_CASELESS : 0) |
+                     (multiline ? PCRE2_MULTILINE | PCRE2_DOTALL : 0);
     code_ = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.c_str()), pattern.size(), flags,
                           &err, &offset, nullptr);
     if (!code_) {
@@ -42,6 +44,20 @@ class Regex {
   const std::string& error() const { return error_; }
   bool search(const char* s, size_t n) const {
     return pcre2_match(code_, reinterpret_cast<PCRE2_SPTR>(s), n, 0, 0, data_, nullptr) >= 0;
+  }
+  // Every match in `s` as [begin, end) byte offsets.
+  std::vector<std::pair<size_t, size_t>> all_matches(const std::string& s) const {
+    std::vector<std::pair<size_t, size_t>> out;
+    size_t start = 0;
+    while (start <= s.size()) {
+      int rc = pcre2_match(code_, reinterpret_cast<PCRE2_SPTR>(s.data()), s.size(), start, 0, data_,
+                           nullptr);
+      if (rc < 0) break;
+      PCRE2_SIZE* ov = pcre2_get_ovector_pointer(data_);
+      out.emplace_back(ov[0], ov[1]);
+      start = ov[1] > ov[0] ? ov[1] : ov[1] + 1;
+    }
+    return out;
   }
 
  private:
@@ -82,6 +98,11 @@ class GrepTool : public Tool {
               {"-A", {{"type", "number"}, {"description", "Lines of context after each match"}}},
               {"-B", {{"type", "number"}, {"description", "Lines of context before each match"}}},
               {"-C", {{"type", "number"}, {"description", "Lines of context before and after"}}},
+              {"type",
+               {{"type", "string"},
+                {"description", "File type: c, cpp, py, js, ts, go, rust, java, sh, md, ..."}}},
+              {"multiline",
+               {{"type", "boolean"}, {"description", "Let . and patterns match across lines"}}},
               {"head_limit",
                {{"type", "number"}, {"description", "Only the first N lines/entries of output"}}}}},
             {"required", {"pattern"}},
@@ -101,7 +122,8 @@ ToolOutput GrepTool::run(const json& input, ToolContext& ctx) const {
         "Grep: output_mode must be one of content, files_with_matches, count (got '" + mode + "')",
         true};
   }
-  Regex re(input["pattern"].get<std::string>(), input.value("-i", false));
+  bool multiline = input.value("multiline", false);
+  Regex re(input["pattern"].get<std::string>(), input.value("-i", false), multiline);
   if (!re.error().empty()) return {"Grep: invalid regular expression: " + re.error(), true};
   bool line_numbers = input.value("-n", true);
   int64_t ctx_lines = get_int(input, "-C", 0);
@@ -123,8 +145,46 @@ ToolOutput GrepTool::run(const json& input, ToolContext& ctx) const {
     glob = std::make_unique<GlobMatcher>(g);
   }
 
+  std::vector<std::string> type_exts;
+  if (input.contains("type") && input["type"].is_string()) {
+    static const std::map<std::string, std::vector<std::string>> kTypes = {
+        {"c", {".c", ".h"}},
+        {"cpp", {".cc", ".cpp", ".cxx", ".hpp", ".hh", ".h", ".hxx"}},
+        {"py", {".py", ".pyi"}},
+        {"js", {".js", ".mjs", ".cjs", ".jsx"}},
+        {"ts", {".ts", ".tsx", ".mts", ".cts"}},
+        {"go", {".go"}},
+        {"rust", {".rs"}},
+        {"java", {".java"}},
+        {"sh", {".sh", ".bash"}},
+        {"md", {".md", ".markdown"}},
+        {"json", {".json"}},
+        {"yaml", {".yaml", ".yml"}},
+        {"cmake", {".cmake", "CMakeLists.txt"}},
+        {"html", {".html", ".htm"}},
+        {"css", {".css"}},
+    };
+    auto it = kTypes.find(input["type"].get<std::string>());
+    if (it == kTypes.end()) {
+      std::string names;
+      for (const auto& [k, v] : kTypes) names += (names.empty() ? "" : ", ") + k;
+      return {"Grep: unknown type '" + input["type"].get<std::string>() + "'; known: " + names +
+                  " (or use glob)",
+              true};
+    }
+    type_exts = it->second;
+  }
   std::vector<std::pair<fs::file_time_type, std::string>> files;
   auto consider = [&](const fs::path& p) {
+    if (!type_exts.empty()) {
+      std::string name = p.filename().string();
+      bool ok = false;
+      for (const auto& ext : type_exts) {
+        ok |= name.size() >= ext.size() &&
+              name.compare(name.size() - ext.size(), ext.size(), ext) == 0;
+      }
+      if (!ok) return;
+    }
     if (glob) {
       std::string subject =
           glob_has_slash ? fs::relative(p, root, ec).generic_string() : p.filename().string();
@@ -167,9 +227,22 @@ ToolOutput GrepTool::run(const json& input, ToolContext& ctx) const {
       pos = end + 1;
     }
     std::vector<size_t> matched;
-    for (size_t i = 0; i < lines.size(); ++i) {
-      if (re.search(s.data() + lines[i].first, lines[i].second - lines[i].first))
-        matched.push_back(i);
+    if (multiline) {
+      // A match may span lines: every line it touches counts as matching.
+      std::vector<char> hit(lines.size(), 0);
+      for (auto [b, e] : re.all_matches(s)) {
+        for (size_t i = 0; i < lines.size(); ++i) {
+          if (lines[i].second >= b && lines[i].first <= (e > b ? e - 1 : b)) hit[i] = 1;
+        }
+      }
+      for (size_t i = 0; i < lines.size(); ++i) {
+        if (hit[i]) matched.push_back(i);
+      }
+    } else {
+      for (size_t i = 0; i < lines.size(); ++i) {
+        if (re.search(s.data() + lines[i].first, lines[i].second - lines[i].first))
+          matched.push_back(i);
+      }
     }
     if (matched.empty()) continue;
     if (mode == "files_with_matches") {
