@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -85,29 +86,48 @@ std::string short_input(const std::string& tool, const json& input) {
   return tool;
 }
 
-// Interactive approval on the terminal: shows the exact command or the edit, reads y/N.
-bool ask_terminal(const ag::Tool& tool, const std::string& subject, const json& input) {
+// Prints `text` with every line prefixed by `mark` (a diff-like view of an edit).
+void print_marked(FILE* out, const std::string& text, const char* mark) {
+  size_t pos = 0;
+  while (pos <= text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string::npos) end = text.size();
+    std::fprintf(out, "%s%s\n", mark, text.substr(pos, end - pos).c_str());
+    pos = end + 1;
+  }
+}
+
+enum class Answer { kNo, kYes, kAlways };
+
+// Interactive approval on the terminal: shows the exact command or the edit, reads y / a / N.
+Answer ask_terminal(const ag::Tool& tool, const std::string& subject, const json& input) {
   FILE* tty = std::fopen("/dev/tty", "r+");
-  if (!tty) return false;
+  if (!tty) return Answer::kNo;
   std::fprintf(tty, "\n%s wants to run:\n", tool.name().c_str());
   if (tool.name() == "Bash") {
     std::fprintf(tty, "  $ %s\n", subject.c_str());
   } else if (tool.name() == "Edit") {
-    std::fprintf(tty, "  %s\n--- old\n%s\n+++ new\n%s\n", subject.c_str(),
-                 input.value("old_string", "").c_str(), input.value("new_string", "").c_str());
+    std::fprintf(tty, "  %s%s\n", subject.c_str(),
+                 input.value("replace_all", false) ? " (every occurrence)" : "");
+    print_marked(tty, input.value("old_string", ""), "- ");
+    print_marked(tty, input.value("new_string", ""), "+ ");
   } else if (tool.name() == "Write") {
     std::string c = input.value("content", "");
-    std::fprintf(tty, "  %s (%zu bytes)\n%s\n", subject.c_str(), c.size(),
-                 c.substr(0, 2000).c_str());
+    std::fprintf(tty, "  %s (%zu bytes)\n", subject.c_str(), c.size());
+    print_marked(tty, c.substr(0, 4000), "+ ");
   } else {
     std::fprintf(tty, "  %s\n", input.dump().c_str());
   }
-  std::fprintf(tty, "Allow? [y/N] ");
+  std::fprintf(tty, "Allow? [y = yes, a = yes and don't ask again this session, N = no] ");
   std::fflush(tty);
   char line[64] = {0};
-  bool yes = std::fgets(line, sizeof(line), tty) && (line[0] == 'y' || line[0] == 'Y');
+  Answer answer = Answer::kNo;
+  if (std::fgets(line, sizeof(line), tty)) {
+    if (line[0] == 'y' || line[0] == 'Y') answer = Answer::kYes;
+    if (line[0] == 'a' || line[0] == 'A') answer = Answer::kAlways;
+  }
   std::fclose(tty);
-  return yes;
+  return answer;
 }
 
 const char* subtype_of(ag::StopKind k) {
@@ -285,11 +305,22 @@ int cmd_agent(int argc, char** argv) {
       }
     };
     events.on_tool_results = [&](const json& msg) {
+      // A short preview of each result: its first lines, with a count of the rest.
       for (const auto& r : msg["content"]) {
-        if (r.value("is_error", false)) {
-          std::string c = r.value("content", "");
-          std::fprintf(stderr, "  ! %s\n", c.substr(0, 300).c_str());
+        std::string c = r["content"].is_string() ? r["content"].get<std::string>() : "";
+        const char* mark = r.value("is_error", false) ? "  ! " : "  | ";
+        size_t pos = 0, shown = 0, total = 0;
+        for (size_t i = 0; i < c.size(); ++i) total += c[i] == '\n';
+        if (!c.empty() && c.back() != '\n') ++total;
+        while (pos < c.size() && shown < 4) {
+          size_t end = c.find('\n', pos);
+          if (end == std::string::npos) end = c.size();
+          std::fprintf(stderr, "%s%s\n", mark,
+                       c.substr(pos, std::min<size_t>(end - pos, 160)).c_str());
+          pos = end + 1;
+          ++shown;
         }
+        if (total > shown) std::fprintf(stderr, "%s... (%zu more lines)\n", mark, total - shown);
       }
     };
   } else if (format == "stream-json") {
@@ -315,7 +346,19 @@ int cmd_agent(int argc, char** argv) {
     }
   };
   ag::ApproveFn approve;
-  if (!headless && isatty(STDIN_FILENO)) approve = ask_terminal;
+  if (!headless && isatty(STDIN_FILENO)) {
+    // "a" adds a session rule: this exact command for Bash, every edit for Edit and Write.
+    approve = [&policy](const ag::Tool& tool, const std::string& subject, const json& input) {
+      Answer a = ask_terminal(tool, subject, input);
+      if (a == Answer::kAlways) {
+        std::string rule = tool.name() == "Bash" ? "Bash(" + subject + ")"
+                           : tool.edits_files()  ? "Edit"
+                                                 : tool.name();
+        (void)policy.add_allow(rule);
+      }
+      return a != Answer::kNo;
+    };
+  }
 
   ag::Agent agent(client->get(), std::move(tools), &policy, &ctx, &*store, aopts, events, approve);
 
