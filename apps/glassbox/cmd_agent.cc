@@ -390,6 +390,12 @@ int cmd_agent(int argc, char** argv) {
       std::fflush(stdout);
       if (is_error) std::fprintf(stderr, "glassbox agent: %s\n", r.result.c_str());
     } else {
+      ojson denials = ojson::array();
+      for (const auto& d : r.permission_denials) {
+        denials.push_back({{"tool_name", d.tool_name},
+                           {"tool_use_id", d.tool_use_id},
+                           {"tool_input", ojson::parse(d.input_json, nullptr, false)}});
+      }
       emit_line({{"type", "result"},
                  {"subtype", subtype_of(r.stop)},
                  {"is_error", is_error},
@@ -404,6 +410,7 @@ int cmd_agent(int argc, char** argv) {
                    {"output_tokens", r.usage.output_tokens},
                    {"cache_read_input_tokens", r.usage.cache_read_input_tokens},
                    {"cache_creation_input_tokens", r.usage.cache_creation_input_tokens}}},
+                 {"permission_denials", denials},
                  {"permission_mode", ag::permission_mode_name(policy.mode())}});
     }
     return r;

@@ -44,7 +44,7 @@ void Agent::record(const std::string& type, const json& message) {
   if (!s.ok() && events_.on_notice) events_.on_notice(s.message());
 }
 
-json Agent::run_tools(const json& assistant_message,
+json Agent::run_tools(RunResult* out, const json& assistant_message,
                       const std::map<std::string, std::string>& input_errors) {
   struct Call {
     std::string id;
@@ -100,6 +100,7 @@ json Agent::run_tools(const json& assistant_message,
                 ". Do not retry the same call; continue without it or explain what is needed.",
             true};
         call.ready = true;
+        out->permission_denials.push_back({name, call.id, call.input.dump()});
       }
     }
     calls.push_back(std::move(call));
@@ -232,7 +233,7 @@ RunResult Agent::run(const std::string& prompt, json* messages) {
       }
       return out;
     }
-    json results = run_tools(full, turn->tool_input_errors);
+    json results = run_tools(&out, full, turn->tool_input_errors);
     messages->push_back(results);
     record("user", results);
     if (events_.on_tool_results) events_.on_tool_results(results);

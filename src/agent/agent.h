@@ -27,12 +27,20 @@ struct AgentOptions {
 
 enum class StopKind { kEndTurn, kMaxTurns, kTokenBudget, kInterrupted, kError };
 
+// A call the permission policy refused (reported like Claude Code's `permission_denials`).
+struct PermissionDenial {
+  std::string tool_name;
+  std::string tool_use_id;
+  std::string input_json;  // the call's input, serialized
+};
+
 struct RunResult {
   StopKind stop = StopKind::kEndTurn;
   std::string result;  // the final assistant text (or the error message for kError)
   int num_turns = 0;
   Usage usage;
   int64_t api_ms = 0;
+  std::vector<PermissionDenial> permission_denials;
 };
 
 struct AgentEvents {
@@ -65,7 +73,7 @@ class Agent {
   nlohmann::json tool_definitions() const;
 
  private:
-  nlohmann::json run_tools(const nlohmann::json& assistant_message,
+  nlohmann::json run_tools(RunResult* out, const nlohmann::json& assistant_message,
                            const std::map<std::string, std::string>& input_errors);
   void record(const std::string& type, const nlohmann::json& message);
   MessagesClient* client_;

@@ -449,6 +449,10 @@ TEST_F(AgentCliTest, JsonOutputIsOneResultObject) {
   EXPECT_EQ(read("out.txt"), "written\n");
   EXPECT_FALSE(
       fs::exists(p("bash.mark")));  // acceptEdits: Bash still needs approval; headless denies it
+  ASSERT_EQ(result["permission_denials"].size(), 1u);
+  EXPECT_EQ(result["permission_denials"][0]["tool_name"], "Bash");
+  EXPECT_EQ(result["permission_denials"][0]["tool_use_id"], "toolu_2");
+  EXPECT_EQ(result["permission_denials"][0]["tool_input"]["command"], "echo ran > bash.mark");
   // The session transcript landed under GLASSBOX_HOME, named by the session id.
   std::string id = result["session_id"];
   bool found = false;
