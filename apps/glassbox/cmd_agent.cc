@@ -211,6 +211,7 @@ int cmd_agent(int argc, char** argv) {
   copts.base_url =
       args->get_or("--base-url", env_url && *env_url ? env_url : "http://127.0.0.1:8080");
   if (const char* key = std::getenv("ANTHROPIC_API_KEY")) copts.api_key = key;
+  if (const char* token = std::getenv("ANTHROPIC_AUTH_TOKEN")) copts.auth_token = token;
   copts.model = args->get_or("--model", "glassbox");
   copts.max_tokens = static_cast<int>(*max_tokens);
   copts.max_retries = static_cast<int>(*max_retries);

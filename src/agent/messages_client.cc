@@ -75,6 +75,9 @@ Result<Turn> MessagesClient::create_message(const json& request,
   std::vector<std::pair<std::string, std::string>> headers = {{"anthropic-version", "2023-06-01"},
                                                               {"Accept", "text/event-stream"}};
   if (!options_.api_key.empty()) headers.emplace_back("x-api-key", options_.api_key);
+  if (!options_.auth_token.empty()) {
+    headers.emplace_back("Authorization", "Bearer " + options_.auth_token);
+  }
 
   Status last_error;
   for (int attempt = 0; attempt <= options_.max_retries; ++attempt) {

@@ -18,7 +18,8 @@ namespace glassbox::agent {
 
 struct ClientOptions {
   std::string base_url = "http://127.0.0.1:8080";
-  std::string api_key;  // sent as x-api-key when non-empty
+  std::string api_key;     // sent as x-api-key when non-empty
+  std::string auth_token;  // sent as "Authorization: Bearer ..." when non-empty
   std::string model = "glassbox";
   int max_tokens = 8192;
   int max_retries = 4;  // extra attempts after the first

@@ -103,7 +103,7 @@ Result<SessionStore> SessionStore::create(const std::string& dir) {
   if (ec) return io_error("sessions: cannot create " + dir + ": " + ec.message());
   std::string id = new_session_id();
   std::string path = dir + "/" + id + ".jsonl";
-  FILE* f = std::fopen(path.c_str(), "a");
+  FILE* f = std::fopen(path.c_str(), "ae");  // e: O_CLOEXEC, not inherited by tools
   if (!f) return io_error("sessions: cannot open " + path + ": " + std::strerror(errno));
   return SessionStore(id, path, f);
 }
@@ -152,7 +152,7 @@ Result<SessionStore> SessionStore::open(const std::string& dir, const std::strin
     }
   }
   repair_tail(*messages);
-  FILE* f = std::fopen(path.c_str(), "a");
+  FILE* f = std::fopen(path.c_str(), "ae");  // e: O_CLOEXEC, not inherited by tools
   if (!f) return io_error("sessions: cannot open " + path + ": " + std::strerror(errno));
   return SessionStore(id, path, f);
 }
