@@ -53,8 +53,8 @@ constexpr const char* kUsage =
     "  --allow-network           with --sandbox on: let commands use the network\n"
     "  --request-timeout S       seconds of silence before a request is abandoned (default 600)\n"
     "  --max-retries N           retries on 429/5xx/connection errors (default 4)\n"
-    "environment: ANTHROPIC_API_KEY (sent as x-api-key), ANTHROPIC_BASE_URL, GLASSBOX_HOME "
-    "(default ~/.glassbox)\n"
+    "environment: ANTHROPIC_API_KEY (sent as x-api-key), ANTHROPIC_AUTH_TOKEN (a Bearer token),\n"
+    "  ANTHROPIC_BASE_URL, GLASSBOX_HOME (default ~/.glassbox)\n"
     "settings: .glassbox/settings.json and .claude/settings.json "
     "{\"permissions\":{\"allow\":[..],\"deny\":[..]}}\n";
 
