@@ -85,6 +85,17 @@ TEST_F(ToolsTest, ReadRefusesBinariesAndMissingFilesClearly) {
   EXPECT_NE(out.content.find("file_path"), std::string::npos);
 }
 
+TEST_F(ToolsTest, ReadCapsHugeOutputAndSaysWhereToContinue) {
+  std::string big;
+  for (int i = 0; i < 1000; ++i) big += std::string(1000, 'x') + "\n";
+  write("big.txt", big);
+  ToolOutput out = run("Read", {{"file_path", path("big.txt")}});
+  EXPECT_FALSE(out.is_error);
+  EXPECT_LT(out.content.size(), 130000u);
+  EXPECT_NE(out.content.find("read on with offset 121"), std::string::npos)
+      << out.content.substr(out.content.size() - 200);
+}
+
 TEST_F(ToolsTest, WriteCreatesParentDirectories) {
   ToolOutput out = run("Write", {{"file_path", path("deep/er/c.txt")}, {"content", "hi\n"}});
   EXPECT_FALSE(out.is_error) << out.content;

@@ -13,6 +13,7 @@ namespace {
 using nlohmann::json;
 constexpr int64_t kDefaultLimit = 2000;
 constexpr size_t kMaxLineChars = 2000;
+constexpr size_t kMaxOutputChars = 120000;  // about 30k tokens: one Read must not flood the context
 
 class ReadTool : public Tool {
  public:
@@ -75,7 +76,12 @@ class ReadTool : public Tool {
     std::string out;
     int64_t line_no = 1, shown = 0;
     size_t pos = 0;
+    bool capped = false;
     while (pos < s.size() && shown < limit) {
+      if (out.size() > kMaxOutputChars) {
+        capped = true;
+        break;
+      }
       size_t end = s.find('\n', pos);
       size_t line_end = end == std::string::npos ? s.size() : end;
       if (line_no >= offset) {
@@ -96,7 +102,10 @@ class ReadTool : public Tool {
                      static_cast<long long>(offset), path.c_str(), static_cast<long long>(line_no)),
           true};
     }
-    if (pos < s.size() && shown == limit) {
+    if (capped) {
+      out += str_format("... (output capped at %zu characters; read on with offset %lld)\n",
+                        kMaxOutputChars, static_cast<long long>(offset + shown));
+    } else if (pos < s.size() && shown == limit) {
       out += str_format("... (file continues; read more with offset %lld)\n",
                         static_cast<long long>(offset + limit));
     }
