@@ -89,9 +89,11 @@ Status MessageStream::handle_json(const std::string& type, const json& data) {
   json& content = msg["content"];
   if (type == "content_block_start") {
     int64_t index = data.at("index").get<int64_t>();
-    if (index != static_cast<int64_t>(content.size())) {
-      return data_loss(str_format("messages stream: content_block_start index %lld, expected %zu",
-                                  static_cast<long long>(index), content.size()));
+    // Indices are positions in the final message; a server that skips one still gets its blocks
+    // kept in order, but a repeated index is an error.
+    if (!positions_.emplace(index, content.size()).second) {
+      return data_loss(str_format("messages stream: content_block_start repeats index %lld",
+                                  static_cast<long long>(index)));
     }
     json block = data.at("content_block");
     if (block.value("type", "") == "tool_use") {
@@ -103,11 +105,12 @@ Status MessageStream::handle_json(const std::string& type, const json& data) {
   }
   if (type == "content_block_delta") {
     int64_t index = data.at("index").get<int64_t>();
-    if (index < 0 || index >= static_cast<int64_t>(content.size())) {
+    auto pos = positions_.find(index);
+    if (pos == positions_.end()) {
       return data_loss(str_format("messages stream: delta for unknown block %lld",
                                   static_cast<long long>(index)));
     }
-    json& block = content[index];
+    json& block = content[pos->second];
     const json& delta = data.at("delta");
     std::string dtype = delta.value("type", "");
     if (dtype == "text_delta") {
@@ -127,11 +130,12 @@ Status MessageStream::handle_json(const std::string& type, const json& data) {
   }
   if (type == "content_block_stop") {
     int64_t index = data.at("index").get<int64_t>();
-    if (index < 0 || index >= static_cast<int64_t>(content.size())) {
+    auto pos = positions_.find(index);
+    if (pos == positions_.end()) {
       return data_loss(str_format("messages stream: stop for unknown block %lld",
                                   static_cast<long long>(index)));
     }
-    json& block = content[index];
+    json& block = content[pos->second];
     auto it = partial_json_.find(index);
     if (it != partial_json_.end()) {
       const std::string& raw = it->second;

@@ -53,6 +53,7 @@ class MessageStream {
   Status handle_json(const std::string& type, const nlohmann::json& data);
   std::unique_ptr<nlohmann::json> message_;
   std::map<int64_t, std::string> partial_json_;  // block index -> concatenated input_json_delta
+  std::map<int64_t, size_t> positions_;          // block index -> position in content
   std::map<std::string, std::string> tool_input_errors_;
   std::function<void(std::string_view)> on_text_;
   Usage usage_;

@@ -107,6 +107,22 @@ TEST(MessageStreamTest, RejectsGarbageAndReportsErrorEvents) {
   EXPECT_NE(err.message().find("Overloaded"), std::string::npos);
 }
 
+TEST(MessageStreamTest, ToleratesSkippedIndicesButNotRepeatedOnes) {
+  MessageStream s;
+  start(s);
+  ASSERT_TRUE(feed(s, "content_block_start",
+                   {{"index", 1}, {"content_block", {{"type", "text"}, {"text", ""}}}})
+                  .ok());
+  ASSERT_TRUE(feed(s, "content_block_delta",
+                   {{"index", 1}, {"delta", {{"type", "text_delta"}, {"text", "hi"}}}})
+                  .ok());
+  EXPECT_EQ(s.message()["content"][0]["text"], "hi");
+  EXPECT_FALSE(feed(s, "content_block_start",
+                    {{"index", 1}, {"content_block", {{"type", "text"}, {"text", ""}}}})
+                   .ok());
+  EXPECT_FALSE(feed(s, "content_block_stop", {{"index", 7}}).ok());
+}
+
 TEST(MessageStreamTest, RejectsADeltaBeforeMessageStart) {
   MessageStream s;
   EXPECT_FALSE(feed(s, "content_block_delta",
