@@ -13,5 +13,6 @@ int cmd_bench(int argc, char** argv);
 int cmd_tokenizer(int argc, char** argv);
 int cmd_data(int argc, char** argv);
 int cmd_train(int argc, char** argv);
+int cmd_agent(int argc, char** argv);
 
 }  // namespace glassbox::app
