@@ -190,21 +190,27 @@ int cmd_bench(int argc, char** argv) {
   // the threads waited for cores (other processes on the machine), so t/s understates the engine.
   std::vector<double> pp_runs, tg_runs;
   double pp_cpu_share = 0, tg_cpu_share = 0;
+  // CPU-time rate: tokens per process CPU-second, times the thread count. On an idle machine the threads
+  // are always on a core (they spin rather than sleep between jobs), so this is what the wall-clock rate
+  // would be there; on a shared machine it is the estimate to read when cpu share is well below 1.
+  double pp_cpu_rate = 0, tg_cpu_rate = 0;
   if (n_prompt > 0) {
     run_pp();  // warm-up
     const double cpu0 = process_cpu_seconds();
     const auto wall0 = Clock::now();
     for (int64_t i = 0; i < reps; ++i) pp_runs.push_back(run_pp());
-    pp_cpu_share = (process_cpu_seconds() - cpu0) /
-                   (std::chrono::duration<double>(Clock::now() - wall0).count() * n_threads);
+    const double cpu = process_cpu_seconds() - cpu0;
+    pp_cpu_share = cpu / (std::chrono::duration<double>(Clock::now() - wall0).count() * n_threads);
+    pp_cpu_rate = static_cast<double>(n_prompt * reps) * n_threads / cpu;
   }
   if (n_gen > 0) {
     run_tg(1);  // warm-up
     const double cpu0 = process_cpu_seconds();
     const auto wall0 = Clock::now();
     for (int64_t i = 0; i < reps; ++i) tg_runs.push_back(run_tg(n_gen));
-    tg_cpu_share = (process_cpu_seconds() - cpu0) /
-                   (std::chrono::duration<double>(Clock::now() - wall0).count() * n_threads);
+    const double cpu = process_cpu_seconds() - cpu0;
+    tg_cpu_share = cpu / (std::chrono::duration<double>(Clock::now() - wall0).count() * n_threads);
+    tg_cpu_rate = static_cast<double>(n_gen * reps) * n_threads / cpu;
   }
   const double rss = peak_rss_mb();  // before the bandwidth test's 512 MB buffer
   const Stats pp = stats_of(pp_runs), tg = stats_of(tg_runs);
@@ -220,11 +226,12 @@ int cmd_bench(int argc, char** argv) {
         "\"pp_tokens\": %lld, \"pp_tokens_per_s\": %.3f, \"pp_min\": %.3f, \"pp_max\": %.3f, "
         "\"tg_tokens\": %lld, \"tg_tokens_per_s\": %.3f, \"tg_min\": %.3f, \"tg_max\": %.3f, "
         "\"weight_bytes\": %llu, \"bytes_per_token\": %llu, \"read_bandwidth_gb_s\": %.3f, "
-        "\"tg_ceiling_tokens_per_s\": %.3f, \"peak_rss_mb\": %.1f, \"pp_cpu_share\": %.3f, \"tg_cpu_share\": %.3f}\n",
+        "\"tg_ceiling_tokens_per_s\": %.3f, \"peak_rss_mb\": %.1f, \"pp_cpu_share\": %.3f, \"tg_cpu_share\": %.3f, "
+        "\"pp_cpu_time_tokens_per_s\": %.3f, \"tg_cpu_time_tokens_per_s\": %.3f}\n",
         json_escape(path).c_str(), json_escape(cpu).c_str(), table, n_threads, static_cast<long long>(reps),
         static_cast<long long>(n_prompt), pp.median, pp.min, pp.max, static_cast<long long>(n_gen), tg.median, tg.min,
         tg.max, static_cast<unsigned long long>(m->weight_bytes()), static_cast<unsigned long long>(token_bytes),
-        bandwidth / 1e9, ceiling, rss, pp_cpu_share, tg_cpu_share);
+        bandwidth / 1e9, ceiling, rss, pp_cpu_share, tg_cpu_share, pp_cpu_rate, tg_cpu_rate);
     return 0;
   }
   std::printf("model          %s\n", path.c_str());
@@ -236,10 +243,13 @@ int cmd_bench(int argc, char** argv) {
   if (n_prompt > 0) {
     std::printf("pp%-5lld        %8.2f t/s  (min %.2f, max %.2f; cpu share %.2f)\n", static_cast<long long>(n_prompt),
                 pp.median, pp.min, pp.max, pp_cpu_share);
+    std::printf("               %8.2f t/s per %d CPU-seconds (the rate with the cores to itself)\n", pp_cpu_rate,
+                n_threads);
   }
   if (n_gen > 0) {
     std::printf("tg%-5lld        %8.2f t/s  (min %.2f, max %.2f; cpu share %.2f)\n", static_cast<long long>(n_gen),
                 tg.median, tg.min, tg.max, tg_cpu_share);
+    std::printf("               %8.2f t/s per %d CPU-seconds\n", tg_cpu_rate, n_threads);
   }
   std::printf("read bandwidth %.2f GB/s (%d threads, 512 MB) -> tg ceiling %.1f t/s\n", bandwidth / 1e9, n_threads,
               ceiling);
