@@ -330,13 +330,17 @@ class Interpreter {
   Value make_macro(const Node& node, const ScopePtr& scope, const std::string& name) {
     std::weak_ptr<Scope> weak = scope;
     const Node* macro = &node;
-    return Value::function(name, [this, macro, weak, name](const CallArgs& args) -> Result<Value> {
+    std::string shown = node.kind == Node::Kind::kMacro ? "Macro '" + name + "'" : "Macro anonymous";
+    return Value::function(shown, [this, macro, weak, name](const CallArgs& args) -> Result<Value> {
       ScopePtr def_scope = weak.lock();
       if (!def_scope) return internal_error("macro '" + name + "' called after its scope ended");
       return call_macro(*macro, def_scope, name, args);
     });
   }
 
+  // Binds arguments as Jinja2's Macro.__call__ does: positional first, then keywords by name; `caller` is
+  // accepted only when the body mentions it; extra keywords go to `kwargs` and extra positionals to
+  // `varargs` only when the body mentions those, and are errors otherwise.
   Result<Value> call_macro(const Node& macro, const ScopePtr& def_scope, const std::string& name,
                            const CallArgs& args) {
     if (call_depth_ >= limits_.max_call_depth) {
@@ -344,46 +348,66 @@ class Interpreter {
       return out_of_range(str_format("maximum recursion depth exceeded (macro calls nested deeper than %d)",
                                      limits_.max_call_depth));
     }
+    const std::string shown = macro.kind == Node::Kind::kMacro ? "'" + name + "'" : "None";
     auto scope = std::make_shared<Scope>();
     scope->parent = def_scope;
-    std::vector<bool> bound(macro.params.size(), false);
-    std::vector<Value> varargs;
-    for (size_t i = 0; i < args.positional.size(); ++i) {
-      if (i < macro.params.size()) {
-        scope->set(macro.params[i].name, args.positional[i]);
-        bound[i] = true;
-      } else {
-        varargs.push_back(args.positional[i]);
-      }
-    }
-    Value kwargs = Value::dict();
-    for (const auto& [key, value] : args.keyword) {
-      bool matched = false;
-      for (size_t i = 0; i < macro.params.size(); ++i) {
-        if (macro.params[i].name == key) {
-          scope->set(key, value);
-          bound[i] = true;
-          matched = true;
+    const size_t n_params = macro.params.size();
+    std::vector<std::pair<std::string, Value>> keywords = args.keyword;
+    auto take_keyword = [&](const std::string& key, Value& out) {
+      for (auto it = keywords.begin(); it != keywords.end(); ++it) {
+        if (it->first == key) {
+          out = std::move(it->second);
+          keywords.erase(it);
+          return true;
         }
       }
-      if (key == "caller") {
-        scope->set("caller", value);
-      } else if (!matched) {
-        kwargs.dict_data().set(Value(key), value);
-      }
-    }
-    for (size_t i = 0; i < macro.params.size(); ++i) {
-      if (bound[i]) continue;
-      if (macro.params[i].default_value) {
-        GB_ASSIGN_OR_RETURN(Value v, eval(*macro.params[i].default_value, scope));
-        scope->set(macro.params[i].name, std::move(v));
+      return false;
+    };
+    for (size_t i = 0; i < n_params; ++i) {
+      const MacroParam& param = macro.params[i];
+      Value v;
+      bool given = false;
+      if (i < args.positional.size()) {
+        v = args.positional[i];
+        given = true;
       } else {
-        scope->set(macro.params[i].name,
-                   Value::undefined("parameter '" + macro.params[i].name + "' was not provided"));
+        given = take_keyword(param.name, v);
       }
+      if (!given) {
+        if (param.default_value) {
+          GB_ASSIGN_OR_RETURN(v, eval(*param.default_value, scope));
+        } else {
+          v = Value::undefined("parameter '" + param.name + "' was not provided");
+        }
+      }
+      scope->set(param.name, std::move(v));
     }
-    scope->set("varargs", Value::tuple(std::move(varargs)));
-    scope->set("kwargs", kwargs);
+    if (macro.uses_caller) {
+      Value caller;
+      if (!take_keyword("caller", caller)) caller = Value::undefined("No caller defined");
+      scope->set("caller", std::move(caller));
+    }
+    if (macro.uses_kwargs) {
+      Value kwargs = Value::dict();
+      for (auto& [key, value] : keywords) kwargs.dict_data().set(Value(key), value);
+      scope->set("kwargs", std::move(kwargs));
+    } else if (!keywords.empty()) {
+      for (const auto& kw : keywords) {
+        if (kw.first == "caller") {
+          return invalid_argument("macro " + shown +
+                                  " was invoked with two values for the special caller argument. This is most "
+                                  "likely a bug.");
+        }
+      }
+      return invalid_argument("macro " + shown + " takes no keyword argument '" + keywords.front().first + "'");
+    }
+    if (macro.uses_varargs) {
+      std::vector<Value> extra;
+      for (size_t i = n_params; i < args.positional.size(); ++i) extra.push_back(args.positional[i]);
+      scope->set("varargs", Value::tuple(std::move(extra)));
+    } else if (args.positional.size() > n_params) {
+      return invalid_argument(str_format("macro %s takes not more than %zu argument(s)", shown.c_str(), n_params));
+    }
     std::string out;
     Flow flow = Flow::kNormal;
     ++call_depth_;

@@ -50,6 +50,30 @@ bool mark_constants(Expr* e) {
   return e->constant;
 }
 
+void find_names(const Expr* e, Node& macro) {
+  if (!e) return;
+  if (e->kind == Expr::Kind::kName) {
+    macro.uses_caller |= e->name == "caller";
+    macro.uses_kwargs |= e->name == "kwargs";
+    macro.uses_varargs |= e->name == "varargs";
+  }
+  for (const auto& c : e->children) find_names(c.get(), macro);
+  for (const auto& kw : e->kwargs) find_names(kw.second.get(), macro);
+}
+
+void find_names(const NodeList& nodes, Node& macro) {
+  for (const auto& n : nodes) {
+    find_names(n->expr.get(), macro);
+    find_names(n->condition.get(), macro);
+    for (const auto& c : n->conditions) find_names(c.get(), macro);
+    for (const auto& v : n->values) find_names(v.get(), macro);
+    for (const auto& p : n->params) find_names(p.default_value.get(), macro);
+    for (const auto& b : n->bodies) find_names(b, macro);
+    find_names(n->body, macro);
+    find_names(n->else_body, macro);
+  }
+}
+
 void mark_constants(NodeList& nodes) {
   for (auto& n : nodes) {
     mark_constants(n->expr.get());
@@ -60,6 +84,10 @@ void mark_constants(NodeList& nodes) {
     for (auto& b : n->bodies) mark_constants(b);
     mark_constants(n->body);
     mark_constants(n->else_body);
+    if (n->kind == Node::Kind::kMacro || n->kind == Node::Kind::kCallBlock) {
+      find_names(n->body, *n);
+      for (const auto& p : n->params) find_names(p.default_value.get(), *n);
+    }
   }
 }
 

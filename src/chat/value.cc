@@ -296,7 +296,8 @@ std::string Value::repr_at(int depth) const {
       return "[" + repr_items(*this) + "]";
     case Kind::kDict:
       return dict_->is_namespace ? "<Namespace " + repr_dict(*dict_) + ">" : repr_dict(*dict_);
-    case Kind::kFunction: return "<function " + fn_->name + ">";
+    case Kind::kFunction:
+      return fn_->name.rfind("Macro ", 0) == 0 ? "<" + fn_->name + ">" : "<function " + fn_->name + ">";
     case Kind::kGenerator:
       return list_->generator_name == "list_reverseiterator"
                  ? "<list_reverseiterator object at 0x7f0000000000>"
