@@ -270,7 +270,6 @@ class Interpreter {
   Status exec_for(const Node& node, const ScopePtr& scope, std::string& out) {
     if (node.recursive) return unimplemented("recursive for loops are not supported");
     GB_ASSIGN_OR_RETURN(Value iterable, eval(*node.expr, scope));
-    if (iterable.is_undefined() && !iterable.as_string().empty() && false) return undefined_error(iterable);
     GB_ASSIGN_OR_RETURN(std::vector<Value> items, iterate(iterable));
     if (node.condition) {
       std::vector<Value> kept;
