@@ -270,6 +270,21 @@ TEST(TemplateTest, DefaultTemplateIsChatML) {
   EXPECT_EQ(*out, "<|im_start|>system\nS<|im_end|>\n<|im_start|>user\nU<|im_end|>\n<|im_start|>assistant\n");
 }
 
+TEST(TemplateTest, ChatTemplateParsesOnceAndKnowsItsToolCallFormat) {
+  auto chat = ChatTemplate::parse("{% for m in messages %}<tool_call>{{ m.content }}</tool_call>{% endfor %}");
+  ASSERT_TRUE(chat.ok()) << chat.status().to_string();
+  EXPECT_EQ(chat->traits().format, ToolCallFormat::kHermes);
+  auto messages = nlohmann::ordered_json::parse(R"([{"role": "user", "content": "x"}])");
+  for (int i = 0; i < 2; ++i) {
+    auto out = chat->render(messages, nullptr, false, "", "", nullptr);
+    ASSERT_TRUE(out.ok());
+    EXPECT_EQ(*out, "<tool_call>x</tool_call>");
+  }
+  auto fallback = ChatTemplate::parse("");
+  ASSERT_TRUE(fallback.ok());
+  EXPECT_EQ(fallback->traits().format, ToolCallFormat::kNone);
+}
+
 TEST(TemplateTest, ATemplateRendersConcurrentlyAndRepeatedly) {
   auto t = Template::parse("{% macro m(x) %}[{{ x }}]{% endmacro %}{% for i in range(3) %}{{ m(i) }}{% endfor %}");
   ASSERT_TRUE(t.ok());
