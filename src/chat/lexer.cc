@@ -43,6 +43,7 @@ class Lexer {
       }
       char type = src_[start + 1];  // '{', '%' or '#'
       char modifier = start + 2 < src_.size() ? src_[start + 2] : '\0';
+      if (modifier == '+' && type == '{') modifier = '\0';  // `{{+x}}` is unary plus, not a modifier
       if (modifier == '-') {
         while (!text.empty() && is_space(text.back())) text.pop_back();
       } else if (modifier != '+' && options_.lstrip_blocks && (type == '%' || type == '#')) {
