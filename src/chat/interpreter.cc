@@ -473,6 +473,7 @@ class Interpreter {
       case Expr::Kind::kLiteral:
         return e.literal;
       case Expr::Kind::kName: {
+        if (folding_) return Status(StatusCode::kUnimplemented, "not a constant");
         if (Value* v = scope->find(e.name)) return *v;
         return Value::undefined("'" + e.name + "' is undefined");
       }
@@ -522,6 +523,7 @@ class Interpreter {
         return sliced;
       }
       case Expr::Kind::kCall: {
+        if (folding_) return Status(StatusCode::kUnimplemented, "not a constant");
         GB_ASSIGN_OR_RETURN(Value callee, eval(*e.children[0], scope));
         GB_ASSIGN_OR_RETURN(CallArgs args, eval_args(e, 1, scope));
         return call_value(callee, args);

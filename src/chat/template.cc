@@ -44,6 +44,13 @@ bool mark_constants(Expr* e) {
     case Expr::Kind::kFilter:
       e->constant = all && e->children[0] && !is_context_filter(e->name);
       break;
+    case Expr::Kind::kBinary:
+      // `and`/`or` fold when the left side decides; the interpreter finds out by trying.
+      e->constant = (e->name == "and" || e->name == "or") ? e->children[0]->constant : all;
+      break;
+    case Expr::Kind::kCondExpr:
+      e->constant = e->children[0]->constant;  // folds when the taken branch is constant
+      break;
     default:
       e->constant = all;
   }

@@ -78,7 +78,7 @@ PRINTABLE = ["n", "s", "'x'", "loop.index", "x", "y", "ns.v", "l|length", "x ~ y
 def statements(rnd, depth=0):
     ws = lambda: rnd.choice(WHITESPACE)  # noqa: E731
     open_ = lambda: "{%" + rnd.choice(["", "-", "", "+"]) + " "  # noqa: E731
-    close = lambda: " " + rnd.choice(["", "-", ""]) + "%}"  # noqa: E731
+    close = lambda: " " + rnd.choice(["", "-", "", "+"]) + "%}"  # noqa: E731
     parts = []
     for _ in range(rnd.randint(1, 3)):
         r = rnd.random()
@@ -111,8 +111,11 @@ def statements(rnd, depth=0):
         elif r < 0.95:
             parts.append(open_() + "call mac(" + rnd.choice(["", "x", "1, 2", "c=3"]) + ")" + close() +
                          statements(rnd, depth + 1) + open_() + "endcall" + close())
-        else:
+        elif r < 0.98:
             parts.append("{#" + rnd.choice(["", "-"]) + " comment " + rnd.choice(["", "-"]) + "#}" + ws())
+        else:
+            parts.append(open_() + "raw" + close() + ws() + "{{ not a tag }}" + ws() + open_() + "endraw" +
+                         close() + ws())
     return "".join(parts)
 
 
