@@ -87,6 +87,9 @@ struct Node {
   bool uses_caller = false;
   bool uses_kwargs = false;
   bool uses_varargs = false;
+  // Names that start out undefined when this node's body (for: each iteration) / else body is entered.
+  std::vector<std::string> frame_undefined;
+  std::vector<std::string> else_undefined;
 };
 
 }  // namespace glassbox::chat

@@ -48,7 +48,8 @@ class Interpreter {
  public:
   explicit Interpreter(const RenderLimits& limits) : limits_(limits) {}
 
-  Result<std::string> run(const NodeList& nodes, const Value& context) {
+  Result<std::string> run(const NodeList& nodes, const std::vector<std::string>& root_undefined,
+                          const Value& context) {
     auto globals = std::make_shared<Scope>();
     install_globals(*globals);
     auto root = std::make_shared<Scope>();
@@ -58,6 +59,7 @@ class Interpreter {
         if (key.is_string()) root->set(key.as_string(), value);
       }
     }
+    start_frame(*root, root_undefined);
     std::string out;
     Flow flow = Flow::kNormal;
     Status s = exec_body(nodes, root, out, flow);
@@ -134,6 +136,18 @@ class Interpreter {
     }));
   }
 
+  // Jinja2 initializes these names of a frame as undefined when it enters the frame (frames.h).
+  static void start_frame(Scope& scope, const std::vector<std::string>& undefined_names) {
+    for (const auto& name : undefined_names) scope.set(name, Value::undefined("'" + name + "' is undefined"));
+  }
+
+  ScopePtr child_scope(const ScopePtr& parent, const std::vector<std::string>& undefined_names) {
+    auto scope = std::make_shared<Scope>();
+    scope->parent = parent;
+    start_frame(*scope, undefined_names);
+    return scope;
+  }
+
   // ---- statements ----
 
   Status exec_body(const NodeList& nodes, const ScopePtr& scope, std::string& out, Flow& flow) {
@@ -202,7 +216,7 @@ class Interpreter {
       case Node::Kind::kSetBlock: {
         std::string body;
         Flow inner = Flow::kNormal;
-        GB_RETURN_IF_ERROR(exec_body(node.body, scope, body, inner));
+        GB_RETURN_IF_ERROR(exec_body(node.body, child_scope(scope, node.frame_undefined), body, inner));
         Value v(std::move(body));
         if (node.expr) {
           GB_ASSIGN_OR_RETURN(v, eval_filter(*node.expr, scope, &v));
@@ -226,7 +240,7 @@ class Interpreter {
       case Node::Kind::kFilterBlock: {
         std::string body;
         Flow inner = Flow::kNormal;
-        GB_RETURN_IF_ERROR(exec_body(node.body, scope, body, inner));
+        GB_RETURN_IF_ERROR(exec_body(node.body, child_scope(scope, node.frame_undefined), body, inner));
         Value input(std::move(body));
         GB_ASSIGN_OR_RETURN(Value v, eval_filter(*node.expr, scope, &input));
         out += v.to_str();
@@ -239,8 +253,7 @@ class Interpreter {
         flow = Flow::kContinue;
         return ok_status();
       case Node::Kind::kScope: {
-        auto inner_scope = std::make_shared<Scope>();
-        inner_scope->parent = scope;
+        auto inner_scope = child_scope(scope, node.frame_undefined);
         for (size_t i = 0; i < node.targets.size(); ++i) {
           GB_ASSIGN_OR_RETURN(Value v, eval(*node.values[i], scope));
           inner_scope->set(node.targets[i], std::move(v));
@@ -284,9 +297,7 @@ class Interpreter {
     }
     if (items.empty()) {
       Flow flow = Flow::kNormal;
-      auto else_scope = std::make_shared<Scope>();
-      else_scope->parent = scope;
-      return exec_body(node.else_body, else_scope, out, flow);
+      return exec_body(node.else_body, child_scope(scope, node.else_undefined), out, flow);
     }
     const int64_t n = static_cast<int64_t>(items.size());
     for (int64_t i = 0; i < n; ++i) {
@@ -294,8 +305,7 @@ class Interpreter {
         return out_of_range(str_format("template loops ran more than %lld iterations",
                                        static_cast<long long>(limits_.max_loop_iterations)));
       }
-      auto iter_scope = std::make_shared<Scope>();
-      iter_scope->parent = scope;
+      auto iter_scope = child_scope(scope, node.frame_undefined);
       GB_RETURN_IF_ERROR(assign(node.targets, items[i], *iter_scope));
       Value loop = Value::dict();
       DictData& d = loop.dict_data();
@@ -348,8 +358,7 @@ class Interpreter {
                                      limits_.max_call_depth));
     }
     const std::string shown = macro.kind == Node::Kind::kMacro ? "'" + name + "'" : "None";
-    auto scope = std::make_shared<Scope>();
-    scope->parent = def_scope;
+    auto scope = child_scope(def_scope, macro.frame_undefined);
     const size_t n_params = macro.params.size();
     std::vector<std::pair<std::string, Value>> keywords = args.keyword;
     auto take_keyword = [&](const std::string& key, Value& out) {
@@ -613,9 +622,10 @@ class Interpreter {
 
 }  // namespace
 
-Result<std::string> render_nodes(const NodeList& nodes, const Value& context, const RenderLimits& limits) {
+Result<std::string> render_nodes(const NodeList& nodes, const std::vector<std::string>& root_undefined,
+                                 const Value& context, const RenderLimits& limits) {
   Interpreter interpreter(limits);
-  return interpreter.run(nodes, context);
+  return interpreter.run(nodes, root_undefined, context);
 }
 
 }  // namespace glassbox::chat

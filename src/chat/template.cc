@@ -2,6 +2,7 @@
 #include "chat/template.h"
 
 #include "chat/filters.h"
+#include "chat/frames.h"
 #include "chat/parser.h"
 #include "chat/predicates.h"
 
@@ -121,13 +122,14 @@ Result<Template> Template::parse(std::string_view source, const LexerOptions& op
   GB_RETURN_IF_ERROR(check_names(nodes));
   mark_constants(nodes);
   Template t;
+  t.root_undefined_ = analyze_frames(nodes);
   t.nodes_ = std::make_shared<const NodeList>(std::move(nodes));
   return t;
 }
 
 Result<std::string> Template::render(const Value& context, const RenderLimits& limits) const {
   if (!nodes_) return internal_error("render of an unparsed template");
-  return render_nodes(*nodes_, context, limits);
+  return render_nodes(*nodes_, root_undefined_, context, limits);
 }
 
 }  // namespace glassbox::chat
