@@ -226,6 +226,22 @@ TEST(TemplateTest, UnknownFiltersFailAtParseTimeExceptInsideIf) {
   EXPECT_EQ(live.status().message().rfind("No test named 'frobbed' found.", 0), 0u) << live.status().message();
 }
 
+TEST(TemplateTest, NamesFirstAssignedInAFrameStartUndefined) {
+  // Outputs from Jinja2 with n=5 in the context (its compiler resolves names per frame up front).
+  const std::pair<const char*, const char*> cases[] = {
+      {"{% for i in [1, 2] %}[{{ n }}]{% endfor %}{% set n = 1 %}{{ n }}", "[][]1"},
+      {"{{ n }}{% for i in [1] %}[{{ n }}]{% endfor %}{% set n = 1 %}{{ n }}", "5[5]1"},
+      {"{% if false %}{% set n = 1 %}{% endif %}{{ n }}", "5"},
+      {"{% macro m() %}{% set n = n ~ '!' %}{{ n }}{% endmacro %}{{ m() }}", "5!"},
+      {"{% set x %}{% set n = 9 %}{{ n }}{% endset %}{{ x }}{{ n }}", "95"},
+  };
+  for (const auto& [source, expected] : cases) {
+    auto out = render(source, R"({"n": 5})");
+    ASSERT_TRUE(out.ok()) << source << ": " << out.status().to_string();
+    EXPECT_EQ(*out, expected) << source;
+  }
+}
+
 TEST(TemplateTest, RecursionIsBounded) {
   auto out = render("{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}", "{}");
   ASSERT_FALSE(out.ok());
