@@ -226,6 +226,14 @@ TEST(TemplateTest, UnknownFiltersFailAtParseTimeExceptInsideIf) {
   EXPECT_EQ(live.status().message().rfind("No test named 'frobbed' found.", 0), 0u) << live.status().message();
 }
 
+TEST(TemplateTest, StripAndSplitUseUnicodeWhitespaceAsPython) {
+  // Jinja2's output for s = "\u3000\u00a0 日本\u3000語 \u2003", t = "a\u0085b\u00a0 ".
+  auto out = render(R"([{{ s|trim }}]{{ s.split() }}[{{ s.strip("\u3000x") }}][{{ t.rstrip() }}]{{ t.split(None, 1) }})",
+                    R"({"s": "\u3000\u00a0 日本\u3000語 \u2003", "t": "a\u0085b\u00a0 "})");
+  ASSERT_TRUE(out.ok()) << out.status().to_string();
+  EXPECT_EQ(*out, "[日本\u3000語]['日本', '語'][\u00a0 日本\u3000語 \u2003][a\u0085b]['a', 'b\\xa0 ']");
+}
+
 TEST(TemplateTest, NamesFirstAssignedInAFrameStartUndefined) {
   // Outputs from Jinja2 with n=5 in the context (its compiler resolves names per frame up front).
   const std::pair<const char*, const char*> cases[] = {
