@@ -564,6 +564,14 @@ class Interpreter {
           return eval(*e.children[1], scope);
         }
         GB_ASSIGN_OR_RETURN(Value right, eval(*e.children[1], scope));
+        if (e.name == "**" && !folding_ && e.children[0]->constant && left.is_number() && !left.is_bool() &&
+            left.as_double() < 0) {
+          // Jinja2 writes a folded negative base into Python source as `-1 ** y`, which Python reads as
+          // -(1 ** y).
+          GB_ASSIGN_OR_RETURN(Value magnitude, unary_minus(left));
+          GB_ASSIGN_OR_RETURN(Value power, binary_op("**", magnitude, right));
+          return unary_minus(power);
+        }
         return binary_op(e.name, left, right);
       }
       case Expr::Kind::kCompare: {

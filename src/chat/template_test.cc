@@ -234,6 +234,19 @@ TEST(TemplateTest, StripAndSplitUseUnicodeWhitespaceAsPython) {
   EXPECT_EQ(*out, "[日本\u3000語]['日本', '語'][\u00a0 日本\u3000語 \u2003][a\u0085b]['a', 'b\\xa0 ']");
 }
 
+TEST(TemplateTest, ReprEscapesUnprintableCodePointsAsPython) {
+  auto out = render(R"({{ ["\u3000\u00ad\u200b\ue000🚀\u0085\u2028é"] }})", "{}");
+  ASSERT_TRUE(out.ok()) << out.status().to_string();
+  EXPECT_EQ(*out, R"(['\u3000\xad\u200b\ue000🚀\x85\u2028é'])");
+}
+
+TEST(TemplateTest, FoldedNegativeBaseOfPowerKeepsJinja2sQuirk) {
+  // Jinja2 emits `-1 ** x` into Python source, which is -(1 ** x); fully constant powers fold correctly.
+  auto out = render("{{ -1 ** 2 }} {{ -1 ** x }} {{ -2.0 ** x }} {{ -x ** 2 }}", R"({"x": 2})");
+  ASSERT_TRUE(out.ok()) << out.status().to_string();
+  EXPECT_EQ(*out, "1 -1 -4.0 4");
+}
+
 TEST(TemplateTest, NamesFirstAssignedInAFrameStartUndefined) {
   // Outputs from Jinja2 with n=5 in the context (its compiler resolves names per frame up front).
   const std::pair<const char*, const char*> cases[] = {

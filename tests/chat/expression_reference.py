@@ -22,7 +22,7 @@ CONTEXT = {
     "m": [{"role": "user", "content": "hi"},
           {"role": "assistant", "content": None,
            "tool_calls": [{"function": {"name": "f", "arguments": {"a": 1}}}]}],
-    "ws": "  pad\n ", "q": "it's \"q\" <b>&",
+    "ws": "\u00a0 pad\n \u3000", "q": "it's \"q\" <b>&",
 }
 ATOMS = ["s", "e", "u", "n", "f", "z", "neg", "t", "no", "l", "ls", "d", "m", "ws", "q", "missing", "1", "0", "-1",
          "2.0", "0.1", "'x'", "''", "'a,b'", "[1, 'a']", "[]", "{'k': 'v'}", "true", "false", "none", "(1, 2)", "d.c",
