@@ -300,6 +300,8 @@ class Interpreter {
       return exec_body(node.else_body, child_scope(scope, node.else_undefined), out, flow);
     }
     const int64_t n = static_cast<int64_t>(items.size());
+    // loop.changed(*values) compares with the values of its previous call in this loop.
+    auto last_changed = std::make_shared<std::pair<bool, std::vector<Value>>>();
     for (int64_t i = 0; i < n; ++i) {
       if (++iterations_ > limits_.max_loop_iterations) {
         return out_of_range(str_format("template loops ran more than %lld iterations",
@@ -309,7 +311,7 @@ class Interpreter {
       GB_RETURN_IF_ERROR(assign(node.targets, items[i], *iter_scope));
       Value loop = Value::dict();
       DictData& d = loop.dict_data();
-      d.items.reserve(12);
+      d.items.reserve(13);
       d.items.emplace_back(Value("index"), Value(i + 1));
       d.items.emplace_back(Value("index0"), Value(i));
       d.items.emplace_back(Value("revindex"), Value(n - i));
@@ -325,6 +327,15 @@ class Interpreter {
       d.items.emplace_back(Value("cycle"), Value::function("cycle", [i](const CallArgs& a) -> Result<Value> {
                              if (a.positional.empty()) return invalid_argument("no items for cycling given");
                              return a.positional[i % a.positional.size()];
+                           }));
+      d.items.emplace_back(Value("changed"), Value::function("changed", [last_changed](const CallArgs& a) -> Result<Value> {
+                             bool same = last_changed->first && last_changed->second.size() == a.positional.size();
+                             for (size_t k = 0; same && k < a.positional.size(); ++k) {
+                               same = last_changed->second[k].equals(a.positional[k]);
+                             }
+                             if (same) return Value(false);
+                             *last_changed = {true, a.positional};
+                             return Value(true);
                            }));
       iter_scope->set("loop", std::move(loop));
       Flow flow = Flow::kNormal;

@@ -263,6 +263,12 @@ TEST(TemplateTest, NamesFirstAssignedInAFrameStartUndefined) {
   }
 }
 
+TEST(TemplateTest, LoopChangedComparesWithThePreviousCall) {
+  auto out = render("{% for x in [1, 1, 2, 2, 1] %}{% if loop.changed(x) %}{{ x }}{% endif %}{% endfor %}", "{}");
+  ASSERT_TRUE(out.ok()) << out.status().to_string();
+  EXPECT_EQ(*out, "121");
+}
+
 TEST(TemplateTest, RecursionIsBounded) {
   auto out = render("{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}", "{}");
   ASSERT_FALSE(out.ok());
