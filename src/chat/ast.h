@@ -82,6 +82,14 @@ struct Node {
   NodeList else_body;
   std::vector<MacroParam> params;
   bool recursive = false;
+  // Macros and call blocks: whether the body mentions caller / kwargs / varargs (Jinja2 decides from this
+  // whether the macro accepts a caller, extra keyword arguments and extra positional arguments).
+  bool uses_caller = false;
+  bool uses_kwargs = false;
+  bool uses_varargs = false;
+  // Names that start out undefined when this node's body (for: each iteration) / else body is entered.
+  std::vector<std::string> frame_undefined;
+  std::vector<std::string> else_undefined;
 };
 
 }  // namespace glassbox::chat

@@ -77,14 +77,12 @@ Value value_from_json(const nlohmann::json& json) { return depth_ok(json, 0) ? f
 namespace {
 
 template <typename Json>
-Result<std::string> render_chat_impl(const std::string& template_source, const Json& messages, const Json& tools,
-                                     bool add_generation_prompt, const std::string& bos_token,
-                                     const std::string& eos_token, const Json& extra) {
+Result<std::string> render_with(const Template& tmpl, const Json& messages, const Json& tools,
+                                bool add_generation_prompt, const std::string& bos_token,
+                                const std::string& eos_token, const Json& extra) {
   if (!depth_ok(messages, 0) || !depth_ok(tools, 0) || !depth_ok(extra, 0)) {
     return invalid_argument(str_format("chat: messages, tools or extra nest deeper than %d levels", kMaxJsonDepth));
   }
-  GB_ASSIGN_OR_RETURN(Template tmpl,
-                      Template::parse(template_source.empty() ? kDefaultChatTemplate : template_source));
   Value context = Value::dict();
   DictData& d = context.dict_data();
   d.set(Value("messages"), value_from_json(messages));
@@ -100,7 +98,31 @@ Result<std::string> render_chat_impl(const std::string& template_source, const J
   return tmpl.render(context);
 }
 
+template <typename Json>
+Result<std::string> render_chat_impl(const std::string& template_source, const Json& messages, const Json& tools,
+                                     bool add_generation_prompt, const std::string& bos_token,
+                                     const std::string& eos_token, const Json& extra) {
+  GB_ASSIGN_OR_RETURN(Template tmpl,
+                      Template::parse(template_source.empty() ? kDefaultChatTemplate : template_source));
+  return render_with(tmpl, messages, tools, add_generation_prompt, bos_token, eos_token, extra);
+}
+
 }  // namespace
+
+Result<ChatTemplate> ChatTemplate::parse(const std::string& source) {
+  const std::string& text = source.empty() ? std::string(kDefaultChatTemplate) : source;
+  GB_ASSIGN_OR_RETURN(Template tmpl, Template::parse(text));
+  ChatTemplate chat;
+  chat.template_ = std::move(tmpl);
+  chat.traits_ = detect_template_traits(text);
+  return chat;
+}
+
+Result<std::string> ChatTemplate::render(const nlohmann::ordered_json& messages, const nlohmann::ordered_json& tools,
+                                         bool add_generation_prompt, const std::string& bos_token,
+                                         const std::string& eos_token, const nlohmann::ordered_json& extra) const {
+  return render_with(template_, messages, tools, add_generation_prompt, bos_token, eos_token, extra);
+}
 
 Result<std::string> render_chat(const std::string& template_source, const nlohmann::ordered_json& messages,
                                 const nlohmann::ordered_json& tools, bool add_generation_prompt,

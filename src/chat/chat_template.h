@@ -6,6 +6,8 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "base/status.h"
+#include "chat/template.h"
+#include "chat/tool_call_parser.h"
 #include "chat/value.h"
 
 namespace glassbox::chat {
@@ -19,6 +21,25 @@ extern const char kDefaultChatTemplate[];
 // than 256 levels converts to None (render_chat refuses it with an error).
 Value value_from_json(const nlohmann::ordered_json& json);
 Value value_from_json(const nlohmann::json& json);
+
+// A model's chat template, parsed once (at model load) and rendered per request; thread-safe to render
+// concurrently. Also knows the model's tool-call format, read from the same source.
+class ChatTemplate {
+ public:
+  // An empty source selects kDefaultChatTemplate. Errors are template syntax errors with line:column.
+  static Result<ChatTemplate> parse(const std::string& source);
+
+  // See render_chat below.
+  Result<std::string> render(const nlohmann::ordered_json& messages, const nlohmann::ordered_json& tools,
+                             bool add_generation_prompt, const std::string& bos_token,
+                             const std::string& eos_token, const nlohmann::ordered_json& extra) const;
+
+  const TemplateTraits& traits() const { return traits_; }
+
+ private:
+  Template template_;
+  TemplateTraits traits_;
+};
 
 // Renders `messages` (a JSON array) with `template_source` as transformers' apply_chat_template does:
 // variables messages, tools (None when null), documents (None), add_generation_prompt, bos_token, eos_token, plus each

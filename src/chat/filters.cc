@@ -348,6 +348,9 @@ Result<Value> f_unique(const Value& in, const CallArgs& a) {
   std::vector<Value> seen, out;
   for (const auto& item : items) {
     GB_ASSIGN_OR_RETURN(Value k, attribute_of(item, a, 1));
+    if (k.is_dict() || (k.is_list() && !k.is_tuple())) {
+      return invalid_argument("unhashable type: '" + k.type_name() + "'");  // unique keeps a set of seen items
+    }
     k = sort_key(k, case_sensitive);
     bool dup = false;
     for (const auto& s : seen) dup |= s.equals(k);

@@ -48,7 +48,8 @@ class Interpreter {
  public:
   explicit Interpreter(const RenderLimits& limits) : limits_(limits) {}
 
-  Result<std::string> run(const NodeList& nodes, const Value& context) {
+  Result<std::string> run(const NodeList& nodes, const std::vector<std::string>& root_undefined,
+                          const Value& context) {
     auto globals = std::make_shared<Scope>();
     install_globals(*globals);
     auto root = std::make_shared<Scope>();
@@ -58,6 +59,7 @@ class Interpreter {
         if (key.is_string()) root->set(key.as_string(), value);
       }
     }
+    start_frame(*root, root_undefined);
     std::string out;
     Flow flow = Flow::kNormal;
     Status s = exec_body(nodes, root, out, flow);
@@ -134,6 +136,18 @@ class Interpreter {
     }));
   }
 
+  // Jinja2 initializes these names of a frame as undefined when it enters the frame (frames.h).
+  static void start_frame(Scope& scope, const std::vector<std::string>& undefined_names) {
+    for (const auto& name : undefined_names) scope.set(name, Value::undefined("'" + name + "' is undefined"));
+  }
+
+  ScopePtr child_scope(const ScopePtr& parent, const std::vector<std::string>& undefined_names) {
+    auto scope = std::make_shared<Scope>();
+    scope->parent = parent;
+    start_frame(*scope, undefined_names);
+    return scope;
+  }
+
   // ---- statements ----
 
   Status exec_body(const NodeList& nodes, const ScopePtr& scope, std::string& out, Flow& flow) {
@@ -202,7 +216,7 @@ class Interpreter {
       case Node::Kind::kSetBlock: {
         std::string body;
         Flow inner = Flow::kNormal;
-        GB_RETURN_IF_ERROR(exec_body(node.body, scope, body, inner));
+        GB_RETURN_IF_ERROR(exec_body(node.body, child_scope(scope, node.frame_undefined), body, inner));
         Value v(std::move(body));
         if (node.expr) {
           GB_ASSIGN_OR_RETURN(v, eval_filter(*node.expr, scope, &v));
@@ -226,7 +240,7 @@ class Interpreter {
       case Node::Kind::kFilterBlock: {
         std::string body;
         Flow inner = Flow::kNormal;
-        GB_RETURN_IF_ERROR(exec_body(node.body, scope, body, inner));
+        GB_RETURN_IF_ERROR(exec_body(node.body, child_scope(scope, node.frame_undefined), body, inner));
         Value input(std::move(body));
         GB_ASSIGN_OR_RETURN(Value v, eval_filter(*node.expr, scope, &input));
         out += v.to_str();
@@ -239,8 +253,7 @@ class Interpreter {
         flow = Flow::kContinue;
         return ok_status();
       case Node::Kind::kScope: {
-        auto inner_scope = std::make_shared<Scope>();
-        inner_scope->parent = scope;
+        auto inner_scope = child_scope(scope, node.frame_undefined);
         for (size_t i = 0; i < node.targets.size(); ++i) {
           GB_ASSIGN_OR_RETURN(Value v, eval(*node.values[i], scope));
           inner_scope->set(node.targets[i], std::move(v));
@@ -270,7 +283,6 @@ class Interpreter {
   Status exec_for(const Node& node, const ScopePtr& scope, std::string& out) {
     if (node.recursive) return unimplemented("recursive for loops are not supported");
     GB_ASSIGN_OR_RETURN(Value iterable, eval(*node.expr, scope));
-    if (iterable.is_undefined() && !iterable.as_string().empty() && false) return undefined_error(iterable);
     GB_ASSIGN_OR_RETURN(std::vector<Value> items, iterate(iterable));
     if (node.condition) {
       std::vector<Value> kept;
@@ -285,22 +297,21 @@ class Interpreter {
     }
     if (items.empty()) {
       Flow flow = Flow::kNormal;
-      auto else_scope = std::make_shared<Scope>();
-      else_scope->parent = scope;
-      return exec_body(node.else_body, else_scope, out, flow);
+      return exec_body(node.else_body, child_scope(scope, node.else_undefined), out, flow);
     }
     const int64_t n = static_cast<int64_t>(items.size());
+    // loop.changed(*values) compares with the values of its previous call in this loop.
+    auto last_changed = std::make_shared<std::pair<bool, std::vector<Value>>>();
     for (int64_t i = 0; i < n; ++i) {
       if (++iterations_ > limits_.max_loop_iterations) {
         return out_of_range(str_format("template loops ran more than %lld iterations",
                                        static_cast<long long>(limits_.max_loop_iterations)));
       }
-      auto iter_scope = std::make_shared<Scope>();
-      iter_scope->parent = scope;
+      auto iter_scope = child_scope(scope, node.frame_undefined);
       GB_RETURN_IF_ERROR(assign(node.targets, items[i], *iter_scope));
       Value loop = Value::dict();
       DictData& d = loop.dict_data();
-      d.items.reserve(12);
+      d.items.reserve(13);
       d.items.emplace_back(Value("index"), Value(i + 1));
       d.items.emplace_back(Value("index0"), Value(i));
       d.items.emplace_back(Value("revindex"), Value(n - i));
@@ -317,6 +328,15 @@ class Interpreter {
                              if (a.positional.empty()) return invalid_argument("no items for cycling given");
                              return a.positional[i % a.positional.size()];
                            }));
+      d.items.emplace_back(Value("changed"), Value::function("changed", [last_changed](const CallArgs& a) -> Result<Value> {
+                             bool same = last_changed->first && last_changed->second.size() == a.positional.size();
+                             for (size_t k = 0; same && k < a.positional.size(); ++k) {
+                               same = last_changed->second[k].equals(a.positional[k]);
+                             }
+                             if (same) return Value(false);
+                             *last_changed = {true, a.positional};
+                             return Value(true);
+                           }));
       iter_scope->set("loop", std::move(loop));
       Flow flow = Flow::kNormal;
       GB_RETURN_IF_ERROR(exec_body(node.body, iter_scope, out, flow));
@@ -330,13 +350,17 @@ class Interpreter {
   Value make_macro(const Node& node, const ScopePtr& scope, const std::string& name) {
     std::weak_ptr<Scope> weak = scope;
     const Node* macro = &node;
-    return Value::function(name, [this, macro, weak, name](const CallArgs& args) -> Result<Value> {
+    std::string shown = node.kind == Node::Kind::kMacro ? "Macro '" + name + "'" : "Macro anonymous";
+    return Value::function(shown, [this, macro, weak, name](const CallArgs& args) -> Result<Value> {
       ScopePtr def_scope = weak.lock();
       if (!def_scope) return internal_error("macro '" + name + "' called after its scope ended");
       return call_macro(*macro, def_scope, name, args);
     });
   }
 
+  // Binds arguments as Jinja2's Macro.__call__ does: positional first, then keywords by name; `caller` is
+  // accepted only when the body mentions it; extra keywords go to `kwargs` and extra positionals to
+  // `varargs` only when the body mentions those, and are errors otherwise.
   Result<Value> call_macro(const Node& macro, const ScopePtr& def_scope, const std::string& name,
                            const CallArgs& args) {
     if (call_depth_ >= limits_.max_call_depth) {
@@ -344,46 +368,65 @@ class Interpreter {
       return out_of_range(str_format("maximum recursion depth exceeded (macro calls nested deeper than %d)",
                                      limits_.max_call_depth));
     }
-    auto scope = std::make_shared<Scope>();
-    scope->parent = def_scope;
-    std::vector<bool> bound(macro.params.size(), false);
-    std::vector<Value> varargs;
-    for (size_t i = 0; i < args.positional.size(); ++i) {
-      if (i < macro.params.size()) {
-        scope->set(macro.params[i].name, args.positional[i]);
-        bound[i] = true;
-      } else {
-        varargs.push_back(args.positional[i]);
-      }
-    }
-    Value kwargs = Value::dict();
-    for (const auto& [key, value] : args.keyword) {
-      bool matched = false;
-      for (size_t i = 0; i < macro.params.size(); ++i) {
-        if (macro.params[i].name == key) {
-          scope->set(key, value);
-          bound[i] = true;
-          matched = true;
+    const std::string shown = macro.kind == Node::Kind::kMacro ? "'" + name + "'" : "None";
+    auto scope = child_scope(def_scope, macro.frame_undefined);
+    const size_t n_params = macro.params.size();
+    std::vector<std::pair<std::string, Value>> keywords = args.keyword;
+    auto take_keyword = [&](const std::string& key, Value& out) {
+      for (auto it = keywords.begin(); it != keywords.end(); ++it) {
+        if (it->first == key) {
+          out = std::move(it->second);
+          keywords.erase(it);
+          return true;
         }
       }
-      if (key == "caller") {
-        scope->set("caller", value);
-      } else if (!matched) {
-        kwargs.dict_data().set(Value(key), value);
-      }
-    }
-    for (size_t i = 0; i < macro.params.size(); ++i) {
-      if (bound[i]) continue;
-      if (macro.params[i].default_value) {
-        GB_ASSIGN_OR_RETURN(Value v, eval(*macro.params[i].default_value, scope));
-        scope->set(macro.params[i].name, std::move(v));
+      return false;
+    };
+    for (size_t i = 0; i < n_params; ++i) {
+      const MacroParam& param = macro.params[i];
+      Value v;
+      bool given = false;
+      if (i < args.positional.size()) {
+        v = args.positional[i];
+        given = true;
       } else {
-        scope->set(macro.params[i].name,
-                   Value::undefined("parameter '" + macro.params[i].name + "' was not provided"));
+        given = take_keyword(param.name, v);
       }
+      if (!given) {
+        if (param.default_value) {
+          GB_ASSIGN_OR_RETURN(v, eval(*param.default_value, scope));
+        } else {
+          v = Value::undefined("parameter '" + param.name + "' was not provided");
+        }
+      }
+      scope->set(param.name, std::move(v));
     }
-    scope->set("varargs", Value::tuple(std::move(varargs)));
-    scope->set("kwargs", kwargs);
+    if (macro.uses_caller) {
+      Value caller;
+      if (!take_keyword("caller", caller)) caller = Value::undefined("No caller defined");
+      scope->set("caller", std::move(caller));
+    }
+    if (macro.uses_kwargs) {
+      Value kwargs = Value::dict();
+      for (auto& [key, value] : keywords) kwargs.dict_data().set(Value(key), value);
+      scope->set("kwargs", std::move(kwargs));
+    } else if (!keywords.empty()) {
+      for (const auto& kw : keywords) {
+        if (kw.first == "caller") {
+          return invalid_argument("macro " + shown +
+                                  " was invoked with two values for the special caller argument. This is most "
+                                  "likely a bug.");
+        }
+      }
+      return invalid_argument("macro " + shown + " takes no keyword argument '" + keywords.front().first + "'");
+    }
+    if (macro.uses_varargs) {
+      std::vector<Value> extra;
+      for (size_t i = n_params; i < args.positional.size(); ++i) extra.push_back(args.positional[i]);
+      scope->set("varargs", Value::tuple(std::move(extra)));
+    } else if (args.positional.size() > n_params) {
+      return invalid_argument(str_format("macro %s takes not more than %zu argument(s)", shown.c_str(), n_params));
+    }
     std::string out;
     Flow flow = Flow::kNormal;
     ++call_depth_;
@@ -450,6 +493,7 @@ class Interpreter {
       case Expr::Kind::kLiteral:
         return e.literal;
       case Expr::Kind::kName: {
+        if (folding_) return Status(StatusCode::kUnimplemented, "not a constant");
         if (Value* v = scope->find(e.name)) return *v;
         return Value::undefined("'" + e.name + "' is undefined");
       }
@@ -499,6 +543,7 @@ class Interpreter {
         return sliced;
       }
       case Expr::Kind::kCall: {
+        if (folding_) return Status(StatusCode::kUnimplemented, "not a constant");
         GB_ASSIGN_OR_RETURN(Value callee, eval(*e.children[0], scope));
         GB_ASSIGN_OR_RETURN(CallArgs args, eval_args(e, 1, scope));
         return call_value(callee, args);
@@ -530,6 +575,14 @@ class Interpreter {
           return eval(*e.children[1], scope);
         }
         GB_ASSIGN_OR_RETURN(Value right, eval(*e.children[1], scope));
+        if (e.name == "**" && !folding_ && e.children[0]->constant && left.is_number() && !left.is_bool() &&
+            left.as_double() < 0) {
+          // Jinja2 writes a folded negative base into Python source as `-1 ** y`, which Python reads as
+          // -(1 ** y).
+          GB_ASSIGN_OR_RETURN(Value magnitude, unary_minus(left));
+          GB_ASSIGN_OR_RETURN(Value power, binary_op("**", magnitude, right));
+          return unary_minus(power);
+        }
         return binary_op(e.name, left, right);
       }
       case Expr::Kind::kCompare: {
@@ -588,9 +641,10 @@ class Interpreter {
 
 }  // namespace
 
-Result<std::string> render_nodes(const NodeList& nodes, const Value& context, const RenderLimits& limits) {
+Result<std::string> render_nodes(const NodeList& nodes, const std::vector<std::string>& root_undefined,
+                                 const Value& context, const RenderLimits& limits) {
   Interpreter interpreter(limits);
-  return interpreter.run(nodes, context);
+  return interpreter.run(nodes, root_undefined, context);
 }
 
 }  // namespace glassbox::chat

@@ -21,6 +21,8 @@ struct RenderLimits {
 // (range, namespace, dict, raise_exception, strftime_now). `raise_exception(msg)` fails with exactly `msg`;
 // other errors carry Python's message and end with " (line L, column C)". Not thread-safe per call: each
 // render builds its own state, so concurrent renders of one tree are fine.
-Result<std::string> render_nodes(const NodeList& nodes, const Value& context, const RenderLimits& limits);
+// `root_undefined` names start undefined even when the context has them (frames.h).
+Result<std::string> render_nodes(const NodeList& nodes, const std::vector<std::string>& root_undefined,
+                                 const Value& context, const RenderLimits& limits);
 
 }  // namespace glassbox::chat

@@ -43,6 +43,7 @@ class Lexer {
       }
       char type = src_[start + 1];  // '{', '%' or '#'
       char modifier = start + 2 < src_.size() ? src_[start + 2] : '\0';
+      if (modifier == '+' && type == '{') modifier = '\0';  // `{{+x}}` is unary plus, not a modifier
       if (modifier == '-') {
         while (!text.empty() && is_space(text.back())) text.pop_back();
       } else if (modifier != '+' && options_.lstrip_blocks && (type == '%' || type == '#')) {
@@ -119,35 +120,38 @@ class Lexer {
     return src_.substr(i, 2) == "%}" || src_.substr(i, 3) == "-%}";
   }
 
+  // `{% raw %}...{% endraw %}` as Jinja2 lexes it: no trim_blocks after the opening tag (only `-%}` strips),
+  // the closing tag takes `-`/`+` on both sides, and lstrip_blocks applies before it.
   Status lex_raw(size_t start) {
     size_t close = src_.find("%}", start);
     bool strip_after_open = src_[close - 1] == '-';
     pos_ = close + 2;
-    after_close(strip_after_open, true, false);
+    after_close(strip_after_open, false, false);
     size_t body_start = pos_;
     for (size_t i = body_start; i + 1 < src_.size(); ++i) {
       if (src_[i] != '{' || src_[i + 1] != '%') continue;
       size_t j = i + 2;
-      bool strip_before = j < src_.size() && src_[j] == '-';
-      if (j < src_.size() && (src_[j] == '-' || src_[j] == '+')) ++j;
+      char open_modifier = j < src_.size() ? src_[j] : '\0';
+      if (open_modifier == '-' || open_modifier == '+') ++j;
       while (j < src_.size() && is_space(src_[j])) ++j;
       if (src_.substr(j, 6) != "endraw") continue;
       j += 6;
       while (j < src_.size() && is_space(src_[j])) ++j;
-      bool strip_after = j < src_.size() && src_[j] == '-';
-      if (strip_after) ++j;
+      char close_modifier = j < src_.size() ? src_[j] : '\0';
+      if (close_modifier == '-' || close_modifier == '+') ++j;
       if (src_.substr(j, 2) != "%}") continue;
       std::string body(src_.substr(body_start, i - body_start));
-      if (strip_before) {
+      if (open_modifier == '-') {
         while (!body.empty() && is_space(body.back())) body.pop_back();
-      } else if (options_.lstrip_blocks) {
+      } else if (open_modifier != '+' && options_.lstrip_blocks) {
         size_t k = body.size();
         while (k > 0 && (body[k - 1] == ' ' || body[k - 1] == '\t')) --k;
-        if (k > 0 && body[k - 1] == '\n') body.resize(k);
+        bool line_start = k > 0 ? body[k - 1] == '\n' : (body_start == 0 || src_[body_start - 1] == '\n');
+        if (line_start) body.resize(k);
       }
       emit_text(std::move(body), body_start);
       pos_ = j + 2;
-      after_close(strip_after, true, false);
+      after_close(close_modifier == '-', true, close_modifier == '+');
       return ok_status();
     }
     return error_at(start, "unterminated raw block (missing '{% endraw %}')");

@@ -286,19 +286,79 @@ Result<Value> bind_method(const Value& obj, const std::string& name) {
   return Value::function(name, [obj, name, fn](const CallArgs& args) { return fn(obj, name, args); });
 }
 
+namespace {
+
+// Python's str.isspace() set: ASCII whitespace, U+001C..U+001F, U+0085, U+00A0, U+1680, U+2000..U+200A,
+// U+2028, U+2029, U+202F, U+205F, U+3000.
+bool is_unicode_space(uint32_t cp) {
+  return (cp >= 0x09 && cp <= 0x0d) || (cp >= 0x1c && cp <= 0x20) || cp == 0x85 || cp == 0xa0 || cp == 0x1680 ||
+         (cp >= 0x2000 && cp <= 0x200a) || cp == 0x2028 || cp == 0x2029 || cp == 0x202f || cp == 0x205f ||
+         cp == 0x3000;
+}
+
+// The code point starting at s[i] and its length in bytes (1 for a stray byte).
+uint32_t decode_at(const std::string& s, size_t i, size_t& n) {
+  unsigned char c = static_cast<unsigned char>(s[i]);
+  n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 1;
+  if (i + n > s.size() || (n == 1 && c >= 0x80)) {
+    n = 1;
+    return 0xfffd;
+  }
+  uint32_t cp = n == 1 ? c : n == 2 ? (c & 0x1f) : n == 3 ? (c & 0x0f) : (c & 0x07);
+  for (size_t k = 1; k < n; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3f);
+  return cp;
+}
+
+// Length of the whitespace code point that ends at s[end - 1], or 0.
+size_t space_before(const std::string& s, size_t end) {
+  size_t start = end;
+  while (start > 0 && end - start < 4) {
+    --start;
+    if ((static_cast<unsigned char>(s[start]) & 0xc0) != 0x80) break;
+  }
+  size_t n;
+  uint32_t cp = decode_at(s, start, n);
+  return (start + n == end && is_unicode_space(cp)) ? n : 0;
+}
+
+size_t space_at(const std::string& s, size_t i) {
+  size_t n;
+  uint32_t cp = decode_at(s, i, n);
+  return is_unicode_space(cp) ? n : 0;
+}
+
+}  // namespace
+
 std::string python_strip(const std::string& s, const Value* chars, bool left, bool right) {
-  auto strip_char = [&](unsigned char c) {
-    if (!chars) return is_py_space(c);
-    return chars->is_string() && chars->as_string().find(static_cast<char>(c)) != std::string::npos;
-  };
   size_t b = 0, e = s.size();
+  if (!chars) {
+    if (left) {
+      for (size_t n; b < e && (n = space_at(s, b)) > 0;) b += n;
+    }
+    if (right) {
+      for (size_t n; e > b && (n = space_before(s, e)) > 0;) e -= n;
+    }
+    return s.substr(b, e - b);
+  }
+  // Explicit characters: compare whole code points.
+  std::vector<std::string> set = chars->is_string() ? utf8_chars(chars->as_string()) : std::vector<std::string>{};
+  auto in_set = [&](const std::string& c) {
+    for (const auto& x : set) {
+      if (x == c) return true;
+    }
+    return false;
+  };
+  auto cps = utf8_chars(s);
+  size_t lo = 0, hi = cps.size();
   if (left) {
-    while (b < e && strip_char(s[b])) ++b;
+    while (lo < hi && in_set(cps[lo])) ++lo;
   }
   if (right) {
-    while (e > b && strip_char(s[e - 1])) --e;
+    while (hi > lo && in_set(cps[hi - 1])) --hi;
   }
-  return s.substr(b, e - b);
+  std::string out;
+  for (size_t i = lo; i < hi; ++i) out += cps[i];
+  return out;
 }
 
 std::vector<std::string> python_split(const std::string& s, const Value* sep, int64_t maxsplit) {
@@ -306,16 +366,18 @@ std::vector<std::string> python_split(const std::string& s, const Value* sep, in
   if (!sep || !sep->is_string()) {
     size_t i = 0;
     while (i < s.size()) {
-      while (i < s.size() && is_py_space(s[i])) ++i;
+      for (size_t n; i < s.size() && (n = space_at(s, i)) > 0;) i += n;
       if (i >= s.size()) break;
       if (maxsplit >= 0 && static_cast<int64_t>(out.size()) == maxsplit) {
-        size_t e = s.size();
-        while (e > i && is_py_space(s[e - 1])) --e;
-        out.push_back(s.substr(i, e - i));
+        out.push_back(s.substr(i));  // Python keeps the remainder's trailing whitespace
         break;
       }
       size_t j = i;
-      while (j < s.size() && !is_py_space(s[j])) ++j;
+      while (j < s.size() && space_at(s, j) == 0) {
+        size_t n;
+        decode_at(s, j, n);
+        j += n;
+      }
       out.push_back(s.substr(i, j - i));
       i = j;
     }

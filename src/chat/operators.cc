@@ -197,6 +197,7 @@ Result<Value> binary_op(const std::string& op, const Value& a, const Value& b) {
     if (any_float) {
       double r = std::fmod(a.as_double(), b.as_double());
       if (r != 0 && ((r < 0) != (b.as_double() < 0))) r += b.as_double();
+      if (r == 0) r = std::copysign(0.0, b.as_double());  // Python: the result takes the divisor's sign
       return Value(r);
     }
     if (b.as_int() == -1) return Value(int64_t{0});

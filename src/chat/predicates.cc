@@ -75,6 +75,11 @@ Result<bool> apply_test(const std::string& name, const Value& v, const CallArgs&
       GB_ASSIGN_OR_RETURN(Value r, binary_op("%", v, Value(int64_t{2})));
       return r.as_double() == (name == "odd" ? 1.0 : 0.0);
     }
+    if (name == "divisibleby" && !v.is_int() && !v.is_bool()) {  // value % num == 0, whatever the types
+      GB_ASSIGN_OR_RETURN(const Value* d, arg(args, name));
+      GB_ASSIGN_OR_RETURN(Value r, binary_op("%", v, *d));
+      return r.equals(Value(int64_t{0}));
+    }
     if (!v.is_int() && !v.is_bool()) {
       if (v.is_float() && name == "divisibleby") {
         GB_ASSIGN_OR_RETURN(const Value* d, arg(args, name));
@@ -87,7 +92,7 @@ Result<bool> apply_test(const std::string& name, const Value& v, const CallArgs&
     if (name == "even") return (v.as_int() % 2) == 0;
     GB_ASSIGN_OR_RETURN(const Value* d, arg(args, name));
     GB_ASSIGN_OR_RETURN(Value r, binary_op("%", v, *d));
-    return !r.truthy();
+    return r.equals(Value(int64_t{0}));
   }
   if (name == "sameas") {
     GB_ASSIGN_OR_RETURN(const Value* other, arg(args, name));

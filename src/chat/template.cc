@@ -2,6 +2,7 @@
 #include "chat/template.h"
 
 #include "chat/filters.h"
+#include "chat/frames.h"
 #include "chat/parser.h"
 #include "chat/predicates.h"
 
@@ -44,10 +45,41 @@ bool mark_constants(Expr* e) {
     case Expr::Kind::kFilter:
       e->constant = all && e->children[0] && !is_context_filter(e->name);
       break;
+    case Expr::Kind::kBinary:
+      // `and`/`or` fold when the left side decides; the interpreter finds out by trying.
+      e->constant = (e->name == "and" || e->name == "or") ? e->children[0]->constant : all;
+      break;
+    case Expr::Kind::kCondExpr:
+      e->constant = e->children[0]->constant;  // folds when the taken branch is constant
+      break;
     default:
       e->constant = all;
   }
   return e->constant;
+}
+
+void find_names(const Expr* e, Node& macro) {
+  if (!e) return;
+  if (e->kind == Expr::Kind::kName) {
+    macro.uses_caller |= e->name == "caller";
+    macro.uses_kwargs |= e->name == "kwargs";
+    macro.uses_varargs |= e->name == "varargs";
+  }
+  for (const auto& c : e->children) find_names(c.get(), macro);
+  for (const auto& kw : e->kwargs) find_names(kw.second.get(), macro);
+}
+
+void find_names(const NodeList& nodes, Node& macro) {
+  for (const auto& n : nodes) {
+    find_names(n->expr.get(), macro);
+    find_names(n->condition.get(), macro);
+    for (const auto& c : n->conditions) find_names(c.get(), macro);
+    for (const auto& v : n->values) find_names(v.get(), macro);
+    for (const auto& p : n->params) find_names(p.default_value.get(), macro);
+    for (const auto& b : n->bodies) find_names(b, macro);
+    find_names(n->body, macro);
+    find_names(n->else_body, macro);
+  }
 }
 
 void mark_constants(NodeList& nodes) {
@@ -60,6 +92,10 @@ void mark_constants(NodeList& nodes) {
     for (auto& b : n->bodies) mark_constants(b);
     mark_constants(n->body);
     mark_constants(n->else_body);
+    if (n->kind == Node::Kind::kMacro || n->kind == Node::Kind::kCallBlock) {
+      find_names(n->body, *n);
+      for (const auto& p : n->params) find_names(p.default_value.get(), *n);
+    }
   }
 }
 
@@ -86,13 +122,14 @@ Result<Template> Template::parse(std::string_view source, const LexerOptions& op
   GB_RETURN_IF_ERROR(check_names(nodes));
   mark_constants(nodes);
   Template t;
+  t.root_undefined_ = analyze_frames(nodes);
   t.nodes_ = std::make_shared<const NodeList>(std::move(nodes));
   return t;
 }
 
 Result<std::string> Template::render(const Value& context, const RenderLimits& limits) const {
   if (!nodes_) return internal_error("render of an unparsed template");
-  return render_nodes(*nodes_, context, limits);
+  return render_nodes(*nodes_, root_undefined_, context, limits);
 }
 
 }  // namespace glassbox::chat

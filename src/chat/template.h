@@ -26,6 +26,7 @@ class Template {
 
  private:
   std::shared_ptr<const NodeList> nodes_;
+  std::vector<std::string> root_undefined_;  // see frames.h
 };
 
 }  // namespace glassbox::chat

@@ -226,6 +226,49 @@ TEST(TemplateTest, UnknownFiltersFailAtParseTimeExceptInsideIf) {
   EXPECT_EQ(live.status().message().rfind("No test named 'frobbed' found.", 0), 0u) << live.status().message();
 }
 
+TEST(TemplateTest, StripAndSplitUseUnicodeWhitespaceAsPython) {
+  // Jinja2's output for s = "\u3000\u00a0 日本\u3000語 \u2003", t = "a\u0085b\u00a0 ".
+  auto out = render(R"([{{ s|trim }}]{{ s.split() }}[{{ s.strip("\u3000x") }}][{{ t.rstrip() }}]{{ t.split(None, 1) }})",
+                    R"({"s": "\u3000\u00a0 日本\u3000語 \u2003", "t": "a\u0085b\u00a0 "})");
+  ASSERT_TRUE(out.ok()) << out.status().to_string();
+  EXPECT_EQ(*out, "[日本\u3000語]['日本', '語'][\u00a0 日本\u3000語 \u2003][a\u0085b]['a', 'b\\xa0 ']");
+}
+
+TEST(TemplateTest, ReprEscapesUnprintableCodePointsAsPython) {
+  auto out = render(R"({{ ["\u3000\u00ad\u200b\ue000🚀\u0085\u2028é"] }})", "{}");
+  ASSERT_TRUE(out.ok()) << out.status().to_string();
+  EXPECT_EQ(*out, R"(['\u3000\xad\u200b\ue000🚀\x85\u2028é'])");
+}
+
+TEST(TemplateTest, FoldedNegativeBaseOfPowerKeepsJinja2sQuirk) {
+  // Jinja2 emits `-1 ** x` into Python source, which is -(1 ** x); fully constant powers fold correctly.
+  auto out = render("{{ -1 ** 2 }} {{ -1 ** x }} {{ -2.0 ** x }} {{ -x ** 2 }}", R"({"x": 2})");
+  ASSERT_TRUE(out.ok()) << out.status().to_string();
+  EXPECT_EQ(*out, "1 -1 -4.0 4");
+}
+
+TEST(TemplateTest, NamesFirstAssignedInAFrameStartUndefined) {
+  // Outputs from Jinja2 with n=5 in the context (its compiler resolves names per frame up front).
+  const std::pair<const char*, const char*> cases[] = {
+      {"{% for i in [1, 2] %}[{{ n }}]{% endfor %}{% set n = 1 %}{{ n }}", "[][]1"},
+      {"{{ n }}{% for i in [1] %}[{{ n }}]{% endfor %}{% set n = 1 %}{{ n }}", "5[5]1"},
+      {"{% if false %}{% set n = 1 %}{% endif %}{{ n }}", "5"},
+      {"{% macro m() %}{% set n = n ~ '!' %}{{ n }}{% endmacro %}{{ m() }}", "5!"},
+      {"{% set x %}{% set n = 9 %}{{ n }}{% endset %}{{ x }}{{ n }}", "95"},
+  };
+  for (const auto& [source, expected] : cases) {
+    auto out = render(source, R"({"n": 5})");
+    ASSERT_TRUE(out.ok()) << source << ": " << out.status().to_string();
+    EXPECT_EQ(*out, expected) << source;
+  }
+}
+
+TEST(TemplateTest, LoopChangedComparesWithThePreviousCall) {
+  auto out = render("{% for x in [1, 1, 2, 2, 1] %}{% if loop.changed(x) %}{{ x }}{% endif %}{% endfor %}", "{}");
+  ASSERT_TRUE(out.ok()) << out.status().to_string();
+  EXPECT_EQ(*out, "121");
+}
+
 TEST(TemplateTest, RecursionIsBounded) {
   auto out = render("{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}", "{}");
   ASSERT_FALSE(out.ok());
@@ -268,6 +311,21 @@ TEST(TemplateTest, DefaultTemplateIsChatML) {
   auto out = render_chat("", messages, nullptr, true, "", "", nullptr);
   ASSERT_TRUE(out.ok()) << out.status().to_string();
   EXPECT_EQ(*out, "<|im_start|>system\nS<|im_end|>\n<|im_start|>user\nU<|im_end|>\n<|im_start|>assistant\n");
+}
+
+TEST(TemplateTest, ChatTemplateParsesOnceAndKnowsItsToolCallFormat) {
+  auto chat = ChatTemplate::parse("{% for m in messages %}<tool_call>{{ m.content }}</tool_call>{% endfor %}");
+  ASSERT_TRUE(chat.ok()) << chat.status().to_string();
+  EXPECT_EQ(chat->traits().format, ToolCallFormat::kHermes);
+  auto messages = nlohmann::ordered_json::parse(R"([{"role": "user", "content": "x"}])");
+  for (int i = 0; i < 2; ++i) {
+    auto out = chat->render(messages, nullptr, false, "", "", nullptr);
+    ASSERT_TRUE(out.ok());
+    EXPECT_EQ(*out, "<tool_call>x</tool_call>");
+  }
+  auto fallback = ChatTemplate::parse("");
+  ASSERT_TRUE(fallback.ok());
+  EXPECT_EQ(fallback->traits().format, ToolCallFormat::kNone);
 }
 
 TEST(TemplateTest, ATemplateRendersConcurrentlyAndRepeatedly) {

@@ -258,6 +258,45 @@ void parse_prefixed_array(std::string& text, const std::string& marker, std::vec
   text = text.substr(0, m) + text.substr(end);
 }
 
+// Mistral: `[TOOL_CALLS][{...}, ...]` (v3 tokenizers) or, from tokenizer v11 on, one
+// `[TOOL_CALLS]name[CALL_ID]id[ARGS]{...}` per call with the id part optional.
+void parse_mistral(std::string& text, std::vector<ToolCall>& calls) {
+  static const std::string kTag = "[TOOL_CALLS]", kArgs = "[ARGS]", kCallId = "[CALL_ID]";
+  size_t first = text.find(kTag);
+  if (first == std::string::npos) return;
+  size_t after = first + kTag.size();
+  while (after < text.size() && std::isspace(static_cast<unsigned char>(text[after]))) ++after;
+  if (after < text.size() && (text[after] == '[' || text[after] == '{')) {
+    parse_prefixed_array(text, kTag, calls);
+    return;
+  }
+  std::vector<ToolCall> found;
+  size_t pos = first;
+  while (pos != std::string::npos && pos < text.size() && text.compare(pos, kTag.size(), kTag) == 0) {
+    size_t name_start = pos + kTag.size();
+    size_t args = text.find(kArgs, name_start);
+    if (args == std::string::npos) return;
+    ToolCall call;
+    std::string head = text.substr(name_start, args - name_start);
+    size_t id = head.find(kCallId);
+    call.name = trim(head.substr(0, id));
+    if (id != std::string::npos) call.id = trim(head.substr(id + kCallId.size()));
+    size_t json_start = args + kArgs.size();
+    size_t end = json_end(text, json_start);
+    Json j;
+    if (call.name.empty() || end == std::string::npos ||
+        !parse_json(std::string_view(text).substr(json_start, end - json_start), j) ||
+        !arguments_text(j, call.arguments)) {
+      return;
+    }
+    found.push_back(call);
+    pos = end;
+    while (pos < text.size() && std::isspace(static_cast<unsigned char>(text[pos]))) ++pos;
+  }
+  calls.insert(calls.end(), found.begin(), found.end());
+  text = text.substr(0, first) + text.substr(std::min(pos, text.size()));
+}
+
 void parse_deepseek(std::string& text, std::vector<ToolCall>& calls) {
   static const std::string kBegin = "<｜tool▁calls▁begin｜>", kEnd = "<｜tool▁calls▁end｜>";
   static const std::string kCallBegin = "<｜tool▁call▁begin｜>", kCallEnd = "<｜tool▁call▁end｜>";
@@ -428,7 +467,7 @@ ParsedOutput parse_model_output(std::string_view generated, const TemplateTraits
     case ToolCallFormat::kNone: break;
     case ToolCallFormat::kLlama3: parse_llama3(text, out.tool_calls); break;
     case ToolCallFormat::kHermes: extract_tagged(text, "<tool_call>", "</tool_call>", out.tool_calls); break;
-    case ToolCallFormat::kMistral: parse_prefixed_array(text, "[TOOL_CALLS]", out.tool_calls); break;
+    case ToolCallFormat::kMistral: parse_mistral(text, out.tool_calls); break;
     case ToolCallFormat::kDeepSeekR1: parse_deepseek(text, out.tool_calls); break;
     case ToolCallFormat::kFunctionaryV31: parse_functionary_v31(text, out.tool_calls); break;
     case ToolCallFormat::kFunctionaryV32: parse_functionary_v32(text, out.tool_calls); break;

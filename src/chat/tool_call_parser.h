@@ -14,7 +14,7 @@ enum class ToolCallFormat {
   kNone,           // plain content (reasoning is still split when the template uses <think>)
   kLlama3,         // {"name": ..., "parameters": {...}} or <|python_tag|>{...} / <|python_tag|>tool.call(k="v")
   kHermes,         // Hermes 2/3, Qwen 2.5/3: <tool_call>{"name": ..., "arguments": {...}}</tool_call>
-  kMistral,        // [TOOL_CALLS][{"name": ..., "arguments": {...}, "id": "..."}]
+  kMistral,        // [TOOL_CALLS][{"name": ..., "arguments": {...}, "id": "..."}] or [TOOL_CALLS]name[ARGS]{...}
   kDeepSeekR1,     // <｜tool▁calls▁begin｜><｜tool▁call▁begin｜>function<｜tool▁sep｜>name\n```json\n{...}\n```...
   kFunctionaryV31, // <function=name>{...}</function>, <|python_tag|>code for the python tool
   kFunctionaryV32, // [>>>]name\n{...} repeated; `all` is the plain-content channel

@@ -80,6 +80,18 @@ TEST(ToolCallParserTest, MistralToolCallsArrayKeepsIds) {
   EXPECT_EQ(out.content, "");
 }
 
+TEST(ToolCallParserTest, MistralV11NameArgsFormat) {
+  auto out = parse_model_output(
+      "Sure.[TOOL_CALLS]get_weather[ARGS]{\"city\": \"Nice\"}[TOOL_CALLS]search_web[CALL_ID]k9Xy7Zq1a[ARGS]"
+      "{\"query\": \"riviera\"}",
+      traits(ToolCallFormat::kMistral));
+  ASSERT_EQ(out.tool_calls.size(), 2u);
+  EXPECT_EQ(out.tool_calls[0].name, "get_weather");
+  EXPECT_EQ(out.tool_calls[0].arguments, R"({"city":"Nice"})");
+  EXPECT_EQ(out.tool_calls[1].id, "k9Xy7Zq1a");
+  EXPECT_EQ(out.content, "Sure.");
+}
+
 TEST(ToolCallParserTest, DeepSeekR1ReasoningWithoutOpeningTag) {
   // The R1 generation prompt already opened <think>: the output starts inside it.
   auto out = parse_model_output("Okay, 17 has no divisors up to 4.\n</think>\n\nYes, 17 is prime.",

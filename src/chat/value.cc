@@ -193,13 +193,31 @@ std::string format_python_float(double value) {
   return negative ? "-" + out : out;
 }
 
+namespace {
+
+// Code points Python's repr() escapes because str.isprintable() is false for them: controls, format
+// characters, separators other than the ASCII space, surrogates and private use (unassigned ones aside).
+bool is_unprintable(uint32_t cp) {
+  return cp < 0x20 || (cp >= 0x7f && cp <= 0xa0) || cp == 0xad || cp == 0x600 || cp == 0x61c || cp == 0x6dd ||
+         cp == 0x70f || cp == 0x1680 || cp == 0x180e || (cp >= 0x2000 && cp <= 0x200f) ||
+         (cp >= 0x2028 && cp <= 0x202f) || (cp >= 0x205f && cp <= 0x206f) || cp == 0x3000 ||
+         (cp >= 0xd800 && cp <= 0xf8ff) || cp == 0xfeff || (cp >= 0xfff9 && cp <= 0xfffb) ||
+         (cp >= 0xe0000 && cp <= 0xe007f) || cp >= 0xf0000;
+}
+
+}  // namespace
+
 std::string python_string_repr(const std::string& text) {
   bool has_single = text.find('\'') != std::string::npos;
   bool has_double = text.find('"') != std::string::npos;
   char quote = (has_single && !has_double) ? '"' : '\'';
   std::string out(1, quote);
-  for (size_t i = 0; i < text.size(); ++i) {
+  for (size_t i = 0; i < text.size();) {
     unsigned char c = static_cast<unsigned char>(text[i]);
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 1;
+    if (i + n > text.size() || (n == 1 && c >= 0x80)) n = 1;
+    uint32_t cp = n == 1 ? c : n == 2 ? (c & 0x1f) : n == 3 ? (c & 0x0f) : (c & 0x07);
+    for (size_t k = 1; k < n; ++k) cp = (cp << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3f);
     if (c == '\\') {
       out += "\\\\";
     } else if (c == static_cast<unsigned char>(quote)) {
@@ -211,21 +229,20 @@ std::string python_string_repr(const std::string& text) {
       out += "\\r";
     } else if (c == '\t') {
       out += "\\t";
-    } else if (c < 0x20 || c == 0x7f) {
-      char buf[8];
-      std::snprintf(buf, sizeof(buf), "\\x%02x", c);
+    } else if (is_unprintable(cp)) {
+      char buf[16];
+      if (cp < 0x100) {
+        std::snprintf(buf, sizeof(buf), "\\x%02x", cp);
+      } else if (cp < 0x10000) {
+        std::snprintf(buf, sizeof(buf), "\\u%04x", cp);
+      } else {
+        std::snprintf(buf, sizeof(buf), "\\U%08x", cp);
+      }
       out += buf;
-    } else if (c == 0xc2 && i + 1 < text.size() &&
-               (static_cast<unsigned char>(text[i + 1]) < 0xa1 ||
-                static_cast<unsigned char>(text[i + 1]) == 0xad)) {
-      // U+0080..U+00A0 and U+00AD are not printable in Python: repr escapes them.
-      char buf[8];
-      std::snprintf(buf, sizeof(buf), "\\x%02x", static_cast<unsigned char>(text[i + 1]) & 0xff);
-      out += buf;
-      ++i;
     } else {
-      out += static_cast<char>(c);
+      out.append(text, i, n);
     }
+    i += n;
   }
   out += quote;
   return out;
@@ -296,7 +313,8 @@ std::string Value::repr_at(int depth) const {
       return "[" + repr_items(*this) + "]";
     case Kind::kDict:
       return dict_->is_namespace ? "<Namespace " + repr_dict(*dict_) + ">" : repr_dict(*dict_);
-    case Kind::kFunction: return "<function " + fn_->name + ">";
+    case Kind::kFunction:
+      return fn_->name.rfind("Macro ", 0) == 0 ? "<" + fn_->name + ">" : "<function " + fn_->name + ">";
     case Kind::kGenerator:
       return list_->generator_name == "list_reverseiterator"
                  ? "<list_reverseiterator object at 0x7f0000000000>"

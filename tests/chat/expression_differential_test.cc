@@ -1,4 +1,5 @@
-// Differential test: thousands of random expressions render as Jinja2 renders them, or fail where it fails.
+// Differential test: thousands of random expressions and statement templates render as Jinja2 renders them,
+// or fail where it fails.
 #include <cstdio>
 #include <string>
 
@@ -22,7 +23,7 @@ bool incomparable(const std::string& python_output) {
   return false;
 }
 
-TEST(ExpressionDifferentialTest, RandomExpressionsMatchJinja2) {
+TEST(ExpressionDifferentialTest, RandomExpressionsAndStatementsMatchJinja2) {
   auto text = read_file_to_string(kCases);
   if (!text.ok()) GTEST_SKIP() << "run the chat_expression_reference test first: " << kCases;
   auto spec = nlohmann::ordered_json::parse(*text);
@@ -64,7 +65,7 @@ TEST(ExpressionDifferentialTest, RandomExpressionsMatchJinja2) {
                     << (out.ok() ? *out : "error: " + out.status().message());
     }
   }
-  std::printf("expressions: %d compared, %d mismatched, %d skipped (Python object addresses)\n", compared,
+  std::printf("expressions and statement templates: %d compared, %d mismatched, %d skipped (Python object addresses)\n", compared,
               mismatched, skipped);
   EXPECT_GT(compared, 1000);
 }

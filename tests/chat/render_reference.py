@@ -58,10 +58,11 @@ def main():
         for conv in spec["conversations"]:
             try:
                 tools = spec["tool_sets"][conv["tools"]] if "tools" in conv else None
-                text = template.render(messages=conv["messages"], tools=tools, documents=None,
-                                       add_generation_prompt=conv["add_generation_prompt"],
-                                       bos_token=spec["bos_token"], eos_token=spec["eos_token"],
-                                       **conv.get("extra", {}))
+                variables = dict(messages=conv["messages"], tools=tools, documents=None,
+                                 add_generation_prompt=conv["add_generation_prompt"],
+                                 bos_token=spec["bos_token"], eos_token=spec["eos_token"])
+                variables.update(conv.get("extra", {}))
+                text = template.render(**variables)
                 results[conv["name"]] = {"output": text}
             except Exception as e:  # the C++ side must fail with the same message
                 results[conv["name"]] = {"error": str(e), "type": type(e).__name__}
