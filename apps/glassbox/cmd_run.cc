@@ -151,6 +151,7 @@ int cmd_run(int argc, char** argv) {
   std::string rest = decoder.flush();
   std::fwrite(rest.data(), 1, rest.size(), stdout);
   std::fputc('\n', stdout);
+  std::fflush(stdout);
   auto t2 = Clock::now();
   if (args->has("--verbose")) {
     double pp_s = std::chrono::duration<double>(t1 - t0).count();
