@@ -146,6 +146,42 @@ void matmul(const WeightMatrix& w, const PreparedInput& x, float* y, ThreadPool&
   });
 }
 
+void matmul_group(std::initializer_list<std::pair<const WeightMatrix*, float*>> products, const PreparedInput& x,
+                  ThreadPool& pool) {
+  bool fused = x.has_i16 && x.n_tokens == 1;
+  for (const auto& [w, y] : products) {
+    fused = fused && w->cols == x.cols && x.dtype == activation_type(w->dtype) &&
+            kernels::active_table().of(w->dtype).vec_dot_i16 != nullptr;
+  }
+  if (!fused) {
+    for (const auto& [w, y] : products) matmul(*w, x, y, pool);
+    return;
+  }
+  // Rows of all matrices laid end to end: row `g` belongs to the matrix whose range holds it.
+  struct Range {
+    const WeightMatrix* w;
+    float* y;
+    int64_t first;
+    kernels::VecDotI16Fn dot;
+  };
+  std::vector<Range> ranges;
+  int64_t total = 0;
+  for (const auto& [w, y] : products) {
+    ranges.push_back({w, y, total, kernels::active_table().of(w->dtype).vec_dot_i16});
+    total += w->rows;
+  }
+  const kernels::ActivationI16 xi{x.q16.data(), x.scale16.data(), x.sum16.data()};
+  for_row_chunks(total, pool, [&](int64_t begin, int64_t end) {
+    size_t k = 0;
+    while (k + 1 < ranges.size() && ranges[k + 1].first <= begin) ++k;
+    for (int64_t g = begin; g < end; ++g) {
+      while (k + 1 < ranges.size() && ranges[k + 1].first <= g) ++k;
+      const Range& r = ranges[k];
+      r.y[g - r.first] = r.dot(x.cols, r.w->row(g - r.first), xi);
+    }
+  });
+}
+
 void matmul(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool,
             PreparedInput* scratch) {
   prepare_input(w.dtype, x, n_tokens, w.cols, pool, scratch);

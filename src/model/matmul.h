@@ -2,6 +2,8 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
+#include <utility>
 #include <vector>
 
 #include "base/thread_pool.h"
@@ -36,6 +38,11 @@ void prepare_input(tensor::DType weight_dtype, const float* x, int64_t n_tokens,
 
 // y[t, r] = dot(W[r, :], x[t, :]) for t < n_tokens, r < w.rows. y: [n_tokens, w.rows].
 void matmul(const WeightMatrix& w, const PreparedInput& x, float* y, ThreadPool& pool);
+
+// Several matrices that share one prepared input (Q, K, V; gate, up): one parallel job over all their rows
+// when the input is a single token, else one matmul each. outputs[i] receives W_i x ([n_tokens, rows_i]).
+void matmul_group(std::initializer_list<std::pair<const WeightMatrix*, float*>> products, const PreparedInput& x,
+                  ThreadPool& pool);
 
 // Convenience: prepare then multiply.
 void matmul(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool,

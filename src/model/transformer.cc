@@ -248,18 +248,11 @@ Status Context::forward_chunk(std::span<const int32_t> tokens, bool want_logits,
     // Attention.
     for (int64_t t = 0; t < n; ++t) rms_norm(&s.x[t * d], lw.attn_norm.data(), d, c.rms_eps, &s.xn[t * d]);
     prepare_input(lw.wq.dtype, s.xn.data(), n, d, pool_, &s.prepared);
-    matmul(lw.wq, s.prepared, s.q.data(), pool_);
-    const PreparedInput* kin = &s.prepared;
-    if (activation_type(lw.wk.dtype) != s.prepared.dtype) {
-      prepare_input(lw.wk.dtype, s.xn.data(), n, d, pool_, &s.prepared2);
-      kin = &s.prepared2;
-    }
-    matmul(lw.wk, *kin, s.k.data(), pool_);
-    if (activation_type(lw.wv.dtype) == kin->dtype) {
-      matmul(lw.wv, *kin, s.v.data(), pool_);
-    } else if (activation_type(lw.wv.dtype) == s.prepared.dtype) {
-      matmul(lw.wv, s.prepared, s.v.data(), pool_);
-    } else {
+    if (activation_type(lw.wk.dtype) == s.prepared.dtype && activation_type(lw.wv.dtype) == s.prepared.dtype) {
+      matmul_group({{&lw.wq, s.q.data()}, {&lw.wk, s.k.data()}, {&lw.wv, s.v.data()}}, s.prepared, pool_);
+    } else {  // mixed activation formats (only with tables that quantize activations per weight type)
+      matmul(lw.wq, s.prepared, s.q.data(), pool_);
+      matmul(lw.wk, s.xn.data(), n, s.k.data(), pool_, &s.prepared2);
       matmul(lw.wv, s.xn.data(), n, s.v.data(), pool_, &s.prepared2);
     }
     if (!lw.bq.empty()) {
@@ -301,10 +294,10 @@ Status Context::forward_chunk(std::span<const int32_t> tokens, bool want_logits,
     for (int64_t t = 0; t < n; ++t) rms_norm(&s.x[t * d], lw.ffn_norm.data(), d, c.rms_eps, &s.xn[t * d]);
     if (watch(SiteKind::kMlpIn, l)) notify(SiteKind::kMlpIn, l, s.xn.data(), shape_d, positions.data(), n);
     prepare_input(lw.w_gate.dtype, s.xn.data(), n, d, pool_, &s.prepared);
-    matmul(lw.w_gate, s.prepared, s.gate.data(), pool_);
     if (activation_type(lw.w_up.dtype) == s.prepared.dtype) {
-      matmul(lw.w_up, s.prepared, s.up.data(), pool_);
+      matmul_group({{&lw.w_gate, s.gate.data()}, {&lw.w_up, s.up.data()}}, s.prepared, pool_);
     } else {
+      matmul(lw.w_gate, s.prepared, s.gate.data(), pool_);
       matmul(lw.w_up, s.xn.data(), n, s.up.data(), pool_, &s.prepared2);
     }
     for (size_t i = 0; i < s.gate.size(); ++i) s.gate[i] = silu(s.gate[i]) * s.up[i];
