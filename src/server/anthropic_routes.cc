@@ -1,0 +1,414 @@
+// Anthropic Messages API routes: POST /v1/messages (JSON and SSE), POST /v1/messages/count_tokens, GET /v1/models.
+#include <chrono>
+#include <ctime>
+#include <random>
+
+#include "base/status.h"
+#include "chat/tool_call_parser.h"
+#include "server/server_state.h"
+
+namespace glassbox::server {
+namespace {
+
+using Type = Json::value_t;
+
+// Text of a string or of an array of {type:"text", text} blocks (other block types are skipped).
+std::string text_of(const Json& content, const char* where) {
+  if (content.is_string()) return content.get<std::string>();
+  if (!content.is_array()) throw_invalid(std::string(where) + ": expected a string or an array of blocks");
+  std::string out;
+  for (const Json& block : content) {
+    if (!block.is_object()) throw_invalid(std::string(where) + ": each block must be an object");
+    if (block.value("type", "") == "text") {
+      const Json* text = optional_field(block, "text", Type::string, "a string");
+      if (!text) throw_invalid(std::string(where) + ": a text block needs `text`");
+      if (!out.empty()) out += "\n";
+      out += text->get<std::string>();
+    }
+  }
+  return out;
+}
+
+struct Conversation {
+  Json messages = Json::array();  // OpenAI-style, what chat templates expect
+  Json tools;                     // OpenAI-style function tools, or null
+};
+
+// Anthropic request → the OpenAI-style message list chat templates are written for.
+Conversation convert_request(const Json& body) {
+  Conversation conv;
+  if (const Json* system = optional_field(body, "system", Type::array, "an array")) {
+    std::string text;
+    for (const Json& block : *system) {
+      if (!block.is_object()) throw_invalid("system: each block must be an object");
+      std::string t = block.value("text", "");
+      // Claude Code's first system block carries a per-request nonce; dropping it keeps the prefix cacheable.
+      if (t.rfind("x-anthropic-billing-header", 0) == 0) continue;
+      if (!text.empty()) text += "\n";
+      text += t;
+    }
+    if (!text.empty()) conv.messages.push_back({{"role", "system"}, {"content", text}});
+  } else if (body.contains("system") && body["system"].is_string()) {
+    conv.messages.push_back({{"role", "system"}, {"content", body["system"]}});
+  }
+  auto it = body.find("messages");
+  if (it == body.end()) throw_invalid("messages: Field required");
+  if (!it->is_array()) throw_invalid("messages: expected an array");
+  for (size_t i = 0; i < it->size(); ++i) {
+    const Json& msg = (*it)[i];
+    std::string where = str_format("messages.%zu", i);
+    if (!msg.is_object()) throw_invalid(where + ": expected an object");
+    const Json* role_v = optional_field(msg, "role", Type::string, "a string");
+    if (!role_v) throw_invalid(where + ".role: Field required");
+    std::string role = role_v->get<std::string>();
+    if (role == "ctx" || role == "msg") role = "user";
+    if (role != "user" && role != "assistant" && role != "system") {
+      throw_invalid(where + ".role: expected user, assistant or system, got '" + role + "'");
+    }
+    auto content = msg.find("content");
+    if (content == msg.end()) throw_invalid(where + ".content: Field required");
+    if (content->is_string()) {
+      conv.messages.push_back({{"role", role}, {"content", *content}});
+      continue;
+    }
+    if (!content->is_array()) throw_invalid(where + ".content: expected a string or an array of blocks");
+    std::string text, reasoning;
+    Json tool_calls = Json::array();
+    for (const Json& block : *content) {
+      if (!block.is_object() || !block.contains("type") || !block["type"].is_string()) {
+        throw_invalid(where + ".content: each block must be an object with a string `type`");
+      }
+      std::string type = block["type"];
+      if (type == "text") {
+        if (!block.contains("text") || !block["text"].is_string()) throw_invalid(where + ": text block needs `text`");
+        if (!text.empty()) text += "\n";
+        text += block["text"].get<std::string>();
+      } else if (type == "thinking") {
+        reasoning += block.value("thinking", "");
+      } else if (type == "tool_use") {
+        Json input = block.contains("input") ? block["input"] : Json::object();
+        tool_calls.push_back({{"id", block.value("id", "")},
+                              {"type", "function"},
+                              {"function", {{"name", block.value("name", "")}, {"arguments", input}}}});
+      } else if (type == "tool_result") {
+        std::string result = block.contains("content") ? text_of(block["content"], (where + ".tool_result").c_str())
+                                                       : "";
+        conv.messages.push_back(
+            {{"role", "tool"}, {"tool_call_id", block.value("tool_use_id", "")}, {"content", result}});
+      } else if (type == "image" || type == "document") {
+        throw_invalid(where + ": " + type + " blocks are not supported by this model");
+      }
+      // redacted_thinking, tool_reference, search_result, ...: nothing a local text model can use.
+    }
+    if (!text.empty() || !tool_calls.empty() || !reasoning.empty()) {
+      Json m = {{"role", role}, {"content", text}};
+      if (!reasoning.empty()) m["reasoning_content"] = reasoning;
+      if (!tool_calls.empty()) m["tool_calls"] = tool_calls;
+      conv.messages.push_back(std::move(m));
+    }
+  }
+  std::string choice = "auto";
+  std::string forced;
+  if (const Json* tc = optional_field(body, "tool_choice", Type::object, "an object")) {
+    choice = tc->value("type", "auto");
+    forced = tc->value("name", "");
+  }
+  if (const Json* tools = optional_field(body, "tools", Type::array, "an array"); tools && choice != "none") {
+    conv.tools = Json::array();
+    for (const Json& tool : *tools) {
+      if (!tool.is_object() || !tool.contains("name") || !tool["name"].is_string()) {
+        throw_invalid("tools: each tool must be an object with a string `name`");
+      }
+      if (choice == "tool" && tool["name"] != forced) continue;
+      Json fn = {{"name", tool["name"]}};
+      if (tool.contains("description")) fn["description"] = tool["description"];
+      fn["parameters"] = tool.contains("input_schema") ? tool["input_schema"] : Json{{"type", "object"}};
+      conv.tools.push_back({{"type", "function"}, {"function", fn}});
+    }
+  }
+  return conv;
+}
+
+void check_model(const ServerState& state, const Json& body) {
+  const Json* model = optional_field(body, "model", Type::string, "a string");
+  if (!model) throw_invalid("model: Field required");
+  if (!state.serves_model(model->get<std::string>())) {
+    throw ApiError{404, "not_found_error", "model: " + model->get<std::string>()};
+  }
+}
+
+engine::SamplingParams sampling_from(const Json& body) {
+  engine::SamplingParams sp;
+  sp.temperature = static_cast<float>(optional_number(body, "temperature", 1.0));
+  sp.top_p = static_cast<float>(optional_number(body, "top_p", 1.0));
+  sp.top_k = static_cast<int32_t>(optional_int(body, "top_k", 0));
+  sp.min_p = 0.0f;
+  sp.seed = std::random_device{}();
+  if (sp.temperature < 0 || sp.temperature > 2) throw_invalid("temperature: must be between 0 and 2");
+  if (Status s = sp.validate(); !s.ok()) throw_invalid(s.message());
+  return sp;
+}
+
+std::vector<std::string> stop_sequences_from(const Json& body) {
+  std::vector<std::string> stops;
+  if (const Json* v = optional_field(body, "stop_sequences", Type::array, "an array of strings")) {
+    for (const Json& s : *v) {
+      if (!s.is_string()) throw_invalid("stop_sequences: expected an array of strings");
+      if (!s.get<std::string>().empty()) stops.push_back(s);
+    }
+  }
+  return stops;
+}
+
+Json usage_json(const GenerationResult& r) {
+  return {{"input_tokens", r.input_tokens},
+          {"cache_creation_input_tokens", 0},
+          {"cache_read_input_tokens", r.cached_tokens},
+          {"output_tokens", r.output_tokens},
+          {"cache_creation", nullptr},
+          {"server_tool_use", nullptr},
+          {"service_tier", nullptr}};
+}
+
+// The content blocks of a finished generation, and whether it called tools.
+Json content_blocks(ServerState& state, const GenerationResult& r, bool parse, bool* has_tool_use) {
+  Json content = Json::array();
+  *has_tool_use = false;
+  if (!parse) {
+    content.push_back({{"type", "text"}, {"text", r.text}, {"citations", nullptr}});
+    return content;
+  }
+  chat::ParsedOutput out = chat::parse_model_output(r.text, state.chat_template->traits());
+  if (!out.reasoning.empty()) {
+    content.push_back({{"type", "thinking"}, {"thinking", out.reasoning}, {"signature", ""}});
+  }
+  if (!out.content.empty() || out.tool_calls.empty()) {
+    content.push_back({{"type", "text"}, {"text", out.content}, {"citations", nullptr}});
+  }
+  for (const chat::ToolCall& call : out.tool_calls) {
+    Json input = Json::parse(call.arguments, nullptr, false);
+    if (!input.is_object()) input = Json::object();
+    content.push_back({{"type", "tool_use"}, {"id", state.new_id("toolu_")}, {"name", call.name}, {"input", input}});
+    *has_tool_use = true;
+  }
+  return content;
+}
+
+std::string sse(const Json& event) {
+  return "event: " + event["type"].get<std::string>() + "\ndata: " + event.dump() + "\n\n";
+}
+
+void send_error(httplib::Response& res, const ApiError& e) {
+  res.status = e.status;
+  if (e.status == 529 || e.status == 429) res.set_header("retry-after", "1");
+  res.set_content(anthropic_error_body(e.type, e.message), "application/json");
+}
+
+template <typename F>
+void guarded(httplib::Response& res, F&& body) {
+  try {
+    body();
+  } catch (const ApiError& e) {
+    send_error(res, e);
+  } catch (const nlohmann::json::exception& e) {
+    send_error(res, ApiError{400, "invalid_request_error", e.what()});
+  }
+}
+
+void handle_messages(ServerState& state, const httplib::Request& req, httplib::Response& res) {
+  Json body = parse_body(req);
+  check_model(state, body);
+  const Json* max_tokens = optional_field(body, "max_tokens", Type::number_integer, "an integer");
+  if (!max_tokens) throw_invalid("max_tokens: Field required");
+  if (max_tokens->get<int64_t>() < 0) throw_invalid("max_tokens: must be >= 0");
+  bool stream = false;
+  if (const Json* s = optional_field(body, "stream", Type::boolean, "a boolean")) stream = s->get<bool>();
+  optional_field(body, "metadata", Type::object, "an object");
+  Conversation conv = convert_request(body);
+  GenerationRequest gen;
+  gen.sampling = sampling_from(body);
+  gen.stop_sequences = stop_sequences_from(body);
+  gen.max_tokens = max_tokens->get<int64_t>();
+  auto tokens = state.prompt_tokens(conv.messages, conv.tools);
+  if (!tokens.ok()) throw_invalid(tokens.status().message());
+  gen.prompt = std::move(*tokens);
+  check_prompt_fits(state, gen.prompt.size());
+  const size_t n_prompt = gen.prompt.size();
+  const bool parse = (conv.tools.is_array() && !conv.tools.empty()) || state.chat_template->traits().reasoning;
+  auto job = submit_job(state, std::move(gen), 529, "overloaded_error");
+  const std::string id = state.new_id("msg_");
+  const std::string model = body["model"];
+
+  if (!stream) {
+    const GenerationResult& r = finish_job(state, *job);
+    if (r.finish == FinishReason::kError) throw ApiError{500, "api_error", r.error.message()};
+    bool tool_use = false;
+    Json content = content_blocks(state, r, parse, &tool_use);
+    Json msg = {{"id", id},
+                {"type", "message"},
+                {"role", "assistant"},
+                {"model", model},
+                {"content", content},
+                {"stop_reason", tool_use ? "tool_use" : finish_reason_name(r.finish)},
+                {"stop_sequence", r.finish == FinishReason::kStopSequence ? Json(r.stop_sequence) : Json()},
+                {"usage", usage_json(r)}};
+    res.set_content(msg.dump(), "application/json");
+    return;
+  }
+
+  res.set_header("Cache-Control", "no-cache");
+  res.set_header("X-Accel-Buffering", "no");
+  res.set_chunked_content_provider(
+      "text/event-stream", [&state, job, id, model, n_prompt, parse](size_t, httplib::DataSink& sink) {
+        Json start = {{"type", "message_start"},
+                      {"message",
+                       {{"id", id},
+                        {"type", "message"},
+                        {"role", "assistant"},
+                        {"model", model},
+                        {"content", Json::array()},
+                        {"stop_reason", nullptr},
+                        {"stop_sequence", nullptr},
+                        {"usage",
+                         {{"input_tokens", n_prompt},
+                          {"cache_creation_input_tokens", 0},
+                          {"cache_read_input_tokens", 0},
+                          {"output_tokens", 0}}}}}};
+        const std::string ping = sse({{"type", "ping"}});
+        std::string head = sse(start);
+        if (!parse) {
+          head += sse({{"type", "content_block_start"},
+                       {"index", 0},
+                       {"content_block", {{"type", "text"}, {"text", ""}}}});
+        }
+        head += ping;
+        if (!sink_write(sink, head)) {
+          job->cancel();
+          finish_job(state, *job);
+          return false;
+        }
+        auto format = [parse](const std::string& piece) -> std::string {
+          if (parse) return "";  // tool calls are parsed from the whole text, sent at the end
+          return sse({{"type", "content_block_delta"},
+                      {"index", 0},
+                      {"delta", {{"type", "text_delta"}, {"text", piece}}}});
+        };
+        if (!pump_job(state, *job, sink, format, ping)) return false;
+        const GenerationResult& r = job->result();
+        std::string tail;
+        if (r.finish == FinishReason::kError) {
+          tail = sse({{"type", "error"}, {"error", {{"type", "api_error"}, {"message", r.error.message()}}}});
+          sink_write(sink, tail);
+          sink.done();
+          return true;
+        }
+        bool tool_use = false;
+        if (!parse) {
+          tail += sse({{"type", "content_block_stop"}, {"index", 0}});
+        } else {
+          Json blocks = content_blocks(state, r, true, &tool_use);
+          for (size_t i = 0; i < blocks.size(); ++i) {
+            const Json& b = blocks[i];
+            const std::string type = b["type"];
+            Json empty = b;
+            Json delta;
+            if (type == "text") {
+              empty = {{"type", "text"}, {"text", ""}};
+              delta = {{"type", "text_delta"}, {"text", b["text"]}};
+            } else if (type == "thinking") {
+              empty = {{"type", "thinking"}, {"thinking", ""}, {"signature", ""}};
+              delta = {{"type", "thinking_delta"}, {"thinking", b["thinking"]}};
+            } else {
+              empty["input"] = Json::object();
+              delta = {{"type", "input_json_delta"}, {"partial_json", b["input"].dump()}};
+            }
+            tail += sse({{"type", "content_block_start"}, {"index", i}, {"content_block", empty}});
+            tail += sse({{"type", "content_block_delta"}, {"index", i}, {"delta", delta}});
+            if (type == "thinking") {
+              tail += sse({{"type", "content_block_delta"},
+                           {"index", i},
+                           {"delta", {{"type", "signature_delta"}, {"signature", ""}}}});
+            }
+            tail += sse({{"type", "content_block_stop"}, {"index", i}});
+          }
+        }
+        Json delta = {{"type", "message_delta"},
+                      {"delta",
+                       {{"stop_reason", tool_use ? "tool_use" : finish_reason_name(r.finish)},
+                        {"stop_sequence",
+                         r.finish == FinishReason::kStopSequence ? Json(r.stop_sequence) : Json()}}},
+                      {"usage",
+                       {{"input_tokens", r.input_tokens},
+                        {"cache_creation_input_tokens", 0},
+                        {"cache_read_input_tokens", r.cached_tokens},
+                        {"output_tokens", r.output_tokens}}}};
+        tail += sse(delta);
+        tail += sse({{"type", "message_stop"}});
+        sink_write(sink, tail);
+        sink.done();
+        return true;
+      });
+}
+
+void handle_count_tokens(ServerState& state, const httplib::Request& req, httplib::Response& res) {
+  Json body = parse_body(req);
+  check_model(state, body);
+  Conversation conv = convert_request(body);
+  auto tokens = state.prompt_tokens(conv.messages, conv.tools);
+  if (!tokens.ok()) throw_invalid(tokens.status().message());
+  res.set_content(Json{{"input_tokens", tokens->size()}}.dump(), "application/json");
+}
+
+std::string rfc3339(int64_t unix_s) {
+  std::time_t t = static_cast<std::time_t>(unix_s);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+// One entry that satisfies both SDKs: Anthropic's ModelInfo and OpenAI's Model fields side by side.
+Json model_info(const ServerState& state) {
+  return {{"id", state.model_name},
+          {"type", "model"},
+          {"display_name", state.model_name},
+          {"created_at", rfc3339(state.created_unix)},
+          {"max_input_tokens", state.queue->n_ctx()},
+          {"max_tokens", state.queue->n_ctx()},
+          {"capabilities", nullptr},
+          {"object", "model"},
+          {"created", state.created_unix},
+          {"owned_by", "glassbox"}};
+}
+
+}  // namespace
+
+void register_anthropic_routes(httplib::Server& http, ServerState& state) {
+  ServerState* sp = &state;
+  http.Post("/v1/messages", [sp](const httplib::Request& req, httplib::Response& res) {
+    guarded(res, [&] { handle_messages(*sp, req, res); });
+  });
+  http.Post("/v1/messages/count_tokens", [sp](const httplib::Request& req, httplib::Response& res) {
+    guarded(res, [&] { handle_count_tokens(*sp, req, res); });
+  });
+  http.Get("/v1/models", [sp](const httplib::Request&, httplib::Response& res) {
+    Json info = model_info(*sp);
+    Json page = {{"object", "list"},
+                 {"data", Json::array({info})},
+                 {"first_id", sp->model_name},
+                 {"last_id", sp->model_name},
+                 {"has_more", false}};
+    res.set_content(page.dump(), "application/json");
+  });
+  http.Get(R"(/v1/models/(.+))", [sp](const httplib::Request& req, httplib::Response& res) {
+    std::string id = req.matches[1];
+    if (id != sp->model_name) {
+      send_error(res, ApiError{404, "not_found_error", "model: " + id});
+      return;
+    }
+    res.set_content(model_info(*sp).dump(), "application/json");
+  });
+}
+
+}  // namespace glassbox::server
