@@ -387,11 +387,18 @@ TEST_F(ServerTest, CompletionsContinuesAPrompt) {
 
 TEST_F(ServerTest, MetricsCountRequests) {
   post("/v1/messages", "{");
-  auto res = client().Get("/metrics");
-  ASSERT_TRUE(res);
-  EXPECT_NE(res->body.find("glassbox_requests_total{route=\"/v1/messages\",status=\"400\"}"), std::string::npos);
-  EXPECT_NE(res->body.find("glassbox_time_to_first_token_seconds_count"), std::string::npos);
-  EXPECT_NE(res->body.find("glassbox_queue_depth"), std::string::npos);
+  // Requests are counted once their response has been written, so the count may trail the client briefly.
+  const std::string counted = "glassbox_requests_total{route=\"/v1/messages\",status=\"400\"}";
+  std::string body;
+  for (int i = 0; i < 100 && body.find(counted) == std::string::npos; ++i) {
+    if (i > 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    auto res = client().Get("/metrics");
+    ASSERT_TRUE(res);
+    body = res->body;
+  }
+  EXPECT_NE(body.find(counted), std::string::npos);
+  EXPECT_NE(body.find("glassbox_time_to_first_token_seconds_count"), std::string::npos);
+  EXPECT_NE(body.find("glassbox_queue_depth"), std::string::npos);
 }
 
 TEST(ServerAuthTest, ApiKeyIsRequiredWhenSet) {
