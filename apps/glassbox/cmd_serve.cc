@@ -1,4 +1,6 @@
 // glassbox serve: the Anthropic Messages + OpenAI compatible HTTP server over one model.
+#include <pthread.h>
+
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -35,12 +37,6 @@ std::string default_model_path(const char* argv0) {
     if (fs::exists(dir / "CMakeLists.txt") && fs::exists(candidate, ec)) return candidate.string();
   }
   return "";
-}
-
-server::Server* g_server = nullptr;
-
-void on_signal(int) {
-  if (g_server) g_server->stop();
 }
 
 }  // namespace
@@ -86,19 +82,30 @@ int cmd_serve(int argc, char** argv) {
   opt.n_ctx = *ctx;
   opt.n_threads = static_cast<int>(*threads);
   opt.max_waiting = static_cast<int>(*queue);
+  // SIGINT/SIGTERM are blocked in every thread and taken by one waiter thread, which stops the server (stopping
+  // from a signal handler would not be async-signal-safe).
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   auto srv = server::Server::create(opt);
   if (!srv.ok()) {
     std::fprintf(stderr, "glassbox serve: %s\n", srv.status().message().c_str());
     return 1;
   }
-  g_server = srv->get();
-  std::signal(SIGINT, on_signal);
-  std::signal(SIGTERM, on_signal);
+  server::Server* running = srv->get();
+  std::thread waiter([&signals, running] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    if (sig != 0) running->stop();
+  });
   std::fprintf(stderr, "glassbox serve: %s on http://%s:%d\n", opt.model_path.c_str(), opt.host.c_str(),
                (*srv)->port());
   std::fflush(stderr);
   (*srv)->listen();
-  g_server = nullptr;
+  pthread_kill(waiter.native_handle(), SIGTERM);  // wakes the waiter when the server stopped on its own
+  waiter.join();
   return 0;
 }
 

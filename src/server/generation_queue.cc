@@ -10,6 +10,7 @@ const char* finish_reason_name(FinishReason reason) {
     case FinishReason::kEndTurn: return "end_turn";
     case FinishReason::kMaxTokens: return "max_tokens";
     case FinishReason::kStopSequence: return "stop_sequence";
+    case FinishReason::kContextFull: return "model_context_window_exceeded";
     case FinishReason::kCancelled: return "end_turn";
     case FinishReason::kError: return "end_turn";
   }
@@ -180,7 +181,10 @@ void GenerationQueue::generate(GenerationJob& job) {
       result.finish = FinishReason::kCancelled;
       break;
     }
-    if (context_.n_past() >= n_ctx_) break;  // context full: reported as max_tokens
+    if (context_.n_past() >= n_ctx_) {
+      result.finish = FinishReason::kContextFull;
+      break;
+    }
     int32_t next = sampler.sample(logits, history);
     if (tokenizer_.is_end_of_generation(next)) {
       result.finish = FinishReason::kEndTurn;
@@ -218,7 +222,7 @@ void GenerationQueue::generate(GenerationJob& job) {
       cached_.push_back(next);
     }
   }
-  if (!stopped && result.finish != FinishReason::kMaxTokens) text += decoder.flush();
+  if (!stopped && result.finish != FinishReason::kMaxTokens) text += decoder.flush();  // max_tokens flushed above
   if (text.size() > emitted) job.push_piece(text.substr(emitted));
   // The sampled-but-not-forwarded last token is not in the cache: cached_ mirrors what the context holds.
   if (context_.n_past() != static_cast<int64_t>(cached_.size())) {

@@ -27,7 +27,7 @@ struct GenerationRequest {
   std::vector<std::string> stop_sequences;
 };
 
-enum class FinishReason { kEndTurn, kMaxTokens, kStopSequence, kCancelled, kError };
+enum class FinishReason { kEndTurn, kMaxTokens, kStopSequence, kContextFull, kCancelled, kError };
 
 struct GenerationResult {
   FinishReason finish = FinishReason::kEndTurn;

@@ -79,7 +79,7 @@ int64_t max_tokens_from(const ServerState& state, const Json& body, size_t n_pro
 
 const char* finish_name(FinishReason reason, bool tool_calls) {
   if (tool_calls) return "tool_calls";
-  return reason == FinishReason::kMaxTokens ? "length" : "stop";
+  return reason == FinishReason::kMaxTokens || reason == FinishReason::kContextFull ? "length" : "stop";
 }
 
 Json usage_json(const GenerationResult& r) {
