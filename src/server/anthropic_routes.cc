@@ -90,7 +90,7 @@ void handle_messages(ServerState& state, const httplib::Request& req, httplib::R
   gen.prompt = std::move(*tokens);
   check_prompt_fits(state, gen.prompt.size());
   const size_t n_prompt = gen.prompt.size();
-  const bool parse = (conv.tools.is_array() && !conv.tools.empty()) || state.chat_template->traits().reasoning;
+  const bool parse = state.needs_output_parsing(conv.tools);
   auto job = submit_job(state, std::move(gen), 529, "overloaded_error");
   const std::string id = state.new_id("msg_");
   const std::string model = body["model"];

@@ -158,7 +158,7 @@ void handle_chat(ServerState& state, const httplib::Request& req, httplib::Respo
   gen.prompt = std::move(*tokens);
   check_prompt_fits(state, gen.prompt.size());
   gen.max_tokens = max_tokens_from(state, body, gen.prompt.size());
-  const bool parse = (tools.is_array() && !tools.empty()) || state.chat_template->traits().reasoning;
+  const bool parse = state.needs_output_parsing(tools);
   auto job = submit_job(state, std::move(gen), 429, "rate_limit_error");
   const std::string id = state.new_id("chatcmpl-");
   const std::string model = body["model"];

@@ -51,6 +51,12 @@ Result<std::vector<int32_t>> ServerState::prompt_tokens(const Json& messages, co
   return tokens;
 }
 
+bool ServerState::needs_output_parsing(const Json& tools) const {
+  const chat::TemplateTraits& traits = chat_template->traits();
+  if (traits.reasoning) return true;
+  return tools.is_array() && !tools.empty() && traits.format != chat::ToolCallFormat::kNone;
+}
+
 void throw_invalid(const std::string& message) { throw ApiError{400, "invalid_request_error", message}; }
 
 Json parse_body(const httplib::Request& req) {

@@ -40,6 +40,9 @@ struct ServerState {
   bool serves_model(const std::string& name) const;
   // Renders OpenAI-style `messages` (+ `tools`, may be null) with the chat template and tokenizes them.
   Result<std::vector<int32_t>> prompt_tokens(const Json& messages, const Json& tools) const;
+  // Whether generated text must be parsed (tool calls in the template's format, <think> reasoning) before it is
+  // returned; when not, it streams token by token as plain text.
+  bool needs_output_parsing(const Json& tools) const;
 };
 
 // An API error: HTTP status + Anthropic error type + message. Thrown inside handlers, caught at the edge.
