@@ -56,7 +56,12 @@ Json usage_json(const GenerationResult& r) {
 
 void send_error(httplib::Response& res, const ApiError& e) {
   res.status = e.status;
-  if (e.status == 529 || e.status == 429) res.set_header("retry-after", "1");
+  if (e.status == 529 || e.status == 429) {
+    res.set_header("retry-after", "1");
+    res.set_header("x-should-retry", "true");
+  } else if (e.status == 400 || e.status == 404) {
+    res.set_header("x-should-retry", "false");  // the SDK honours it; a prompt that is too long never fits
+  }
   res.set_content(anthropic_error_body(e.type, e.message), "application/json");
 }
 

@@ -327,6 +327,7 @@ TEST_F(ServerTest, FullQueueIsOverloaded) {
   runner.join();
   waiter.join();
   expect_error(res, 529, "overloaded_error");
+  EXPECT_EQ(res->get_header_value("retry-after"), "1");
   ASSERT_TRUE(oai);
   EXPECT_EQ(oai->status, 429);
 }
@@ -383,6 +384,30 @@ TEST_F(ServerTest, CompletionsContinuesAPrompt) {
   EXPECT_EQ(out["object"], "text_completion");
   EXPECT_TRUE(out["choices"][0]["text"].is_string());
   EXPECT_LE(out["usage"]["completion_tokens"].get<int>(), 5);
+}
+
+TEST_F(ServerTest, CompletionsStreamEndsWithDone) {
+  auto res = post("/v1/completions",
+                  Json{{"model", "m"}, {"prompt", "Once upon"}, {"max_tokens", 4}, {"stream", true}}.dump());
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  auto events = parse_sse(res->body);
+  ASSERT_GE(events.size(), 2u);
+  EXPECT_EQ(events.back().data, "[DONE]");
+  EXPECT_EQ(events[events.size() - 2].data["choices"][0]["finish_reason"].is_string(), true);
+}
+
+TEST_F(ServerTest, ChatCompletionsAcceptToolTurns) {
+  Json req = Json::parse(R"({"model": "m", "max_tokens": 3, "messages": [
+      {"role": "user", "content": [{"type": "text", "text": "weather?"}]},
+      {"role": "assistant", "content": null, "tool_calls": [{"id": "call_1", "type": "function",
+        "function": {"name": "get_weather", "arguments": "{\"city\": \"Paris\"}"}}]},
+      {"role": "tool", "tool_call_id": "call_1", "content": "18C"}],
+    "tools": [{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}}]})");
+  auto res = post("/v1/chat/completions", req.dump());
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  EXPECT_EQ(Json::parse(res->body)["choices"][0]["message"]["role"], "assistant");
 }
 
 TEST_F(ServerTest, MetricsCountRequests) {
