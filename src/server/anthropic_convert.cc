@@ -1,6 +1,9 @@
 // Anthropic Messages ↔ chat template conversions (see anthropic_convert.h).
 #include "server/anthropic_convert.h"
 
+#include <algorithm>
+#include <cstring>
+
 #include "base/status.h"
 
 namespace glassbox::server {
@@ -151,32 +154,223 @@ std::string sse(const Json& event) {
   return "event: " + event["type"].get<std::string>() + "\ndata: " + event.dump() + "\n\n";
 }
 
-std::string block_events(const Json& blocks) {
-  std::string out;
-  for (size_t i = 0; i < blocks.size(); ++i) {
-    const Json& b = blocks[i];
-    const std::string type = b["type"];
-    Json empty = b;
-    Json delta;
-    if (type == "text") {
-      empty = {{"type", "text"}, {"text", ""}};
-      delta = {{"type", "text_delta"}, {"text", b["text"]}};
-    } else if (type == "thinking") {
-      empty = {{"type", "thinking"}, {"thinking", ""}, {"signature", ""}};
-      delta = {{"type", "thinking_delta"}, {"thinking", b["thinking"]}};
-    } else {
-      empty["input"] = Json::object();
-      delta = {{"type", "input_json_delta"}, {"partial_json", b["input"].dump()}};
-    }
-    out += sse({{"type", "content_block_start"}, {"index", i}, {"content_block", empty}});
-    out += sse({{"type", "content_block_delta"}, {"index", i}, {"delta", delta}});
-    if (type == "thinking") {
-      out += sse({{"type", "content_block_delta"},
-            {"index", i},
-            {"delta", {{"type", "signature_delta"}, {"signature", ""}}}});
-    }
-    out += sse({{"type", "content_block_stop"}, {"index", i}});
+}  // namespace glassbox::server
+
+namespace glassbox::server {
+
+namespace {
+
+constexpr const char* kThinkOpen = "<think>";
+constexpr const char* kThinkClose = "</think>";
+
+std::vector<std::string> tool_markers(chat::ToolCallFormat format) {
+  using F = chat::ToolCallFormat;
+  switch (format) {
+    case F::kHermes: return {"<tool_call>"};
+    case F::kLlama3: return {"<|python_tag|>"};
+    case F::kMistral: return {"[TOOL_CALLS]"};
+    case F::kDeepSeekR1: return {"<｜tool▁calls▁begin｜>", "<｜tool▁call▁begin｜>"};
+    case F::kFunctionaryV31: return {"<function=", "<|python_tag|>"};
+    case F::kFirefunction: return {"functools["};
+    case F::kCommandR: return {"Action:"};
+    default: return {};
   }
+}
+
+// Length of the longest suffix of `text` that is a proper prefix of one of `markers`.
+size_t partial_marker(const std::string& text, const std::vector<std::string>& markers) {
+  size_t best = 0;
+  for (const std::string& m : markers) {
+    for (size_t len = std::min(m.size() - 1, text.size()); len > best; --len) {
+      if (text.compare(text.size() - len, len, m, 0, len) == 0) {
+        best = len;
+        break;
+      }
+    }
+  }
+  return best;
+}
+
+size_t first_non_space(const std::string& s) {
+  size_t i = 0;
+  while (i < s.size() && (s[i] == ' ' || s[i] == '\n' || s[i] == '\t' || s[i] == '\r')) ++i;
+  return i;
+}
+
+}  // namespace
+
+BlockStreamer::BlockStreamer(const chat::TemplateTraits& traits, std::function<std::string()> new_tool_id)
+    : traits_(traits), new_tool_id_(std::move(new_tool_id)), markers_(tool_markers(traits.format)) {
+  using F = chat::ToolCallFormat;
+  if (traits.format == F::kFunctionaryV32 || traits.format == F::kCommandR7B) state_ = State::kHoldAll;
+}
+
+std::string BlockStreamer::close_block() {
+  if (open_.empty()) return "";
+  std::string out;
+  if (open_ == "thinking") {
+    out += sse({{"type", "content_block_delta"},
+                {"index", next_index_ - 1},
+                {"delta", {{"type", "signature_delta"}, {"signature", ""}}}});
+  }
+  out += sse({{"type", "content_block_stop"}, {"index", next_index_ - 1}});
+  open_.clear();
+  return out;
+}
+
+std::string BlockStreamer::emit_text(const std::string& text) {
+  if (text.empty()) return "";
+  std::string out;
+  if (open_ != "text") {
+    out += close_block();
+    out += sse({{"type", "content_block_start"},
+                {"index", next_index_},
+                {"content_block", {{"type", "text"}, {"text", ""}}}});
+    ++next_index_;
+    open_ = "text";
+    any_block_ = true;
+  }
+  out += sse({{"type", "content_block_delta"},
+              {"index", next_index_ - 1},
+              {"delta", {{"type", "text_delta"}, {"text", text}}}});
+  return out;
+}
+
+std::string BlockStreamer::emit_thinking(const std::string& text) {
+  std::string out;
+  if (open_ != "thinking") {
+    out += close_block();
+    out += sse({{"type", "content_block_start"},
+                {"index", next_index_},
+                {"content_block", {{"type", "thinking"}, {"thinking", ""}, {"signature", ""}}}});
+    ++next_index_;
+    open_ = "thinking";
+    any_block_ = true;
+  }
+  if (!text.empty()) {
+    out += sse({{"type", "content_block_delta"},
+                {"index", next_index_ - 1},
+                {"delta", {{"type", "thinking_delta"}, {"thinking", text}}}});
+  }
+  return out;
+}
+
+std::string BlockStreamer::step() {
+  std::string out;
+  for (;;) {
+    if (state_ == State::kStart) {
+      size_t i = first_non_space(pending_);
+      if (i == pending_.size()) return out;  // only whitespace so far
+      std::string rest = pending_.substr(i);
+      if (traits_.reasoning) {
+        if (rest.size() < std::strlen(kThinkOpen) && std::string(kThinkOpen).rfind(rest, 0) == 0) return out;
+        if (rest.rfind(kThinkOpen, 0) == 0) {
+          pending_ = rest.substr(std::strlen(kThinkOpen));
+          state_ = State::kThinking;
+          out += emit_thinking("");
+          continue;
+        }
+      }
+      if (traits_.format == chat::ToolCallFormat::kLlama3 && rest[0] == '{') {
+        state_ = State::kTool;
+        return out;
+      }
+      pending_ = rest;
+      state_ = State::kText;
+      continue;
+    }
+    if (state_ == State::kThinking) {
+      size_t pos = pending_.find(kThinkClose);
+      if (pos != std::string::npos) {
+        out += emit_thinking(pending_.substr(0, pos));
+        out += close_block();
+        pending_ = pending_.substr(pos + std::strlen(kThinkClose));
+        state_ = State::kStart;
+        continue;
+      }
+      size_t keep = partial_marker(pending_, {kThinkClose});
+      out += emit_thinking(pending_.substr(0, pending_.size() - keep));
+      pending_.erase(0, pending_.size() - keep);
+      return out;
+    }
+    if (state_ == State::kText) {
+      size_t first = std::string::npos;
+      for (const std::string& m : markers_) first = std::min(first, pending_.find(m));
+      if (first != std::string::npos) {
+        out += emit_text(pending_.substr(0, first));
+        pending_.erase(0, first);
+        state_ = State::kTool;
+        return out;
+      }
+      size_t keep = partial_marker(pending_, markers_);
+      out += emit_text(pending_.substr(0, pending_.size() - keep));
+      pending_.erase(0, pending_.size() - keep);
+      return out;
+    }
+    return out;  // kTool, kHoldAll: everything waits for finish()
+  }
+}
+
+std::string BlockStreamer::push(const std::string& piece) {
+  pending_ += piece;
+  return step();
+}
+
+std::string BlockStreamer::finish(bool* has_tool_use) {
+  *has_tool_use = false;
+  std::string out;
+  if (state_ == State::kThinking) {
+    out += emit_thinking(pending_);
+    pending_.clear();
+  } else if (state_ == State::kText || state_ == State::kStart) {
+    out += emit_text(state_ == State::kText ? pending_ : "");
+    pending_.clear();
+  } else {
+    // kTool / kHoldAll: the held text is parsed; words that are not a valid call stay text.
+    chat::ParsedOutput parsed = chat::parse_model_output(pending_, traits_);
+    if (parsed.tool_calls.empty()) {
+      if (state_ == State::kHoldAll && !parsed.reasoning.empty()) {
+        out += emit_thinking(parsed.reasoning);
+        out += close_block();
+      }
+      out += emit_text(state_ == State::kHoldAll ? parsed.content : pending_);
+    } else {
+      if (!parsed.reasoning.empty()) {
+        out += emit_thinking(parsed.reasoning);
+        out += close_block();
+      }
+      out += emit_text(parsed.content);
+      out += close_block();
+      Json blocks = Json::array();
+      for (const chat::ToolCall& call : parsed.tool_calls) {
+        Json input = Json::parse(call.arguments, nullptr, false);
+        if (!input.is_object()) input = Json::object();
+        Json block = {{"type", "tool_use"}, {"id", new_tool_id_()}, {"name", call.name}, {"input", input}};
+        out += sse({{"type", "content_block_start"},
+                    {"index", next_index_},
+                    {"content_block", {{"type", "tool_use"}, {"id", block["id"]}, {"name", call.name},
+                                       {"input", Json::object()}}}});
+        out += sse({{"type", "content_block_delta"},
+                    {"index", next_index_},
+                    {"delta", {{"type", "input_json_delta"}, {"partial_json", input.dump()}}}});
+        out += sse({{"type", "content_block_stop"}, {"index", next_index_}});
+        ++next_index_;
+        any_block_ = true;
+      }
+      *has_tool_use = true;
+    }
+    pending_.clear();
+  }
+  if (!any_block_) {
+    // Always at least one block, as the API does for an empty answer.
+    out += sse({{"type", "content_block_start"},
+                {"index", next_index_},
+                {"content_block", {{"type", "text"}, {"text", ""}}}});
+    out += sse({{"type", "content_block_stop"}, {"index", next_index_}});
+    ++next_index_;
+    return out;
+  }
+  out += close_block();
   return out;
 }
 

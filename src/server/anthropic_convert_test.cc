@@ -94,29 +94,118 @@ TEST(AnthropicConvertTest, PlainTextIsOneTextBlock) {
   EXPECT_TRUE(blocks[0]["citations"].is_null());
 }
 
-TEST(AnthropicConvertTest, BlockEventsStreamToolInputAsJsonDelta) {
-  Json blocks = Json::parse(R"([{"type": "text", "text": "Let me check.", "citations": null},
-                                {"type": "tool_use", "id": "toolu_1", "name": "f", "input": {"q": "x"}}])");
-  std::string events = block_events(blocks);
-  std::vector<Json> data;
-  std::vector<std::string> names;
+struct Event {
+  std::string name;
+  Json data;
+};
+
+std::vector<Event> parse_events(const std::string& sse_text) {
+  std::vector<Event> events;
   size_t pos = 0;
-  while ((pos = events.find("event: ", pos)) != std::string::npos) {
-    size_t nl = events.find('\n', pos);
-    names.push_back(events.substr(pos + 7, nl - pos - 7));
-    size_t end = events.find("\n\n", nl);
-    data.push_back(Json::parse(events.substr(nl + 7, end - nl - 7)));
+  while ((pos = sse_text.find("event: ", pos)) != std::string::npos) {
+    size_t nl = sse_text.find('\n', pos);
+    size_t end = sse_text.find("\n\n", nl);
+    events.push_back({sse_text.substr(pos + 7, nl - pos - 7), Json::parse(sse_text.substr(nl + 7, end - nl - 7))});
     pos = end;
   }
-  std::vector<std::string> want = {"content_block_start", "content_block_delta", "content_block_stop",
-                                   "content_block_start", "content_block_delta", "content_block_stop"};
+  return events;
+}
+
+// Feeds `text` one byte at a time (the worst split) and returns all events.
+std::vector<Event> stream_bytewise(const chat::TemplateTraits& traits, const std::string& text, bool* tool_use,
+                                   size_t* events_before_finish = nullptr) {
+  int n = 0;
+  BlockStreamer streamer(traits, [&n] { return "toolu_" + std::to_string(n++); });
+  std::string out;
+  for (char c : text) out += streamer.push(std::string(1, c));
+  if (events_before_finish) *events_before_finish = parse_events(out).size();
+  out += streamer.finish(tool_use);
+  auto events = parse_events(out);
+  for (const auto& e : events) EXPECT_EQ(e.name, e.data["type"]);
+  return events;
+}
+
+TEST(BlockStreamerTest, TextStreamsThenHermesToolCallBecomesToolUse) {
+  chat::TemplateTraits traits;
+  traits.format = chat::ToolCallFormat::kHermes;
+  bool tool_use = false;
+  size_t early = 0;
+  auto events = stream_bytewise(
+      traits, "Let me check.<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}\n</tool_call>",
+      &tool_use, &early);
+  EXPECT_TRUE(tool_use);
+  std::vector<std::string> names;
+  std::string text;
+  for (const auto& e : events) {
+    if (e.name == "content_block_delta" && e.data["delta"]["type"] == "text_delta") {
+      text += e.data["delta"]["text"].get<std::string>();
+    } else {
+      names.push_back(e.name);
+    }
+  }
+  EXPECT_EQ(text, "Let me check.");
+  // The text streamed before generation finished; the marker's bytes were never sent as text.
+  EXPECT_GT(early, 1u);
+  std::vector<std::string> want = {"content_block_start", "content_block_stop", "content_block_start",
+                                   "content_block_delta", "content_block_stop"};
   EXPECT_EQ(names, want);
-  for (size_t i = 0; i < data.size(); ++i) EXPECT_EQ(data[i]["type"], names[i]);
-  EXPECT_EQ(data[1]["delta"]["text"], "Let me check.");
-  EXPECT_EQ(data[3]["index"], 1);
-  EXPECT_EQ(data[3]["content_block"]["input"], Json::object());
-  EXPECT_EQ(data[4]["delta"]["type"], "input_json_delta");
-  EXPECT_EQ(Json::parse(data[4]["delta"]["partial_json"].get<std::string>()), blocks[1]["input"]);
+  const Json& start = events[events.size() - 3].data;
+  EXPECT_EQ(start["index"], 1);
+  EXPECT_EQ(start["content_block"]["type"], "tool_use");
+  EXPECT_EQ(start["content_block"]["name"], "get_weather");
+  EXPECT_EQ(start["content_block"]["input"], Json::object());
+  const Json& delta = events[events.size() - 2].data["delta"];
+  EXPECT_EQ(delta["type"], "input_json_delta");
+  EXPECT_EQ(Json::parse(delta["partial_json"].get<std::string>()), Json::parse(R"({"city": "Paris"})"));
+}
+
+TEST(BlockStreamerTest, ThinkingStreamsAsAThinkingBlockBeforeText) {
+  chat::TemplateTraits traits;
+  traits.reasoning = true;
+  bool tool_use = true;
+  auto events = stream_bytewise(traits, "<think>\nhmm, <b> ok\n</think>\n\nHello <there>", &tool_use);
+  EXPECT_FALSE(tool_use);
+  std::string thinking, text;
+  bool signature = false;
+  for (const auto& e : events) {
+    if (e.name != "content_block_delta") continue;
+    const Json& d = e.data["delta"];
+    if (d["type"] == "thinking_delta") {
+      EXPECT_EQ(e.data["index"], 0);
+      thinking += d["thinking"].get<std::string>();
+    } else if (d["type"] == "text_delta") {
+      EXPECT_EQ(e.data["index"], 1);
+      text += d["text"].get<std::string>();
+    } else if (d["type"] == "signature_delta") {
+      signature = true;
+    }
+  }
+  EXPECT_EQ(thinking, "\nhmm, <b> ok\n");
+  EXPECT_EQ(text, "Hello <there>");
+  EXPECT_TRUE(signature);
+  EXPECT_EQ(events.front().data["content_block"]["type"], "thinking");
+  EXPECT_EQ(events.back().name, "content_block_stop");
+}
+
+TEST(BlockStreamerTest, TextThatOnlyLooksLikeACallStaysText) {
+  chat::TemplateTraits traits;
+  traits.format = chat::ToolCallFormat::kHermes;
+  bool tool_use = true;
+  auto events = stream_bytewise(traits, "a <tool_call> b", &tool_use);
+  EXPECT_FALSE(tool_use);
+  std::string text;
+  for (const auto& e : events) {
+    if (e.name == "content_block_delta") text += e.data["delta"]["text"].get<std::string>();
+  }
+  EXPECT_EQ(text, "a <tool_call> b");
+}
+
+TEST(BlockStreamerTest, EmptyOutputIsOneEmptyTextBlock) {
+  bool tool_use = true;
+  auto events = stream_bytewise({}, "", &tool_use);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].data["content_block"], Json::parse(R"({"type": "text", "text": ""})"));
+  EXPECT_EQ(events[1].name, "content_block_stop");
 }
 
 }  // namespace

@@ -149,8 +149,14 @@ void handle_messages(ServerState& state, const httplib::Request& req, httplib::R
           finish_job(state, *job);
           return false;
         }
-        auto format = [parse](const std::string& piece) -> std::string {
-          if (parse) return "";  // tool calls are parsed from the whole text, sent at the end
+        // Parsed output (thinking, tool calls) goes through a BlockStreamer; plain text is block 0.
+        std::shared_ptr<BlockStreamer> streamer;
+        if (parse) {
+          streamer = std::make_shared<BlockStreamer>(state.chat_template->traits(),
+                                                     [&state] { return state.new_id("toolu_"); });
+        }
+        auto format = [streamer](const std::string& piece) -> std::string {
+          if (streamer) return streamer->push(piece);
           return sse({{"type", "content_block_delta"},
                       {"index", 0},
                       {"delta", {{"type", "text_delta"}, {"text", piece}}}});
@@ -168,9 +174,7 @@ void handle_messages(ServerState& state, const httplib::Request& req, httplib::R
         if (!parse) {
           tail += sse({{"type", "content_block_stop"}, {"index", 0}});
         } else {
-          Json blocks = content_blocks(r.text, true, state.chat_template->traits(),
-                                       [&state] { return state.new_id("toolu_"); }, &tool_use);
-          tail += block_events(blocks);
+          tail += streamer->finish(&tool_use);
         }
         Json delta = {{"type", "message_delta"},
                       {"delta",
