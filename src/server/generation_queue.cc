@@ -80,7 +80,9 @@ std::shared_ptr<GenerationJob> GenerationQueue::submit(GenerationRequest request
   auto job = std::make_shared<GenerationJob>(std::move(request));
   {
     std::lock_guard lock(mutex_);
-    if (stopping_ || static_cast<int>(waiting_.size()) >= max_waiting_) return nullptr;
+    // Capacity is one running job plus max_waiting_ behind it, whether or not the worker has picked one up yet.
+    const int held = static_cast<int>(waiting_.size()) + (running_job_ ? 1 : 0);
+    if (stopping_ || held >= max_waiting_ + 1) return nullptr;
     waiting_.push_back(job);
   }
   cv_.notify_all();

@@ -319,7 +319,11 @@ TEST_F(ServerTest, FullQueueIsOverloaded) {
   for (int i = 0; i < 2000 && !started; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   ASSERT_TRUE(started);
   std::thread waiter([&] { post("/v1/messages", message_request(1, false).dump()); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  for (int i = 0; i < 2000; ++i) {  // until the waiter's job is queued behind the running one
+    auto health = client().Get("/health");
+    if (health && Json::parse(health->body)["queue_depth"] == 2) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
   auto res = post("/v1/messages", message_request(1, false).dump());
   auto oai = post("/v1/chat/completions",
                   Json{{"model", "m"}, {"max_tokens", 1}, {"messages", Json::array({{{"role", "user"}, {"content", "x"}}})}}
@@ -330,6 +334,37 @@ TEST_F(ServerTest, FullQueueIsOverloaded) {
   EXPECT_EQ(res->get_header_value("retry-after"), "1");
   ASSERT_TRUE(oai);
   EXPECT_EQ(oai->status, 429);
+}
+
+TEST_F(ServerTest, ConcurrentRequestsAreServedInTurn) {
+  // Greedy answers to the same prompt must not depend on what ran before or beside them.
+  auto solo = post("/v1/messages", message_request(6, false).dump());
+  ASSERT_TRUE(solo);
+  const Json want = Json::parse(solo->body)["content"];
+  std::vector<std::thread> threads;
+  std::vector<Json> got(2);
+  std::vector<int> status(2, 0);
+  for (int i = 0; i < 2; ++i) {
+    threads.emplace_back([&, i] {
+      auto res = post("/v1/messages", message_request(6, i == 1).dump());
+      if (!res) return;
+      status[i] = res->status;
+      if (i == 0) {
+        got[i] = Json::parse(res->body)["content"];
+      } else {
+        std::string text;
+        for (const auto& e : parse_sse(res->body)) {
+          if (e.name == "content_block_delta") text += e.data["delta"]["text"].get<std::string>();
+        }
+        got[i] = Json::array({{{"type", "text"}, {"text", text}, {"citations", nullptr}}});
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(status[i], 200);
+    EXPECT_EQ(got[i], want) << i;
+  }
 }
 
 TEST_F(ServerTest, ChatCompletionsAnswers) {
