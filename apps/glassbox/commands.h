@@ -14,5 +14,6 @@ int cmd_tokenizer(int argc, char** argv);
 int cmd_data(int argc, char** argv);
 int cmd_train(int argc, char** argv);
 int cmd_agent(int argc, char** argv);
+int cmd_serve(int argc, char** argv);
 
 }  // namespace glassbox::app

@@ -1,0 +1,327 @@
+// OpenAI-compatible routes: POST /v1/chat/completions and POST /v1/completions (JSON and `data:` streams).
+#include <chrono>
+#include <random>
+
+#include "base/status.h"
+#include "chat/tool_call_parser.h"
+#include "server/server_state.h"
+
+namespace glassbox::server {
+namespace {
+
+using Type = Json::value_t;
+
+std::string openai_error_body(const ApiError& e) {
+  std::string type = e.status == 429 ? "rate_limit_error" : e.type;
+  Json body = {{"error", {{"message", e.message}, {"type", type}, {"param", nullptr}, {"code", nullptr}}}};
+  return body.dump();
+}
+
+template <typename F>
+void guarded(httplib::Response& res, F&& body) {
+  ApiError error{0, "", ""};
+  try {
+    body();
+    return;
+  } catch (const ApiError& e) {
+    error = e;
+  } catch (const nlohmann::json::exception& e) {
+    error = ApiError{400, "invalid_request_error", e.what()};
+  }
+  res.status = error.status;
+  if (error.status == 429) res.set_header("retry-after", "1");
+  res.set_content(openai_error_body(error), "application/json");
+}
+
+void check_model(const ServerState&, const Json& body) {
+  const Json* model = optional_field(body, "model", Type::string, "a string");
+  // OpenAI clients send whatever name they were configured with; one model is served, so any name maps to it.
+  if (!model) throw_invalid("model: Field required");
+}
+
+engine::SamplingParams sampling_from(const Json& body) {
+  engine::SamplingParams sp;
+  sp.temperature = static_cast<float>(optional_number(body, "temperature", 1.0));
+  sp.top_p = static_cast<float>(optional_number(body, "top_p", 1.0));
+  sp.top_k = static_cast<int32_t>(optional_int(body, "top_k", 0));
+  sp.min_p = static_cast<float>(optional_number(body, "min_p", 0.0));
+  sp.frequency_penalty = static_cast<float>(optional_number(body, "frequency_penalty", 0.0));
+  sp.presence_penalty = static_cast<float>(optional_number(body, "presence_penalty", 0.0));
+  int64_t seed = optional_int(body, "seed", -1);
+  sp.seed = seed >= 0 ? static_cast<uint64_t>(seed) : std::random_device{}();
+  if (sp.temperature < 0 || sp.temperature > 2) throw_invalid("temperature: must be between 0 and 2");
+  if (Status s = sp.validate(); !s.ok()) throw_invalid(s.message());
+  return sp;
+}
+
+std::vector<std::string> stops_from(const Json& body) {
+  std::vector<std::string> stops;
+  auto it = body.find("stop");
+  if (it == body.end() || it->is_null()) return stops;
+  if (it->is_string()) {
+    if (!it->get<std::string>().empty()) stops.push_back(*it);
+    return stops;
+  }
+  if (!it->is_array()) throw_invalid("stop: expected a string or an array of strings");
+  for (const Json& s : *it) {
+    if (!s.is_string()) throw_invalid("stop: expected a string or an array of strings");
+    if (!s.get<std::string>().empty()) stops.push_back(s);
+  }
+  return stops;
+}
+
+int64_t max_tokens_from(const ServerState& state, const Json& body, size_t n_prompt) {
+  int64_t room = state.queue->n_ctx() - static_cast<int64_t>(n_prompt);
+  int64_t n = optional_int(body, "max_completion_tokens", optional_int(body, "max_tokens", room));
+  if (n < 0) throw_invalid("max_tokens: must be >= 0");
+  return n;
+}
+
+const char* finish_name(FinishReason reason, bool tool_calls) {
+  if (tool_calls) return "tool_calls";
+  return reason == FinishReason::kMaxTokens || reason == FinishReason::kContextFull ? "length" : "stop";
+}
+
+Json usage_json(const GenerationResult& r) {
+  int64_t prompt = r.input_tokens + r.cached_tokens;
+  return {{"prompt_tokens", prompt},
+          {"completion_tokens", r.output_tokens},
+          {"total_tokens", prompt + r.output_tokens},
+          {"prompt_tokens_details", {{"cached_tokens", r.cached_tokens}}}};
+}
+
+// OpenAI messages → what chat templates expect: text parts joined, tool-call arguments as objects.
+Json convert_messages(const Json& body) {
+  auto it = body.find("messages");
+  if (it == body.end()) throw_invalid("messages: Field required");
+  if (!it->is_array() || it->empty()) throw_invalid("messages: expected a non-empty array");
+  Json out = Json::array();
+  for (size_t i = 0; i < it->size(); ++i) {
+    Json msg = (*it)[i];
+    std::string where = str_format("messages[%zu]", i);
+    if (!msg.is_object() || !msg.contains("role") || !msg["role"].is_string()) {
+      throw_invalid(where + ": expected an object with a string `role`");
+    }
+    std::string role = msg["role"];
+    if (role == "developer") msg["role"] = role = "system";
+    if (role != "system" && role != "user" && role != "assistant" && role != "tool") {
+      throw_invalid(where + ".role: unknown role '" + role + "'");
+    }
+    if (msg.contains("content") && msg["content"].is_array()) {
+      std::string text;
+      for (const Json& part : msg["content"]) {
+        if (part.is_object() && part.value("type", "") == "text" && part.contains("text") && part["text"].is_string()) {
+          text += part["text"].get<std::string>();
+        } else if (part.is_object() && part.value("type", "") != "text") {
+          throw_invalid(where + ".content: only text parts are supported by this model");
+        }
+      }
+      msg["content"] = text;
+    } else if (msg.contains("content") && !msg["content"].is_string() && !msg["content"].is_null()) {
+      throw_invalid(where + ".content: expected a string or an array of parts");
+    }
+    if (!msg.contains("content") || msg["content"].is_null()) msg["content"] = "";
+    if (msg.contains("tool_calls") && msg["tool_calls"].is_array()) {
+      for (Json& call : msg["tool_calls"]) {
+        if (call.contains("function") && call["function"].contains("arguments") &&
+            call["function"]["arguments"].is_string()) {
+          Json args = Json::parse(call["function"]["arguments"].get<std::string>(), nullptr, false);
+          if (args.is_object()) call["function"]["arguments"] = args;
+        }
+      }
+    }
+    out.push_back(std::move(msg));
+  }
+  return out;
+}
+
+std::string data_line(const Json& chunk) { return "data: " + chunk.dump() + "\n\n"; }
+
+void handle_chat(ServerState& state, const httplib::Request& req, httplib::Response& res) {
+  Json body = parse_body(req);
+  check_model(state, body);
+  Json messages = convert_messages(body);
+  Json tools;
+  if (const Json* t = optional_field(body, "tools", Type::array, "an array")) tools = *t;
+  if (body.contains("tool_choice") && body["tool_choice"].is_string() && body["tool_choice"] == "none") tools = Json();
+  bool stream = false;
+  if (const Json* s = optional_field(body, "stream", Type::boolean, "a boolean")) stream = s->get<bool>();
+  bool include_usage = false;
+  if (const Json* so = optional_field(body, "stream_options", Type::object, "an object")) {
+    include_usage = so->value("include_usage", false);
+  }
+  GenerationRequest gen;
+  gen.sampling = sampling_from(body);
+  gen.stop_sequences = stops_from(body);
+  auto tokens = state.prompt_tokens(messages, tools);
+  if (!tokens.ok()) throw_invalid(tokens.status().message());
+  gen.prompt = std::move(*tokens);
+  check_prompt_fits(state, gen.prompt.size());
+  gen.max_tokens = max_tokens_from(state, body, gen.prompt.size());
+  const bool parse = state.needs_output_parsing(tools);
+  auto job = submit_job(state, std::move(gen), 429, "rate_limit_error");
+  const std::string id = state.new_id("chatcmpl-");
+  const std::string model = body["model"];
+  const int64_t created =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+
+  auto final_message = [&state, parse](const GenerationResult& r, bool* has_calls) {
+    Json message = {{"role", "assistant"}, {"content", r.text}};
+    *has_calls = false;
+    if (!parse) return message;
+    chat::ParsedOutput out = chat::parse_model_output(r.text, state.chat_template->traits());
+    message["content"] = out.content;
+    if (!out.reasoning.empty()) message["reasoning_content"] = out.reasoning;
+    if (!out.tool_calls.empty()) {
+      Json calls = Json::array();
+      for (const auto& c : out.tool_calls) {
+        calls.push_back({{"id", c.id}, {"type", "function"}, {"function", {{"name", c.name}, {"arguments", c.arguments}}}});
+      }
+      message["tool_calls"] = calls;
+      *has_calls = true;
+    }
+    return message;
+  };
+
+  if (!stream) {
+    const GenerationResult& r = finish_job(state, *job);
+    if (r.finish == FinishReason::kError) throw ApiError{500, "api_error", r.error.message()};
+    bool has_calls = false;
+    Json message = final_message(r, &has_calls);
+    Json out = {{"id", id},
+                {"object", "chat.completion"},
+                {"created", created},
+                {"model", model},
+                {"choices",
+                 Json::array({{{"index", 0},
+                               {"message", message},
+                               {"logprobs", nullptr},
+                               {"finish_reason", finish_name(r.finish, has_calls)}}})},
+                {"usage", usage_json(r)}};
+    res.set_content(out.dump(), "application/json");
+    return;
+  }
+  res.set_header("Cache-Control", "no-cache");
+  res.set_chunked_content_provider(
+      "text/event-stream",
+      [&state, job, id, model, created, parse, include_usage, final_message](size_t, httplib::DataSink& sink) {
+        auto chunk = [&](Json delta, Json finish) {
+          return Json{{"id", id},
+                      {"object", "chat.completion.chunk"},
+                      {"created", created},
+                      {"model", model},
+                      {"choices", Json::array({{{"index", 0}, {"delta", delta}, {"logprobs", nullptr},
+                                                {"finish_reason", finish}}})}};
+        };
+        if (!sink_write(sink, data_line(chunk({{"role", "assistant"}, {"content", ""}}, nullptr)))) {
+          job->cancel();
+          finish_job(state, *job);
+          return false;
+        }
+        auto format = [&](const std::string& piece) -> std::string {
+          if (parse) return "";
+          return data_line(chunk({{"content", piece}}, nullptr));
+        };
+        if (!pump_job(state, *job, sink, format, ": keep-alive\n\n")) return false;
+        const GenerationResult& r = job->result();
+        std::string tail;
+        if (r.finish == FinishReason::kError) {
+          tail = data_line({{"error", {{"message", r.error.message()}, {"type", "api_error"}}}});
+        } else {
+          bool has_calls = false;
+          if (parse) {
+            Json message = final_message(r, &has_calls);
+            Json delta = {{"content", message["content"]}};
+            if (message.contains("reasoning_content")) delta["reasoning_content"] = message["reasoning_content"];
+            if (has_calls) {
+              Json calls = message["tool_calls"];
+              for (size_t i = 0; i < calls.size(); ++i) calls[i]["index"] = i;
+              delta["tool_calls"] = calls;
+            }
+            tail += data_line(chunk(delta, nullptr));
+          }
+          tail += data_line(chunk(Json::object(), finish_name(r.finish, has_calls)));
+          if (include_usage) {
+            Json u = chunk(Json::object(), nullptr);
+            u["choices"] = Json::array();
+            u["usage"] = usage_json(r);
+            tail += data_line(u);
+          }
+        }
+        tail += "data: [DONE]\n\n";
+        sink_write(sink, tail);
+        sink.done();
+        return true;
+      });
+}
+
+void handle_completions(ServerState& state, const httplib::Request& req, httplib::Response& res) {
+  Json body = parse_body(req);
+  check_model(state, body);
+  auto p = body.find("prompt");
+  if (p == body.end()) throw_invalid("prompt: Field required");
+  std::string prompt;
+  if (p->is_string()) {
+    prompt = *p;
+  } else if (p->is_array() && p->size() == 1 && (*p)[0].is_string()) {
+    prompt = (*p)[0];
+  } else {
+    throw_invalid("prompt: expected a string");
+  }
+  bool stream = false;
+  if (const Json* s = optional_field(body, "stream", Type::boolean, "a boolean")) stream = s->get<bool>();
+  const tokenizer::Tokenizer& tk = *state.tokenizer;
+  GenerationRequest gen;
+  gen.sampling = sampling_from(body);
+  gen.stop_sequences = stops_from(body);
+  gen.prompt = tk.encode(prompt, tk.add_bos_default(), false);
+  if (gen.prompt.empty() && tk.bos_id() >= 0) gen.prompt.push_back(tk.bos_id());
+  if (gen.prompt.empty()) throw_invalid("prompt: empty, and the model has no BOS token to start from");
+  check_prompt_fits(state, gen.prompt.size());
+  gen.max_tokens = optional_int(body, "max_tokens", 16);
+  if (gen.max_tokens < 0) throw_invalid("max_tokens: must be >= 0");
+  auto job = submit_job(state, std::move(gen), 429, "rate_limit_error");
+  const std::string id = state.new_id("cmpl-");
+  const std::string model = body["model"];
+  const int64_t created =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  auto envelope = [id, model, created](const std::string& text, Json finish) {
+    return Json{{"id", id},
+                {"object", "text_completion"},
+                {"created", created},
+                {"model", model},
+                {"choices", Json::array({{{"text", text}, {"index", 0}, {"logprobs", nullptr},
+                                          {"finish_reason", finish}}})}};
+  };
+  if (!stream) {
+    const GenerationResult& r = finish_job(state, *job);
+    if (r.finish == FinishReason::kError) throw ApiError{500, "api_error", r.error.message()};
+    Json out = envelope(r.text, finish_name(r.finish, false));
+    out["usage"] = usage_json(r);
+    res.set_content(out.dump(), "application/json");
+    return;
+  }
+  res.set_chunked_content_provider("text/event-stream", [&state, job, envelope](size_t, httplib::DataSink& sink) {
+    auto format = [&](const std::string& piece) { return data_line(envelope(piece, nullptr)); };
+    if (!pump_job(state, *job, sink, format, ": keep-alive\n\n")) return false;
+    const GenerationResult& r = job->result();
+    std::string tail = data_line(envelope("", finish_name(r.finish, false))) + "data: [DONE]\n\n";
+    sink_write(sink, tail);
+    sink.done();
+    return true;
+  });
+}
+
+}  // namespace
+
+void register_openai_routes(httplib::Server& http, ServerState& state) {
+  ServerState* sp = &state;
+  http.Post("/v1/chat/completions", [sp](const httplib::Request& req, httplib::Response& res) {
+    guarded(res, [&] { handle_chat(*sp, req, res); });
+  });
+  http.Post("/v1/completions", [sp](const httplib::Request& req, httplib::Response& res) {
+    guarded(res, [&] { handle_completions(*sp, req, res); });
+  });
+}
+
+}  // namespace glassbox::server
