@@ -34,7 +34,10 @@ std::string text_of(const Json& content, const char* where) {
 // Anthropic request → the OpenAI-style message list chat templates are written for.
 Conversation anthropic_to_chat(const Json& body) {
   Conversation conv;
-  if (const Json* system = optional_field(body, "system", Type::array, "an array")) {
+  if (body.contains("system") && body["system"].is_string()) {
+    // `system` may be a plain string or an array of text blocks.
+    conv.messages.push_back({{"role", "system"}, {"content", body["system"]}});
+  } else if (const Json* system = optional_field(body, "system", Type::array, "a string or an array of blocks")) {
     std::string text;
     for (const Json& block : *system) {
       if (!block.is_object()) throw_invalid("system: each block must be an object");
@@ -45,8 +48,6 @@ Conversation anthropic_to_chat(const Json& body) {
       text += t;
     }
     if (!text.empty()) conv.messages.push_back({{"role", "system"}, {"content", text}});
-  } else if (body.contains("system") && body["system"].is_string()) {
-    conv.messages.push_back({{"role", "system"}, {"content", body["system"]}});
   }
   auto it = body.find("messages");
   if (it == body.end()) throw_invalid("messages: Field required");

@@ -69,6 +69,20 @@ TEST(AnthropicConvertTest, MalformedMessagesAreInvalidRequests) {
   }
 }
 
+TEST(AnthropicConvertTest, SystemMayBeAStringOrBlocksButNothingElse) {
+  Conversation conv = anthropic_to_chat(Json::parse(
+      R"({"system": "Be brief.", "messages": [{"role": "user", "content": "hi"}]})"));
+  ASSERT_GE(conv.messages.size(), 2u);
+  EXPECT_EQ(conv.messages[0]["role"], "system");
+  EXPECT_EQ(conv.messages[0]["content"], "Be brief.");
+  try {
+    anthropic_to_chat(Json::parse(R"({"system": 5, "messages": [{"role": "user", "content": "hi"}]})"));
+    ADD_FAILURE() << "accepted a numeric system";
+  } catch (const ApiError& e) {
+    EXPECT_EQ(e.status, 400);
+  }
+}
+
 TEST(AnthropicConvertTest, HermesToolCallBecomesToolUseBlock) {
   chat::TemplateTraits traits;
   traits.format = chat::ToolCallFormat::kHermes;

@@ -33,7 +33,8 @@ std::string ServerState::new_id(const char* prefix) {
 }
 
 bool ServerState::serves_model(const std::string& name) const {
-  return name == model_name || name.rfind("claude", 0) == 0 || name == "default";
+  // Claude Code sends claude-* names and `glassbox agent` sends "glassbox": both mean the served model.
+  return name == model_name || name.rfind("claude", 0) == 0 || name == "default" || name == "glassbox";
 }
 
 Result<std::vector<int32_t>> ServerState::prompt_tokens(const Json& messages, const Json& tools) const {
