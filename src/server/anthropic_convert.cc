@@ -154,9 +154,6 @@ std::string sse(const Json& event) {
   return "event: " + event["type"].get<std::string>() + "\ndata: " + event.dump() + "\n\n";
 }
 
-}  // namespace glassbox::server
-
-namespace glassbox::server {
 
 namespace {
 

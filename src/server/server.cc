@@ -235,9 +235,6 @@ void Server::start() {
 
 void Server::stop() { impl_->http.stop(); }
 
-}  // namespace glassbox::server
-
-namespace glassbox::server {
 
 std::shared_ptr<GenerationJob> submit_job(ServerState& state, GenerationRequest request, int overload_status,
                                           const char* overload_type) {

@@ -70,9 +70,6 @@ void register_openai_routes(httplib::Server& http, ServerState& state);
 // The Anthropic error body.
 std::string anthropic_error_body(const std::string& type, const std::string& message);
 
-}  // namespace glassbox::server
-
-namespace glassbox::server {
 
 // Queues a job; a full queue throws ApiError(overload_status, overload_type) with a retry-after header hint.
 std::shared_ptr<GenerationJob> submit_job(ServerState& state, GenerationRequest request, int overload_status,
