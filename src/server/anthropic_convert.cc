@@ -154,7 +154,6 @@ std::string sse(const Json& event) {
   return "event: " + event["type"].get<std::string>() + "\ndata: " + event.dump() + "\n\n";
 }
 
-
 namespace {
 
 constexpr const char* kThinkOpen = "<think>";

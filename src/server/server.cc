@@ -6,6 +6,7 @@
 #include <random>
 #include <thread>
 
+#include "base/mapped_file.h"
 #include "base/status.h"
 #include "server/server_state.h"
 
@@ -158,7 +159,13 @@ Result<std::unique_ptr<Server>> Server::create(const ServerOptions& options) {
   auto tok = tokenizer::Tokenizer::from_gguf(st.model->gguf());
   if (!tok.ok()) return tok.status();
   st.tokenizer = std::move(*tok);
-  auto tmpl = chat::ChatTemplate::parse(st.tokenizer->chat_template().value_or(""));
+  std::string template_source = st.tokenizer->chat_template().value_or("");
+  if (!options.chat_template_path.empty()) {
+    auto text = read_file_to_string(options.chat_template_path);
+    if (!text.ok()) return text.status();
+    template_source = *text;
+  }
+  auto tmpl = chat::ChatTemplate::parse(template_source);
   if (!tmpl.ok()) return tmpl.status();
   st.chat_template = std::make_unique<chat::ChatTemplate>(std::move(*tmpl));
   model::ContextOptions co;
