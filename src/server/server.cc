@@ -98,7 +98,7 @@ bool sink_write(httplib::DataSink& sink, const std::string& data) {
 
 std::string anthropic_error_body(const std::string& type, const std::string& message) {
   Json body = {{"type", "error"}, {"error", {{"type", type}, {"message", message}}}};
-  return body.dump();
+  return json_text(body);
 }
 
 namespace {
@@ -216,7 +216,7 @@ Result<std::unique_ptr<Server>> Server::create(const ServerOptions& options) {
 
   http.Get("/health", [sp](const httplib::Request&, httplib::Response& res) {
     Json body = {{"status", "ok"}, {"model", sp->model_name}, {"queue_depth", sp->queue->queue_depth()}};
-    res.set_content(body.dump(), "application/json");
+    res.set_content(json_text(body), "application/json");
   });
   http.Get("/metrics", [sp](const httplib::Request&, httplib::Response& res) {
     res.set_content(sp->metrics.render(sp->queue->queue_depth()), "text/plain; version=0.0.4");

@@ -45,6 +45,9 @@ struct ServerState {
   bool needs_output_parsing(const Json& tools) const;
 };
 
+// JSON text of a response; invalid UTF-8 (echoed from a bad request) becomes U+FFFD instead of throwing.
+inline std::string json_text(const Json& json) { return json.dump(-1, ' ', false, Json::error_handler_t::replace); }
+
 // An API error: HTTP status + Anthropic error type + message. Thrown inside handlers, caught at the edge.
 struct ApiError {
   int status;

@@ -219,6 +219,15 @@ TEST_F(ServerTest, MalformedJsonIsInvalidRequest) {
   expect_error(post("/v1/messages", "{\"model\": "), 400, "invalid_request_error");
 }
 
+TEST_F(ServerTest, InvalidUtf8IsInvalidRequestWithAValidJsonBody) {
+  auto res = post("/v1/messages", "{\"model\": \"\xff\xfe\", \"max_tokens\": 1}");
+  expect_error(res, 400, "invalid_request_error");
+  auto oai = post("/v1/chat/completions", "{\"model\": \"\xc3\"}");
+  ASSERT_TRUE(oai);
+  EXPECT_EQ(oai->status, 400);
+  EXPECT_TRUE(Json::parse(oai->body)["error"]["message"].is_string());
+}
+
 TEST_F(ServerTest, WrongTypeIsInvalidRequest) {
   Json req = message_request(8, false);
   req["max_tokens"] = "eight";
