@@ -23,6 +23,7 @@ constexpr const char* kUsage =
     "  -c, --ctx N             context size (default: min(trained, 4096))\n"
     "  -t, --threads N         threads (default: all cores)\n"
     "  --model-name NAME       id reported by /v1/models (default: the file's stem)\n"
+    "  --chat-template FILE    Jinja chat template to use instead of the model's\n"
     "  --queue N               requests that may wait behind the running one (default 8)\n";
 
 // The reference model shipped beside the repository: <repo>/../shared/reference/storyteller-16m-q8_0.gguf,
@@ -44,7 +45,7 @@ std::string default_model_path(const char* argv0) {
 int cmd_serve(int argc, char** argv) {
   auto args = Args::parse(argc, argv,
                           {"-m|--model", "--host", "--port", "--api-key", "-c|--ctx", "-t|--threads", "--model-name",
-                           "--queue"},
+                           "--queue", "--chat-template"},
                           {"-h|--help"});
   if (!args.ok()) {
     std::fprintf(stderr, "glassbox serve: %s\n%s", args.status().message().c_str(), kUsage);
@@ -64,6 +65,7 @@ int cmd_serve(int argc, char** argv) {
   opt.host = args->get_or("--host", opt.host);
   opt.api_key = args->get_or("--api-key", "");
   opt.model_name = args->get_or("--model-name", "");
+  opt.chat_template_path = args->get_or("--chat-template", "");
   auto port = args->get_int("--port", 8080);
   auto ctx = args->get_int("-c", 0);
   auto threads = args->get_int("-t", 0);

@@ -152,12 +152,8 @@ Json content_blocks(const std::string& text, bool parse, const chat::TemplateTra
 }
 
 std::string sse(const Json& event) {
-  return "event: " + event["type"].get<std::string>() + "\ndata: " + event.dump() + "\n\n";
+  return "event: " + event["type"].get<std::string>() + "\ndata: " + json_text(event) + "\n\n";
 }
-
-}  // namespace glassbox::server
-
-namespace glassbox::server {
 
 namespace {
 
@@ -353,7 +349,7 @@ std::string BlockStreamer::finish(bool* has_tool_use) {
                                        {"input", Json::object()}}}});
         out += sse({{"type", "content_block_delta"},
                     {"index", next_index_},
-                    {"delta", {{"type", "input_json_delta"}, {"partial_json", input.dump()}}}});
+                    {"delta", {{"type", "input_json_delta"}, {"partial_json", json_text(input)}}}});
         out += sse({{"type", "content_block_stop"}, {"index", next_index_}});
         ++next_index_;
         any_block_ = true;

@@ -30,9 +30,6 @@ Json content_blocks(const std::string& text, bool parse, const chat::TemplateTra
 // One SSE event: `event: TYPE\ndata: JSON\n\n`.
 std::string sse(const Json& event);
 
-}  // namespace glassbox::server
-
-namespace glassbox::server {
 
 // Turns generated text pieces into Anthropic content-block SSE events as they arrive: <think> reasoning streams
 // as a thinking block, text as a text block, and from the template's tool-call marker on (Hermes <tool_call>,

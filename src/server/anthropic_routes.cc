@@ -114,7 +114,7 @@ void handle_messages(ServerState& state, const httplib::Request& req, httplib::R
                 {"stop_reason", tool_use ? "tool_use" : finish_reason_name(r.finish)},
                 {"stop_sequence", r.finish == FinishReason::kStopSequence ? Json(r.stop_sequence) : Json()},
                 {"usage", usage_json(r)}};
-    res.set_content(msg.dump(), "application/json");
+    res.set_content(json_text(msg), "application/json");
     return;
   }
 
@@ -200,7 +200,7 @@ void handle_count_tokens(ServerState& state, const httplib::Request& req, httpli
   Conversation conv = anthropic_to_chat(body);
   auto tokens = state.prompt_tokens(conv.messages, conv.tools);
   if (!tokens.ok()) throw_invalid(tokens.status().message());
-  res.set_content(Json{{"input_tokens", tokens->size()}}.dump(), "application/json");
+  res.set_content(json_text(Json{{"input_tokens", tokens->size()}}), "application/json");
 }
 
 std::string rfc3339(int64_t unix_s) {
@@ -243,7 +243,7 @@ void register_anthropic_routes(httplib::Server& http, ServerState& state) {
                  {"first_id", sp->model_name},
                  {"last_id", sp->model_name},
                  {"has_more", false}};
-    res.set_content(page.dump(), "application/json");
+    res.set_content(json_text(page), "application/json");
   });
   http.Get(R"(/v1/models/(.+))", [sp](const httplib::Request& req, httplib::Response& res) {
     std::string id = req.matches[1];
@@ -251,7 +251,7 @@ void register_anthropic_routes(httplib::Server& http, ServerState& state) {
       send_error(res, ApiError{404, "not_found_error", "model: " + id});
       return;
     }
-    res.set_content(model_info(*sp).dump(), "application/json");
+    res.set_content(json_text(model_info(*sp)), "application/json");
   });
 }
 

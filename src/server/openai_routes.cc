@@ -14,7 +14,7 @@ using Type = Json::value_t;
 std::string openai_error_body(const ApiError& e) {
   std::string type = e.status == 429 ? "rate_limit_error" : e.type;
   Json body = {{"error", {{"message", e.message}, {"type", type}, {"param", nullptr}, {"code", nullptr}}}};
-  return body.dump();
+  return json_text(body);
 }
 
 template <typename F>
@@ -135,7 +135,7 @@ Json convert_messages(const Json& body) {
   return out;
 }
 
-std::string data_line(const Json& chunk) { return "data: " + chunk.dump() + "\n\n"; }
+std::string data_line(const Json& chunk) { return "data: " + json_text(chunk) + "\n\n"; }
 
 void handle_chat(ServerState& state, const httplib::Request& req, httplib::Response& res) {
   Json body = parse_body(req);
@@ -198,7 +198,7 @@ void handle_chat(ServerState& state, const httplib::Request& req, httplib::Respo
                                {"logprobs", nullptr},
                                {"finish_reason", finish_name(r.finish, has_calls)}}})},
                 {"usage", usage_json(r)}};
-    res.set_content(out.dump(), "application/json");
+    res.set_content(json_text(out), "application/json");
     return;
   }
   res.set_header("Cache-Control", "no-cache");
@@ -298,7 +298,7 @@ void handle_completions(ServerState& state, const httplib::Request& req, httplib
     if (r.finish == FinishReason::kError) throw ApiError{500, "api_error", r.error.message()};
     Json out = envelope(r.text, finish_name(r.finish, false));
     out["usage"] = usage_json(r);
-    res.set_content(out.dump(), "application/json");
+    res.set_content(json_text(out), "application/json");
     return;
   }
   res.set_chunked_content_provider("text/event-stream", [&state, job, envelope](size_t, httplib::DataSink& sink) {

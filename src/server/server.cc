@@ -6,6 +6,7 @@
 #include <random>
 #include <thread>
 
+#include "base/mapped_file.h"
 #include "base/status.h"
 #include "server/server_state.h"
 
@@ -98,7 +99,7 @@ bool sink_write(httplib::DataSink& sink, const std::string& data) {
 
 std::string anthropic_error_body(const std::string& type, const std::string& message) {
   Json body = {{"type", "error"}, {"error", {{"type", type}, {"message", message}}}};
-  return body.dump();
+  return json_text(body);
 }
 
 namespace {
@@ -159,7 +160,13 @@ Result<std::unique_ptr<Server>> Server::create(const ServerOptions& options) {
   auto tok = tokenizer::Tokenizer::from_gguf(st.model->gguf());
   if (!tok.ok()) return tok.status();
   st.tokenizer = std::move(*tok);
-  auto tmpl = chat::ChatTemplate::parse(st.tokenizer->chat_template().value_or(""));
+  std::string template_source = st.tokenizer->chat_template().value_or("");
+  if (!options.chat_template_path.empty()) {
+    auto text = read_file_to_string(options.chat_template_path);
+    if (!text.ok()) return text.status();
+    template_source = *text;
+  }
+  auto tmpl = chat::ChatTemplate::parse(template_source);
   if (!tmpl.ok()) return tmpl.status();
   st.chat_template = std::make_unique<chat::ChatTemplate>(std::move(*tmpl));
   model::ContextOptions co;
@@ -210,7 +217,7 @@ Result<std::unique_ptr<Server>> Server::create(const ServerOptions& options) {
 
   http.Get("/health", [sp](const httplib::Request&, httplib::Response& res) {
     Json body = {{"status", "ok"}, {"model", sp->model_name}, {"queue_depth", sp->queue->queue_depth()}};
-    res.set_content(body.dump(), "application/json");
+    res.set_content(json_text(body), "application/json");
   });
   http.Get("/metrics", [sp](const httplib::Request&, httplib::Response& res) {
     res.set_content(sp->metrics.render(sp->queue->queue_depth()), "text/plain; version=0.0.4");
@@ -236,9 +243,6 @@ void Server::start() {
 
 void Server::stop() { impl_->http.stop(); }
 
-}  // namespace glassbox::server
-
-namespace glassbox::server {
 
 std::shared_ptr<GenerationJob> submit_job(ServerState& state, GenerationRequest request, int overload_status,
                                           const char* overload_type) {

@@ -12,6 +12,7 @@ namespace glassbox::server {
 struct ServerOptions {
   std::string model_path;       // GGUF file
   std::string model_name;       // id reported by /v1/models; "" = the file's stem
+  std::string chat_template_path;  // a Jinja file that replaces the model's chat template; "" = the model's
   std::string host = "127.0.0.1";
   int port = 8080;              // 0 = any free port (see Server::port())
   std::string api_key;          // "" = no authentication (loopback hosts only)

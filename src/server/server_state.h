@@ -45,6 +45,9 @@ struct ServerState {
   bool needs_output_parsing(const Json& tools) const;
 };
 
+// JSON text of a response; invalid UTF-8 (echoed from a bad request) becomes U+FFFD instead of throwing.
+inline std::string json_text(const Json& json) { return json.dump(-1, ' ', false, Json::error_handler_t::replace); }
+
 // An API error: HTTP status + Anthropic error type + message. Thrown inside handlers, caught at the edge.
 struct ApiError {
   int status;
@@ -70,9 +73,6 @@ void register_openai_routes(httplib::Server& http, ServerState& state);
 // The Anthropic error body.
 std::string anthropic_error_body(const std::string& type, const std::string& message);
 
-}  // namespace glassbox::server
-
-namespace glassbox::server {
 
 // Queues a job; a full queue throws ApiError(overload_status, overload_type) with a retry-after header hint.
 std::shared_ptr<GenerationJob> submit_job(ServerState& state, GenerationRequest request, int overload_status,

@@ -219,6 +219,15 @@ TEST_F(ServerTest, MalformedJsonIsInvalidRequest) {
   expect_error(post("/v1/messages", "{\"model\": "), 400, "invalid_request_error");
 }
 
+TEST_F(ServerTest, InvalidUtf8IsInvalidRequestWithAValidJsonBody) {
+  auto res = post("/v1/messages", "{\"model\": \"\xff\xfe\", \"max_tokens\": 1}");
+  expect_error(res, 400, "invalid_request_error");
+  auto oai = post("/v1/chat/completions", "{\"model\": \"\xc3\"}");
+  ASSERT_TRUE(oai);
+  EXPECT_EQ(oai->status, 400);
+  EXPECT_TRUE(Json::parse(oai->body)["error"]["message"].is_string());
+}
+
 TEST_F(ServerTest, WrongTypeIsInvalidRequest) {
   Json req = message_request(8, false);
   req["max_tokens"] = "eight";
@@ -480,6 +489,43 @@ TEST(ServerAuthTest, ApiKeyIsRequiredWhenSet) {
   EXPECT_EQ(c.Get("/v1/models", {{"x-api-key", "sekrit"}})->status, 200);
   EXPECT_EQ(c.Get("/v1/models", {{"Authorization", "Bearer sekrit"}})->status, 200);
   EXPECT_EQ(c.Get("/health")->status, 200);
+}
+
+// A real tool-calling template (Hermes via Qwen 2.5) over the storyteller weights: tools reach the prompt.
+TEST(ServerTemplateTest, ToolsAreRenderedIntoThePrompt) {
+  const std::string tmpl = std::string(GLASSBOX_SHARED_DIR) + "/fixtures/chat_templates/Qwen-Qwen2.5-7B-Instruct.jinja";
+  if (!std::filesystem::exists(kModel) || !std::filesystem::exists(tmpl)) GTEST_SKIP() << "shared fixtures absent";
+  ServerOptions opt;
+  opt.model_path = kModel;
+  opt.chat_template_path = tmpl;
+  opt.n_ctx = 1024;  // the template's tool preamble outgrows the storyteller's trained 256 positions
+  opt.port = 0;
+  opt.n_threads = 1;
+  auto s = Server::create(opt);
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  (*s)->start();
+  httplib::Client c("127.0.0.1", (*s)->port());
+  Json req = {{"model", "claude"}, {"messages", Json::array({{{"role", "user"}, {"content", "weather?"}}})}};
+  auto plain = c.Post("/v1/messages/count_tokens", req.dump(), "application/json");
+  req["tools"] = Json::array({{{"name", "get_weather"},
+                               {"description", "Current weather for a city"},
+                               {"input_schema", {{"type", "object"}, {"properties", {{"city", {{"type", "string"}}}}}}}}});
+  auto with_tools = c.Post("/v1/messages/count_tokens", req.dump(), "application/json");
+  ASSERT_TRUE(plain && with_tools);
+  ASSERT_EQ(with_tools->status, 200) << with_tools->body;
+  EXPECT_GT(Json::parse(with_tools->body)["input_tokens"].get<int>(),
+            Json::parse(plain->body)["input_tokens"].get<int>() + 20);
+  req["max_tokens"] = 4;
+  req["stream"] = true;
+  auto stream = c.Post("/v1/messages", req.dump(), "application/json");
+  ASSERT_TRUE(stream);
+  ASSERT_EQ(stream->status, 200) << stream->body;
+  auto events = parse_sse(stream->body);
+  ASSERT_GE(events.size(), 4u);
+  EXPECT_EQ(events.front().name, "message_start");
+  EXPECT_EQ(events.back().name, "message_stop");
+  std::string stop = events[events.size() - 2].data["delta"]["stop_reason"];
+  EXPECT_TRUE(stop == "max_tokens" || stop == "end_turn" || stop == "tool_use") << stop;
 }
 
 TEST(ServerAuthTest, RefusesNonLoopbackWithoutKey) {
