@@ -35,4 +35,7 @@ class Args {
   std::vector<std::string> positionals_;
 };
 
+// Splits "a,b,,c" into {"a", "b", "c"} (empty items dropped).
+std::vector<std::string> split_list(const std::string& s, char sep = ',');
+
 }  // namespace glassbox::app

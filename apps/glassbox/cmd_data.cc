@@ -24,18 +24,6 @@ constexpr const char* kUsage =
     "  --threads N          encoding threads (default: all cores)\n"
     "  --json               print a JSON summary as the last stdout line\n";
 
-std::vector<std::string> split_commas(const std::string& s) {
-  std::vector<std::string> out;
-  size_t pos = 0;
-  while (pos <= s.size()) {
-    size_t c = s.find(',', pos);
-    if (c == std::string::npos) c = s.size();
-    if (c > pos) out.push_back(s.substr(pos, c - pos));
-    pos = c + 1;
-  }
-  return out;
-}
-
 }  // namespace
 
 int cmd_data(int argc, char** argv) {
@@ -61,7 +49,7 @@ int cmd_data(int argc, char** argv) {
     return 0;
   }
   data::PrepareOptions opt;
-  opt.inputs = split_commas(args->get_or("--input", ""));
+  opt.inputs = split_list(args->get_or("--input", ""));
   for (const auto& p : args->positionals()) opt.inputs.push_back(p);
   opt.tokenizer = args->get_or("--tokenizer", "");
   opt.out_dir = args->get_or("--out", "");

@@ -22,18 +22,6 @@ constexpr const char* kUsage =
     "  --special TOKEN      special token(s), comma-separated, ids 0.. (default <|endoftext|>)\n"
     "  --min-count N        stop when the best pair occurs fewer times (default 2)\n";
 
-std::vector<std::string> split_commas(const std::string& s) {
-  std::vector<std::string> out;
-  size_t pos = 0;
-  while (pos <= s.size()) {
-    size_t c = s.find(',', pos);
-    if (c == std::string::npos) c = s.size();
-    if (c > pos) out.push_back(s.substr(pos, c - pos));
-    pos = c + 1;
-  }
-  return out;
-}
-
 int fail(const Status& s) {
   std::fprintf(stderr, "glassbox tokenizer train: %s\n", s.message().c_str());
   return 1;
@@ -61,7 +49,7 @@ int cmd_tokenizer(int argc, char** argv) {
     std::fputs(kUsage, stdout);
     return 0;
   }
-  std::vector<std::string> inputs = split_commas(args->get_or("--input", ""));
+  std::vector<std::string> inputs = split_list(args->get_or("--input", ""));
   for (const auto& p : args->positionals()) inputs.push_back(p);
   auto out = args->get("--out");
   auto vocab_size = args->get_int("--vocab-size", 4096);
@@ -75,7 +63,7 @@ int cmd_tokenizer(int argc, char** argv) {
   data::BpeTrainerOptions opt;
   opt.vocab_size = *vocab_size;
   opt.min_pair_count = std::max<int64_t>(1, *min_count);
-  if (auto sp = args->get("--special")) opt.specials = split_commas(*sp);
+  if (auto sp = args->get("--special")) opt.specials = split_list(*sp);
   auto trainer = data::BpeTrainer::create(opt);
   if (!trainer.ok()) return fail(trainer.status());
 

@@ -1,6 +1,8 @@
 // Lexer: Jinja2's tokenization of data, {{ }}, {% %}, {# #} and raw blocks, with -/+ whitespace control.
 #include "chat/lexer.h"
 
+#include "base/utf8_encode.h"
+
 #include <cctype>
 
 namespace glassbox::chat {
@@ -9,24 +11,6 @@ namespace {
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
 bool is_name_start(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; }
 bool is_name_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
-
-void append_utf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xc0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3f));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xe0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-    out += static_cast<char>(0x80 | (cp & 0x3f));
-  } else {
-    out += static_cast<char>(0xf0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3f));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-    out += static_cast<char>(0x80 | (cp & 0x3f));
-  }
-}
 
 class Lexer {
  public:
@@ -263,7 +247,7 @@ class Lexer {
           }
           if (cp > 0x10ffff) return error_at(s, "invalid code point in string literal");
           pos_ += digits;
-          append_utf8(out, cp);
+          glassbox::append_utf8(out, cp);
           break;
         }
         default:

@@ -1,6 +1,8 @@
 // Methods: Python str/dict/list methods bound to a value, as the sandbox allows them.
 #include "chat/methods.h"
 
+#include "base/utf8_encode.h"
+
 #include <cctype>
 #include <cstdlib>
 
@@ -442,24 +444,6 @@ bool is_cased_letter(uint32_t cp) {
   return map_case(cp, true) != cp || map_case(cp, false) != cp || cp == 0xdf;
 }
 
-void append_code_point(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xc0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3f));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xe0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-    out += static_cast<char>(0x80 | (cp & 0x3f));
-  } else {
-    out += static_cast<char>(0xf0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3f));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-    out += static_cast<char>(0x80 | (cp & 0x3f));
-  }
-}
-
 // Applies `mode` per code point: 'U' upper, 'L' lower, 'T' title (upper after a non-letter), 'C' capitalize.
 std::string convert_case(const std::string& s, char mode) {
   std::string out;
@@ -490,7 +474,7 @@ std::string convert_case(const std::string& s, char mode) {
     if (upper && cp == 0xdf) {
       out += "SS";
     } else {
-      append_code_point(out, map_case(cp, upper));
+      glassbox::append_utf8(out, map_case(cp, upper));
     }
     prev_cased = is_cased_letter(cp);
     first = false;

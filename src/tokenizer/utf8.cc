@@ -1,6 +1,8 @@
 // UTF-8 byte-level helpers.
 #include "tokenizer/utf8.h"
 
+#include "base/utf8_encode.h"
+
 namespace glassbox::tokenizer::utf8 {
 
 size_t sequence_length(uint8_t lead) {
@@ -8,25 +10,7 @@ size_t sequence_length(uint8_t lead) {
   return kByHighNibble[lead >> 4];
 }
 
-void append_code_point(uint32_t code_point, std::string* out) {
-  if (code_point <= 0x7F) {
-    out->push_back(static_cast<char>(code_point));
-  } else if (code_point <= 0x7FF) {
-    out->push_back(static_cast<char>(0xC0 | (code_point >> 6)));
-    out->push_back(static_cast<char>(0x80 | (code_point & 0x3F)));
-  } else if (code_point <= 0xFFFF) {
-    out->push_back(static_cast<char>(0xE0 | (code_point >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((code_point >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (code_point & 0x3F)));
-  } else if (code_point <= 0x10FFFF) {
-    out->push_back(static_cast<char>(0xF0 | (code_point >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((code_point >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((code_point >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (code_point & 0x3F)));
-  } else {
-    out->append(kReplacement);
-  }
-}
+void append_code_point(uint32_t code_point, std::string* out) { append_utf8(*out, code_point); }
 
 int valid_sequence_length(std::string_view bytes) {
   if (bytes.empty()) return -1;
