@@ -30,6 +30,10 @@ float silu(float x) { return x / (1.0f + std::exp(-x)); }
 Result<std::shared_ptr<const Model>> Model::load(const std::string& path) {
   GB_ASSIGN_OR_RETURN(gguf::GgufFile file, gguf::GgufFile::open(path));
   std::shared_ptr<Model> model(new Model());
+  if (file.tensors().empty()) {
+    return invalid_argument(str_format("%s: holds no tensors (a vocabulary-only file?); expected a model's weights",
+                                       path.c_str()));
+  }
   model->file_ = std::make_unique<gguf::GgufFile>(std::move(file));
   GB_ASSIGN_OR_RETURN(model->config_, read_model_config(*model->file_));
   GB_ASSIGN_OR_RETURN(model->weights_, load_weights(*model->file_, &model->config_));

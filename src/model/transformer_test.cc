@@ -242,6 +242,17 @@ TEST(TransformerTest, UnknownArchitectureListsSupportedOnes) {
       << m.status().message();
 }
 
+TEST(TransformerTest, VocabularyOnlyFileIsAClearError) {
+  gguf::GgufWriter w;
+  w.set_string("general.architecture", "llama");
+  w.set_string_array("tokenizer.ggml.tokens", {"a", "b"});
+  fs::path path = fs::temp_directory_path() / ("gb_model_test_" + std::to_string(getpid()) + "_vocab.gguf");
+  ASSERT_TRUE(w.write(path.string()).ok());
+  auto m = Model::load(path.string());
+  ASSERT_FALSE(m.ok());
+  EXPECT_NE(m.status().message().find("holds no tensors"), std::string::npos) << m.status().message();
+}
+
 TEST(TransformerTest, MissingTensorIsNamed) {
   TinySpec s;
   s.drop_tensor = true;
