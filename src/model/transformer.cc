@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "base/check.h"
+#include "kernels/kernel_table.h"
 #include "model/architecture.h"
 
 namespace glassbox::model {
@@ -132,56 +133,57 @@ void Context::rope(float* x, int64_t n_tokens, int64_t n_heads, const int32_t* p
   }
 }
 
+// Per head, as two float matrix products through the kernel table's gemm_f32 (vectorized, like the weight
+// matmuls): scores S = Q_h K_h^T [n_tokens, n_kv], masked softmax by rows, then O_h = S V_h with V_h held
+// transposed [head_dim_v, n_kv] so that each output dimension is one row of the product. Heads run in parallel.
 void Context::attention(int layer_idx, int64_t n_tokens, const float* q, float* out, float* pattern) {
   const ModelConfig& c = model_->config();
   Scratch& s = *scratch_;
   const int64_t n_kv = n_past_ + n_tokens;
   const int64_t kv_w = c.kv_width(), v_w = c.v_width();
+  const int64_t hd = c.head_dim, hdv = c.head_dim_v;
   s.keys.resize(static_cast<size_t>(n_kv * kv_w));
-  s.values.resize(static_cast<size_t>(n_kv * v_w));
+  s.values.resize(static_cast<size_t>(n_kv * v_w));  // transposed: [n_kv_heads][head_dim_v][n_kv]
   pool_.parallel_for(n_kv, 16, [&](int64_t b, int64_t e) {
+    std::vector<float> row(static_cast<size_t>(v_w));
     for (int64_t j = b; j < e; ++j) {
       cache_.load_key(layer_idx, j, s.keys.data() + j * kv_w);
-      cache_.load_value(layer_idx, j, s.values.data() + j * v_w);
+      cache_.load_value(layer_idx, j, row.data());
+      for (int64_t i = 0; i < v_w; ++i) s.values[static_cast<size_t>(i * n_kv + j)] = row[static_cast<size_t>(i)];
     }
   });
+  const kernels::GemmF32Fn gemm = kernels::active_table().gemm_f32;
+  GB_CHECK(gemm != nullptr);
   const int64_t group = c.n_heads / c.n_kv_heads;
-  const float scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
+  const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
   const int64_t window = c.sliding_window;
-  pool_.parallel_for(n_tokens * c.n_heads, 1, [&](int64_t begin, int64_t end) {
-    std::vector<float> scores(static_cast<size_t>(n_kv));
-    for (int64_t item = begin; item < end; ++item) {
-      const int64_t t = item / c.n_heads, h = item % c.n_heads;
+  const int64_t out_w = c.n_heads * hdv;
+  pool_.parallel_for(c.n_heads, 1, [&](int64_t begin, int64_t end) {
+    std::vector<float> scores(static_cast<size_t>(n_tokens * n_kv));
+    for (int64_t h = begin; h < end; ++h) {
       const int64_t kv_h = h / group;
-      const int64_t qpos = n_past_ + t;
-      const int64_t first = window > 0 ? std::max<int64_t>(0, qpos - window + 1) : 0;
-      const float* qh = q + (t * c.n_heads + h) * c.head_dim;
-      float max_score = -INFINITY;
-      for (int64_t j = first; j <= qpos; ++j) {
-        const float* kj = s.keys.data() + j * kv_w + kv_h * c.head_dim;
-        float dot = 0;
-        for (int64_t d = 0; d < c.head_dim; ++d) dot += qh[d] * kj[d];
-        scores[j] = dot * scale;
-        max_score = std::max(max_score, scores[j]);
+      gemm(n_kv, n_tokens, hd, s.keys.data() + kv_h * hd, kv_w, q + h * hd, c.q_width(), scores.data(), n_kv);
+      for (int64_t t = 0; t < n_tokens; ++t) {
+        float* row = scores.data() + t * n_kv;
+        const int64_t qpos = n_past_ + t;
+        const int64_t first = window > 0 ? std::max<int64_t>(0, qpos - window + 1) : 0;
+        float max_score = -INFINITY;
+        for (int64_t j = first; j <= qpos; ++j) {
+          row[j] *= scale;
+          max_score = std::max(max_score, row[j]);
+        }
+        double sum = 0;
+        for (int64_t j = first; j <= qpos; ++j) {
+          row[j] = std::exp(row[j] - max_score);
+          sum += row[j];
+        }
+        const float inv = static_cast<float>(1.0 / sum);
+        std::fill(row, row + first, 0.0f);
+        for (int64_t j = first; j <= qpos; ++j) row[j] *= inv;
+        std::fill(row + qpos + 1, row + n_kv, 0.0f);
+        if (pattern != nullptr) std::copy(row, row + n_kv, pattern + (h * n_tokens + t) * n_kv);
       }
-      double sum = 0;
-      for (int64_t j = first; j <= qpos; ++j) {
-        scores[j] = std::exp(scores[j] - max_score);
-        sum += scores[j];
-      }
-      const float inv = static_cast<float>(1.0 / sum);
-      float* oh = out + (t * c.n_heads + h) * c.head_dim_v;
-      std::fill(oh, oh + c.head_dim_v, 0.0f);
-      for (int64_t j = first; j <= qpos; ++j) {
-        const float p = scores[j] * inv;
-        const float* vj = s.values.data() + j * v_w + kv_h * c.head_dim_v;
-        for (int64_t d = 0; d < c.head_dim_v; ++d) oh[d] += p * vj[d];
-      }
-      if (pattern != nullptr) {
-        float* row = pattern + (h * n_tokens + t) * n_kv;
-        std::fill(row, row + n_kv, 0.0f);
-        for (int64_t j = first; j <= qpos; ++j) row[j] = scores[j] * inv;
-      }
+      gemm(hdv, n_tokens, n_kv, s.values.data() + kv_h * hdv * n_kv, n_kv, scores.data(), n_kv, out + h * hdv, out_w);
     }
   });
 }
