@@ -198,6 +198,19 @@ void q45_k_block(const uint8_t* blk, Sink& sink) {
   }
 }
 
+// The 6-bit quants (0..63, bias not yet removed) of half `h` (128 values) of a Q6_K block, as four groups of 32:
+// low 4 bits from ql, high 2 bits from qh.
+inline void unpack_q6_k_half(const uint8_t* ql, const uint8_t* qh, int h, __m256i v[4]) {
+  const __m256i l0 = load256(ql + 64 * h), l1 = load256(ql + 64 * h + 32);
+  const __m256i hb = load256(qh + 32 * h);
+  const __m256i m4 = bytes(0x0F), m30 = bytes(0x30);
+  v[0] = _mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_and_si256(_mm256_slli_epi16(hb, 4), m30));
+  v[1] = _mm256_or_si256(_mm256_and_si256(l1, m4), _mm256_and_si256(_mm256_slli_epi16(hb, 2), m30));
+  v[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4), _mm256_and_si256(hb, m30));
+  v[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4),
+                         _mm256_and_si256(_mm256_srli_epi16(hb, 2), m30));
+}
+
 // ---- Q6_K: 16 groups of 16, 4 low bits in ql + 2 high bits in qh, minus 32; int8 scales ----
 template <typename Sink>
 void q6_k_block(const uint8_t* blk, Sink& sink) {
@@ -206,15 +219,8 @@ void q6_k_block(const uint8_t* blk, Sink& sink) {
   const auto* scales = reinterpret_cast<const int8_t*>(blk + 192);
   const float d = load_f16(blk + 208);
   for (int h = 0; h < 2; ++h) {
-    const __m256i l0 = load256(ql + 64 * h), l1 = load256(ql + 64 * h + 32);
-    const __m256i hb = load256(qh + 32 * h);
-    const __m256i m4 = bytes(0x0F), m30 = bytes(0x30);
     __m256i v[4];
-    v[0] = _mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_and_si256(_mm256_slli_epi16(hb, 4), m30));
-    v[1] = _mm256_or_si256(_mm256_and_si256(l1, m4), _mm256_and_si256(_mm256_slli_epi16(hb, 2), m30));
-    v[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4), _mm256_and_si256(hb, m30));
-    v[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4),
-                           _mm256_and_si256(_mm256_srli_epi16(hb, 2), m30));
+    unpack_q6_k_half(ql, qh, h, v);
     for (int g = 0; g < 4; ++g) {
       const __m256i q = _mm256_sub_epi8(v[g], bytes(32));
       const int s = 8 * h + 2 * g;
@@ -304,15 +310,8 @@ float dot_q6_k_i16(int64_t n, const void* w, const ActivationI16& x) {
     const auto* scales = reinterpret_cast<const int8_t*>(blk + 192);
     const __m256 a = _mm256_mul_ps(_mm256_set1_ps(load_f16(blk + 208)), _mm256_loadu_ps(x.scale + b * 8));
     for (int h = 0; h < 2; ++h) {
-      const __m256i l0 = load256(ql + 64 * h), l1 = load256(ql + 64 * h + 32);
-      const __m256i hb = load256(qh + 32 * h);
-      const __m256i m4 = bytes(0x0F), m30 = bytes(0x30);
       __m256i v[4];
-      v[0] = _mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_and_si256(_mm256_slli_epi16(hb, 4), m30));
-      v[1] = _mm256_or_si256(_mm256_and_si256(l1, m4), _mm256_and_si256(_mm256_slli_epi16(hb, 2), m30));
-      v[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4), _mm256_and_si256(hb, m30));
-      v[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4),
-                             _mm256_and_si256(_mm256_srli_epi16(hb, 2), m30));
+      unpack_q6_k_half(ql, qh, h, v);
       for (int g = 0; g < 4; ++g) {
         const __m256i q = _mm256_sub_epi8(v[g], bytes(32));
         const int s = 8 * h + 2 * g;  // 16-group index; its 32-block is s / 2 = 4 h + g
