@@ -44,7 +44,7 @@ constexpr const char* kUsage =
     "present)\n"
     "  --log-every S        progress line every S steps (default: about once a second)\n"
     "  --name NAME          general.name of the exported model\n"
-    "  --out DIR            checkpoint.safetensors, model.gguf, result.json\n"
+    "  --out DIR            checkpoint.safetensors, model.gguf, result.json, log.jsonl (loss curve)\n"
     "  --json               print the result as one JSON object on the last stdout line\n";
 
 std::string fmt_duration(double s) {
@@ -224,7 +224,24 @@ int cmd_train(int argc, char** argv) {
         (long long)o.model.vocab_size, (long long)steps, (long long)o.accum, (long long)o.batch,
         (long long)o.model.ctx, (long long)train::warmup_steps_for(o, steps), o.lr, comm->size());
   double last_print = -1e9;
+  // DIR/log.jsonl: one line per step (the loss curve). A fresh run starts it anew; a resumed run appends,
+  // so after a kill it may repeat steps past the checkpoint: readers keep the last line of each step.
+  std::FILE* step_log = nullptr;
+  auto log_step = [&](const train::StepReport& r) {
+    if (!step_log) {
+      step_log = std::fopen((o.out_dir + "/log.jsonl").c_str(), r.step == 1 ? "w" : "a");
+      if (!step_log) return;
+    }
+    std::string val = r.val_loss ? str_format(",\"val_loss\":%.6f", *r.val_loss) : "";
+    std::fprintf(step_log,
+                 "{\"step\":%lld,\"tokens\":%lld,\"loss\":%.6f,\"lr\":%.4e,\"grad_norm\":%.4f,"
+                 "\"seconds\":%.2f%s}\n",
+                 (long long)r.step, (long long)r.tokens, r.loss, r.lr, r.grad_norm, r.seconds,
+                 val.c_str());
+    std::fflush(step_log);
+  };
   auto on_step = [&](const train::StepReport& r) {
+    log_step(r);
     const bool due = log_every > 0 ? (r.step % log_every == 0) : (r.seconds - last_print >= 1.0);
     if (!(due || r.step == r.steps || r.step == 1 || r.val_loss)) return;
     last_print = r.seconds;
@@ -239,6 +256,7 @@ int cmd_train(int argc, char** argv) {
   };
   auto result =
       train::run_training(o, train_shards, val_shards, tok_file ? &*tok_file : nullptr, on_step);
+  if (step_log) std::fclose(step_log);
   if (!result.ok()) {
     const std::string& msg = result.status().message();
     std::fprintf(stderr, "glassbox %s%s%s\n",
