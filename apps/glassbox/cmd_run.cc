@@ -6,6 +6,7 @@
 
 #include "args.h"
 #include "commands.h"
+#include "default_model.h"
 #include "engine/sampler.h"
 #include "model/transformer.h"
 #include "tokenizer/tokenizer.h"
@@ -15,7 +16,7 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: glassbox run -m MODEL.gguf -p PROMPT [options]\n"
-    "  -m, --model FILE        GGUF model\n"
+    "  -m, --model FILE        GGUF model (default: the house model, models/house.gguf)\n"
     "  -p, --prompt TEXT       prompt text (or -f FILE)\n"
     "  -f, --file FILE         read the prompt from a file\n"
     "  -n, --n-predict N       tokens to generate (default 128; stops early at end-of-generation)\n"
@@ -54,10 +55,15 @@ int cmd_run(int argc, char** argv) {
     std::fputs(kUsage, stdout);
     return 0;
   }
-  auto model_path = args->get("-m");
+  std::optional<std::string> model_path = args->get("-m");
   if (!model_path) {
-    std::fprintf(stderr, "glassbox run: -m MODEL.gguf is required\n%s", kUsage);
-    return 2;
+    std::string fallback = app::default_model_path();
+    if (fallback.empty()) {
+      std::fprintf(stderr, "glassbox run: no -m MODEL.gguf given and no default model found (models/house.gguf)\n%s",
+                   kUsage);
+      return 2;
+    }
+    model_path = fallback;
   }
   std::string prompt = args->get_or("-p", "");
   if (auto file = args->get("-f")) {

@@ -9,6 +9,7 @@
 
 #include "args.h"
 #include "commands.h"
+#include "default_model.h"
 #include "server/server.h"
 
 namespace glassbox::app {
@@ -25,20 +26,6 @@ constexpr const char* kUsage =
     "  --model-name NAME       id reported by /v1/models (default: the file's stem)\n"
     "  --chat-template FILE    Jinja chat template to use instead of the model's\n"
     "  --queue N               requests that may wait behind the running one (default 8)\n";
-
-// The reference model shipped beside the repository: <repo>/../shared/reference/storyteller-16m-q8_0.gguf,
-// with <repo> found from the executable (<repo>/build*/bin/glassbox).
-std::string default_model_path(const char* argv0) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  fs::path exe = fs::canonical("/proc/self/exe", ec);
-  if (ec) exe = fs::absolute(argv0, ec);
-  for (fs::path dir = exe.parent_path(); !dir.empty() && dir != dir.root_path(); dir = dir.parent_path()) {
-    fs::path candidate = dir.parent_path() / "shared" / "reference" / "storyteller-16m-q8_0.gguf";
-    if (fs::exists(dir / "CMakeLists.txt") && fs::exists(candidate, ec)) return candidate.string();
-  }
-  return "";
-}
 
 }  // namespace
 
@@ -57,7 +44,7 @@ int cmd_serve(int argc, char** argv) {
   }
   server::ServerOptions opt;
   opt.model_path = args->get_or("-m", "");
-  if (opt.model_path.empty()) opt.model_path = default_model_path(argc > 0 ? argv[0] : "glassbox");
+  if (opt.model_path.empty()) opt.model_path = app::default_model_path();
   if (opt.model_path.empty()) {
     std::fprintf(stderr, "glassbox serve: no default model found; pass -m MODEL.gguf\n%s", kUsage);
     return 2;
