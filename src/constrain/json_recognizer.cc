@@ -31,15 +31,24 @@ bool is_ws(uint8_t b) { return b == ' ' || b == '\n' || b == '\t'; }
 bool is_digit(uint8_t b) { return b >= '0' && b <= '9'; }
 bool is_hex(uint8_t b) { return is_digit(b) || (b >= 'a' && b <= 'f') || (b >= 'A' && b <= 'F'); }
 
-// Whitespace where the grammar allows it: counted, bounded. Returns true when `b` was whitespace (then *out is
-// the outcome); otherwise resets the run.
+// Whitespace where the grammar allows it: one run is a single ' ' or '\t', or a '\n' followed by at most
+// kMaxIndent spaces or tabs (the shapes of compact and pretty-printed JSON; llama.cpp's JSON grammars bound it
+// the same way). Returns true when `b` was whitespace (then *out is the outcome); otherwise ends the run.
+constexpr uint8_t kNewlineRun = 0x80;
+
 bool take_ws(Frame& f, uint8_t b, Outcome* out) {
   if (!is_ws(b)) {
     f.ws = 0;
     return false;
   }
-  *out = f.ws >= kMaxWhitespace ? Outcome::kReject : Outcome::kOk;
-  ++f.ws;
+  *out = Outcome::kOk;
+  if (f.ws == 0) {
+    f.ws = b == '\n' ? (kNewlineRun | 1) : 1;
+  } else if ((f.ws & kNewlineRun) && b != '\n' && (f.ws & ~kNewlineRun) <= kMaxIndent) {
+    ++f.ws;
+  } else {
+    *out = Outcome::kReject;
+  }
   return true;
 }
 

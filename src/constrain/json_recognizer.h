@@ -2,8 +2,9 @@
 //
 // State: a set of stacks of frames (one per live anyOf alternative; usually one). advance(byte) moves every
 // stack and drops those that reject; the byte is allowed when one survives. The language is UTF-8 JSON text
-// for the schema: optional leading whitespace, the value, nothing after it; between structural characters at
-// most kMaxWhitespace whitespace bytes (' ', '\n', '\t'), so a model cannot loop on spaces. Strings are valid
+// for the schema: optional leading whitespace, the value, nothing after it; between structural characters one
+// whitespace run at most: a single ' ' or '\t', or '\n' plus up to kMaxIndent spaces or tabs, so a model can
+// write compact or pretty-printed JSON but cannot loop on whitespace. Strings are valid
 // UTF-8 (no overlong forms, no surrogates) with escapes, \u surrogates only as pairs.
 //
 // Cost: advance() is a few dozen nanoseconds on one stack; copy_from() reuses capacity (no allocation once
@@ -19,7 +20,7 @@
 
 namespace glassbox::constrain {
 
-inline constexpr int kMaxWhitespace = 20;  // bytes in one whitespace run
+inline constexpr int kMaxIndent = 20;      // spaces or tabs after a newline in one whitespace run
 inline constexpr size_t kMaxDepth = 64;     // frames in one stack (nesting of the generated value)
 inline constexpr size_t kMaxStacks = 32;    // live alternatives kept
 
@@ -29,7 +30,7 @@ struct Frame {
   uint32_t b = 0;    // object key: candidate property matched so far; literal: hi
   uint16_t pos = 0;  // object key / literal: bytes matched
   uint8_t phase = 0;
-  uint8_t ws = 0;    // whitespace bytes in the current run
+  uint8_t ws = 0;    // whitespace run: bytes so far, 0x80 set when it began with a newline
   uint8_t sub = 0;   // string: continuation bytes or hex digits left
   uint8_t lo = 0;    // string: allowed range of the next UTF-8 continuation byte
   uint8_t hi = 0;
