@@ -7,12 +7,13 @@
 namespace glassbox::constrain {
 
 JsonConstraint::JsonConstraint(std::shared_ptr<const JsonSchema> schema, std::shared_ptr<const VocabTrie> vocab)
-    : vocab_(std::move(vocab)), recognizer_(schema) {
+    : vocab_(std::move(vocab)), recognizer_(schema), masked_state_(schema) {
   by_depth_.reserve(vocab_->max_depth() + 1);
   for (uint32_t d = 0; d <= vocab_->max_depth(); ++d) by_depth_.emplace_back(schema);
 }
 
 const std::vector<uint8_t>& JsonConstraint::allowed_tokens() {
+  if (masked_ && recognizer_.same_state(masked_state_)) return allowed_;
   const VocabTrie& trie = *vocab_;
   allowed_.assign(static_cast<size_t>(trie.vocab_size()), 0);
   bool any = false;
@@ -37,6 +38,8 @@ const std::vector<uint8_t>& JsonConstraint::allowed_tokens() {
   if (!any || recognizer_.complete()) {
     for (int32_t id : trie.end_of_generation()) allowed_[static_cast<size_t>(id)] = 1;
   }
+  masked_state_.copy_from(recognizer_);
+  masked_ = true;
   return allowed_;
 }
 

@@ -36,6 +36,10 @@ class JsonConstraint : public engine::TokenConstraint {
   JsonRecognizer recognizer_;
   std::vector<JsonRecognizer> by_depth_;  // walk scratch: the state after each depth's byte
   std::vector<uint8_t> allowed_;
+  // One-entry cache: allowed_ is the mask of masked_state_ when masked_ (inside a long string, or between
+  // array items, consecutive states are often equal).
+  JsonRecognizer masked_state_;
+  bool masked_ = false;
 };
 
 }  // namespace glassbox::constrain

@@ -62,6 +62,11 @@ Frame start_frame(const SchemaNode* node) {
 Outcome string_step(Frame& f, uint8_t b) {
   const SchemaNode& n = *f.node;
   auto room = [&] { return n.max_length < 0 || static_cast<int64_t>(f.a) < n.max_length; };
+  // Characters are counted only while the count matters: without a maxLength it saturates at minLength, so a
+  // long unbounded string stays in one state (and JsonConstraint's mask cache keeps hitting).
+  auto count = [&] {
+    if (n.max_length >= 0 || static_cast<int64_t>(f.a) < n.min_length) ++f.a;
+  };
   switch (f.phase) {
     case kSStart:
       if (b != '"') return Outcome::kReject;
@@ -71,12 +76,12 @@ Outcome string_step(Frame& f, uint8_t b) {
       if (b == '"') return static_cast<int64_t>(f.a) >= n.min_length ? Outcome::kPopDone : Outcome::kReject;
       if (b < 0x20 || !room()) return Outcome::kReject;
       if (b == '\\') {
-        ++f.a;
+        count();
         f.phase = kSEscape;
         return Outcome::kOk;
       }
       if (b < 0x80) {
-        ++f.a;
+        count();
         return Outcome::kOk;
       }
       // UTF-8 lead byte: how many continuation bytes follow and the range of the first (RFC 3629 table 4).
@@ -89,7 +94,7 @@ Outcome string_step(Frame& f, uint8_t b) {
       else if (b >= 0xF1 && b <= 0xF3) f.sub = 3;
       else if (b == 0xF4) f.sub = 3, f.hi = 0x8F;
       else return Outcome::kReject;
-      ++f.a;
+      count();
       f.phase = kSUtf8;
       return Outcome::kOk;
     case kSUtf8:
@@ -483,6 +488,14 @@ bool JsonRecognizer::finished() const {
   if (n_stacks_ == 0) return false;
   for (size_t i = 0; i < n_stacks_; ++i) {
     if (stacks_[i].size() != 1 || stacks_[i][0].phase != kRootDone) return false;
+  }
+  return true;
+}
+
+bool JsonRecognizer::same_state(const JsonRecognizer& other) const {
+  if (schema_ != other.schema_ || n_stacks_ != other.n_stacks_) return false;
+  for (size_t i = 0; i < n_stacks_; ++i) {
+    if (stacks_[i] != other.stacks_[i]) return false;
   }
   return true;
 }

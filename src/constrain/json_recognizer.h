@@ -52,6 +52,8 @@ class JsonRecognizer {
   bool finished() const;
   bool dead() const { return n_stacks_ == 0; }
 
+  // Whether both would accept exactly the same continuations because their stacks are equal (same order).
+  bool same_state(const JsonRecognizer& other) const;
   // Becomes a copy of `other` (same schema), reusing this object's buffers.
   void copy_from(const JsonRecognizer& other);
 
