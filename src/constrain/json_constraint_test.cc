@@ -294,7 +294,8 @@ void measure(const char* name, std::shared_ptr<const VocabTrie> vocab) {
   for (int32_t i = vocab->vocab_size(); i-- > 0;) {
     if (vocab->piece(i).size() == 1) byte_token[static_cast<uint8_t>(vocab->piece(i)[0])] = i;
   }
-  for (const char* prefix : {"", "{\"path\": \"src/ma", "{\"path\":\"x\",\"count\":1", "{\"path\":\"x\",\"count\":1,\"tags\":["}) {
+  for (const char* prefix :
+       {"", "{\"path\": \"src/ma", "{\"path\":\"x\",\"count\":1", "{\"path\":\"x\",\"count\":1,\"tags\":["}) {
     // Cold: the first mask of a state (the full trie walk). Warm: the same state again (the one-entry cache;
     // what every token inside an unbounded string costs after the first).
     constexpr int kReps = 5;

@@ -101,6 +101,10 @@ Json message_start(const std::string& id, const std::string& model, size_t n_pro
               {"output_tokens", 0}}}}}};
 }
 
+// tool_choice any: the model writes {"name": ..., "arguments": {...}}, the shape most chat templates' JSON tool
+// calls use (Hermes, Qwen, Mistral), so a real model stays close to what it was trained to write.
+constexpr const char* kCallArgs = "arguments";
+
 // A call cut short (max_tokens, context full) keeps that reason; a finished one is tool_use.
 const char* forced_stop_reason(const GenerationResult& r) {
   return r.finish == FinishReason::kEndTurn || r.finish == FinishReason::kStopSequence ? "tool_use"
@@ -115,7 +119,7 @@ void respond_forced_tool(ServerState& state, httplib::Response& res, std::shared
   if (!stream) {
     const GenerationResult& r = finish_job(state, *job);
     if (r.finish == FinishReason::kError) throw ApiError{500, "api_error", r.error.message()};
-    ConstrainedCall call = read_constrained_call(r.text, forced_name, "input");
+    ConstrainedCall call = read_constrained_call(r.text, forced_name, kCallArgs);
     Json block = {{"type", "tool_use"}, {"id", state.new_id("toolu_")}, {"name", call.name}, {"input", call.arguments}};
     Json msg = {{"id", id},
                 {"type", "message"},
@@ -136,7 +140,8 @@ void respond_forced_tool(ServerState& state, httplib::Response& res, std::shared
         auto block_start = [&](const std::string& name) {
           return sse({{"type", "content_block_start"},
                       {"index", 0},
-                      {"content_block", {{"type", "tool_use"}, {"id", tool_id}, {"name", name}, {"input", Json::object()}}}});
+                      {"content_block",
+                       {{"type", "tool_use"}, {"id", tool_id}, {"name", name}, {"input", Json::object()}}}});
         };
         auto delta = [](const std::string& partial) {
           return sse({{"type", "content_block_delta"},
@@ -162,7 +167,7 @@ void respond_forced_tool(ServerState& state, httplib::Response& res, std::shared
           tail = sse({{"type", "error"}, {"error", {{"type", "api_error"}, {"message", r.error.message()}}}});
         } else {
           if (forced_name.empty()) {
-            ConstrainedCall call = read_constrained_call(r.text, "", "input");
+            ConstrainedCall call = read_constrained_call(r.text, "", kCallArgs);
             tail += block_start(call.name) + delta(call.arguments_text);
           }
           tail += sse({{"type", "content_block_stop"}, {"index", 0}});
@@ -202,7 +207,7 @@ void handle_messages(ServerState& state, const httplib::Request& req, httplib::R
     gen.constraint = schema_constraint(state, tool_parameters(conv.tools[0]),
                                        "tools." + conv.forced_tool + ".input_schema");
   } else if (forced) {
-    gen.constraint = schema_constraint(state, any_tool_schema(conv.tools, "input"), "tools");
+    gen.constraint = schema_constraint(state, any_tool_schema(conv.tools, kCallArgs), "tools");
   }
   if (forced) gen.stop_sequences.clear();  // a stop sequence would cut the JSON
   const bool parse = !forced && state.needs_output_parsing(conv.tools);

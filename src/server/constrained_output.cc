@@ -8,7 +8,8 @@ namespace glassbox::server {
 namespace {
 
 std::shared_ptr<const constrain::VocabTrie> vocab_trie(ServerState& state) {
-  std::call_once(state.vocab_trie_once, [&] { state.vocab_trie = constrain::VocabTrie::from_tokenizer(*state.tokenizer); });
+  std::call_once(state.vocab_trie_once,
+                 [&] { state.vocab_trie = constrain::VocabTrie::from_tokenizer(*state.tokenizer); });
   return state.vocab_trie;
 }
 

@@ -154,7 +154,8 @@ TEST_F(ConstrainedServerTest, AnthropicForcedToolAlwaysValidates) {
 
 TEST_F(ConstrainedServerTest, AnthropicForcedToolStreamsInputJsonDeltas) {
   for (int i = 0; i < 3; ++i) {
-    std::string body = post_raw("/v1/messages", anthropic_request({{"type", "tool"}, {"name", "get_weather"}}, true, i));
+    std::string body =
+        post_raw("/v1/messages", anthropic_request({{"type", "tool"}, {"name", "get_weather"}}, true, i));
     std::vector<Json> events = parse_stream(body);
     std::string partial, stop_reason;
     bool started = false;
@@ -319,7 +320,8 @@ std::vector<float> from_base64(const std::string& s) {
 }
 
 TEST_F(ConstrainedServerTest, EmbeddingsAreDeterministicUnitVectorsInInputOrder) {
-  Json one = post_json("/v1/embeddings", {{"model", "glassbox"}, {"input", "the cat sat"}, {"encoding_format", "float"}});
+  Json one =
+      post_json("/v1/embeddings", {{"model", "glassbox"}, {"input", "the cat sat"}, {"encoding_format", "float"}});
   EXPECT_EQ(one["object"], "list");
   EXPECT_EQ(one["model"], "glassbox");
   ASSERT_EQ(one["data"].size(), 1u);
@@ -336,14 +338,16 @@ TEST_F(ConstrainedServerTest, EmbeddingsAreDeterministicUnitVectorsInInputOrder)
   Json again = post_json("/v1/embeddings", {{"model", "glassbox"}, {"input", "the cat sat"}});
   EXPECT_EQ(floats(again["data"][0]["embedding"]), a);
 
-  Json batch = post_json("/v1/embeddings", {{"model", "glassbox"}, {"input", {"a dog ran", "the cat sat", "a dog ran"}}});
+  Json batch =
+      post_json("/v1/embeddings", {{"model", "glassbox"}, {"input", {"a dog ran", "the cat sat", "a dog ran"}}});
   ASSERT_EQ(batch["data"].size(), 3u);
   for (int i = 0; i < 3; ++i) EXPECT_EQ(batch["data"][i]["index"], i);
   EXPECT_EQ(floats(batch["data"][1]["embedding"]), a);
   EXPECT_EQ(floats(batch["data"][0]["embedding"]), floats(batch["data"][2]["embedding"]));
   EXPECT_NE(floats(batch["data"][0]["embedding"]), a);
 
-  Json b64 = post_json("/v1/embeddings", {{"model", "glassbox"}, {"input", "the cat sat"}, {"encoding_format", "base64"}});
+  Json b64 =
+      post_json("/v1/embeddings", {{"model", "glassbox"}, {"input", "the cat sat"}, {"encoding_format", "base64"}});
   EXPECT_EQ(from_base64(b64["data"][0]["embedding"]), a);
 
   post_json("/v1/embeddings", {{"model", "glassbox"}, {"input", ""}}, 400);

@@ -253,11 +253,11 @@ void respond_forced_call(ServerState& state, httplib::Response& res, std::shared
       [&state, job, id, model, created, include_usage, forced_name, call_id](size_t, httplib::DataSink& sink) {
         auto chunk = [&](Json delta, Json finish) { return chat_chunk(id, model, created, delta, finish); };
         auto call_start = [&](const std::string& name, const std::string& arguments) {
-          return data_line(chunk({{"tool_calls", Json::array({{{"index", 0},
-                                                               {"id", call_id},
-                                                               {"type", "function"},
-                                                               {"function", {{"name", name}, {"arguments", arguments}}}}})}},
-                                 nullptr));
+          Json call = {{"index", 0},
+                       {"id", call_id},
+                       {"type", "function"},
+                       {"function", {{"name", name}, {"arguments", arguments}}}};
+          return data_line(chunk({{"tool_calls", Json::array({call})}}, nullptr));
         };
         std::string head = data_line(chunk({{"role", "assistant"}, {"content", nullptr}}, nullptr));
         if (!forced_name.empty()) head += call_start(forced_name, "");
