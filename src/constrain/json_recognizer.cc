@@ -387,7 +387,6 @@ bool JsonRecognizer::feed(Stack& s, uint8_t byte) {
     Outcome o = Outcome::kReject;
     if (!f.node) {
       if (f.phase != kRootBefore) return false;
-      if (take_ws(f, byte, &o)) return o == Outcome::kOk;
       f.phase = kRootIn;
       child = schema_->root();
       o = Outcome::kPush;

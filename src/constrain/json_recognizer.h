@@ -2,7 +2,8 @@
 //
 // State: a set of stacks of frames (one per live anyOf alternative; usually one). advance(byte) moves every
 // stack and drops those that reject; the byte is allowed when one survives. The language is UTF-8 JSON text
-// for the schema: optional leading whitespace, the value, nothing after it; between structural characters one
+// for the schema: the value with no whitespace before or after it (clients parse partial JSON as it streams,
+// and the Anthropic SDK fails on a whitespace-only prefix); between structural characters one
 // whitespace run at most: a single ' ' or '\t', or '\n' plus up to kMaxIndent spaces or tabs, so a model can
 // write compact or pretty-printed JSON but cannot loop on whitespace. Strings are valid
 // UTF-8 (no overlong forms, no surrogates) with escapes, \u surrogates only as pairs.

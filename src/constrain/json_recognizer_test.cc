@@ -122,10 +122,11 @@ TEST(JsonRecognizerTest, RecursionThroughRefs) {
 
 TEST(JsonRecognizerTest, WhitespaceIsBoundedAndNothingFollowsTheValue) {
   const char* s = R"({"type":"object"})";
-  EXPECT_TRUE(prefix(s, " "));
-  EXPECT_FALSE(prefix(s, "  "));
-  EXPECT_FALSE(prefix(s, "\n\n"));
-  EXPECT_FALSE(prefix(s, " \n"));
+  EXPECT_FALSE(prefix(s, " "));  // nothing before the value
+  EXPECT_TRUE(prefix(s, "{ "));
+  EXPECT_FALSE(prefix(s, "{  "));
+  EXPECT_FALSE(prefix(s, "{\n\n"));
+  EXPECT_FALSE(prefix(s, "{ \n"));
   EXPECT_TRUE(prefix(s, "{\n" + std::string(kMaxIndent, ' ')));
   EXPECT_FALSE(prefix(s, "{\n" + std::string(kMaxIndent + 1, ' ')));
   EXPECT_TRUE(accepts(s, "{\n\t\"a\" : [ 1,\n  2 ]\n}"));

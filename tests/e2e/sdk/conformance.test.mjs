@@ -167,3 +167,20 @@ test('embeddings.create returns unit vectors in input order', async () => {
   const floats = await openai.embeddings.create({ model: 'glassbox', input: 'a cat', encoding_format: 'float' });
   assert.deepEqual(floats.data[0].embedding, a);
 });
+
+test('messages.stream with a forced tool assembles the streamed input', async () => {
+  const stream = anthropic.messages.stream({
+    ...request,
+    max_tokens: 200,
+    temperature: 1,
+    tools: [{ name: 'get_weather', description: 'Weather for a city', input_schema: weatherSchema }],
+    tool_choice: { type: 'tool', name: 'get_weather' },
+  });
+  let partial = '';
+  stream.on('inputJson', (delta) => { partial += delta; });
+  const final = await stream.finalMessage();
+  assert.equal(final.stop_reason, 'tool_use');
+  assert.equal(final.content[0].type, 'tool_use');
+  assert.deepEqual(final.content[0].input, JSON.parse(partial));
+  assert.ok(validates(final.content[0].input, weatherSchema), partial);
+});
