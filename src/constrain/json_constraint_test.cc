@@ -5,8 +5,12 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <random>
+
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
@@ -154,10 +158,36 @@ void expect_valid(const std::string& text, const Json& schema, const std::string
   EXPECT_EQ(testing::why_invalid(value, schema, schema), "") << context << "\ntext: " << text;
 }
 
+// Parses every text with Python's json module too (strict: no control characters in strings), an
+// implementation independent of nlohmann's. Returns "" when all parse, else Python's complaint.
+std::string python_rejects(const std::vector<std::string>& texts) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path();
+  const std::string stem = (dir / ("gb-constrain-" + std::to_string(::getpid()))).string();
+  {
+    std::FILE* f = std::fopen((stem + ".bin").c_str(), "wb");
+    for (const std::string& t : texts) std::fwrite(t.data(), 1, t.size() + 1, f);  // NUL-separated
+    std::fclose(f);
+  }
+  const std::string cmd = "/usr/bin/python3 -c 'import json,sys\nfor t in open(sys.argv[1],\"rb\").read().split(b\"\\0\")[:-1]:\n"
+                          " json.loads(t.decode(\"utf-8\"))' " + stem + ".bin > " + stem + ".err 2>&1";
+  const int rc = std::system(cmd.c_str());
+  std::string err;
+  if (std::FILE* f = std::fopen((stem + ".err").c_str(), "rb")) {
+    char buf[4096];
+    size_t n = std::fread(buf, 1, sizeof buf, f);
+    err.assign(buf, n);
+    std::fclose(f);
+  }
+  std::filesystem::remove(stem + ".bin");
+  std::filesystem::remove(stem + ".err");
+  return rc == 0 ? "" : "python3 exit " + std::to_string(rc) + ": " + err;
+}
+
 TEST(JsonConstraintTest, WeakModelOutputAlwaysParsesAndValidates) {
   auto vocab = adversarial_vocab();
   std::mt19937_64 rng(7);
   int complete = 0;
+  std::vector<std::string> texts;
   for (uint64_t seed = 0; seed < 300; ++seed) {
     Json schema = SchemaGen(seed).make(0);
     auto compiled = JsonSchema::compile(schema);
@@ -167,8 +197,12 @@ TEST(JsonConstraintTest, WeakModelOutputAlwaysParsesAndValidates) {
     ASSERT_TRUE(s.ended) << "seed " << seed << " did not end: " << s.text;
     expect_valid(s.text, schema, "seed " + std::to_string(seed) + " schema " + schema.dump());
     complete += s.ended;
+    texts.push_back(s.text);
   }
   EXPECT_EQ(complete, 300);
+  if (std::filesystem::exists("/usr/bin/python3")) {
+    EXPECT_EQ(python_rejects(texts), "");
+  }
 }
 
 TEST(JsonConstraintTest, EndOfGenerationOnlyWhenComplete) {
