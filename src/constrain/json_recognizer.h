@@ -23,7 +23,7 @@ namespace glassbox::constrain {
 
 inline constexpr int kMaxIndent = 20;      // spaces or tabs after a newline in one whitespace run
 inline constexpr size_t kMaxDepth = 64;     // frames in one stack (nesting of the generated value)
-inline constexpr size_t kMaxStacks = 32;    // live alternatives kept
+inline constexpr size_t kMaxStacks = 128;   // live alternatives kept (tool_choice any: one per tool at first)
 
 struct Frame {
   const SchemaNode* node = nullptr;  // nullptr: the root frame

@@ -113,6 +113,21 @@ TEST(JsonRecognizerTest, AnyOfForksAndMerges) {
   EXPECT_FALSE(prefix(s, R"([{"a":true)"));
 }
 
+TEST(JsonRecognizerTest, EveryOneOfManyAlternativesStaysReachable) {
+  // tool_choice any over 100 tools: all start with {"name": so all are alive until the name differs.
+  std::string schema = R"({"anyOf":[)";
+  for (int i = 0; i < 100; ++i) {
+    if (i) schema += ",";
+    schema += R"({"type":"object","properties":{"name":{"const":"tool_)" + std::to_string(i) +
+              R"("},"arguments":{"type":"object"}},"required":["name","arguments"]})";
+  }
+  schema += "]}";
+  for (int i : {0, 31, 32, 99}) {
+    EXPECT_TRUE(accepts(schema, R"({"name":"tool_)" + std::to_string(i) + R"(","arguments":{}})")) << i;
+  }
+  EXPECT_FALSE(prefix(schema, R"({"name":"tool_100")"));
+}
+
 TEST(JsonRecognizerTest, RecursionThroughRefs) {
   const char* s = R"({"$defs":{"t":{"type":"object","properties":{"k":{"type":"array","items":{"$ref":"#/$defs/t"}}},
                       "required":["k"],"additionalProperties":false}},"$ref":"#/$defs/t"})";
