@@ -83,11 +83,14 @@ int32_t Sampler::sample(std::span<const float> logits, std::span<const int32_t> 
   }
   std::uniform_real_distribution<double> unit(0.0, total);
   double r = unit(rng_);
+  size_t last_positive = 0;
   for (size_t i = 0; i < keep; ++i) {
+    if (weights[i] <= 0) continue;  // a -inf logit (masked by a constraint) is never drawn
+    last_positive = i;
     r -= weights[i];
     if (r <= 0) return ids_[i];
   }
-  return ids_[keep - 1];
+  return ids_[last_positive];  // rounding left r > 0: the last candidate that could be drawn
 }
 
 }  // namespace glassbox::engine

@@ -1,6 +1,7 @@
 // Tests for the Sampler.
 #include "engine/sampler.h"
 
+#include <limits>
 #include <map>
 
 #include <gtest/gtest.h>
@@ -106,6 +107,33 @@ TEST(SamplerTest, ValidateRejectsBadValues) {
   p.temperature = -1;
   EXPECT_FALSE(p.validate().ok());
   EXPECT_TRUE(SamplingParams{}.validate().ok());
+}
+
+}  // namespace
+}  // namespace glassbox::engine
+
+namespace glassbox::engine {
+namespace {
+
+TEST(SamplerTest, NeverDrawsMaskedTokens) {
+  // A constraint leaves two tokens; the rest are -inf. Top-k wider than the survivors, penalties on.
+  std::vector<float> logits(50, -std::numeric_limits<float>::infinity());
+  logits[7] = 0.3f;
+  logits[41] = -1.0f;
+  SamplingParams p;
+  p.temperature = 1.5f;
+  p.top_k = 40;
+  p.top_p = 1.0f;
+  p.min_p = 0.0f;
+  p.repeat_penalty = 1.3f;
+  p.frequency_penalty = 0.5f;
+  std::vector<int32_t> history = {1, 2, 3, 7};
+  for (uint64_t seed = 0; seed < 200; ++seed) {
+    p.seed = seed;
+    Sampler s(p);
+    int32_t t = s.sample(logits, history);
+    EXPECT_TRUE(t == 7 || t == 41) << t;
+  }
 }
 
 }  // namespace

@@ -108,9 +108,20 @@ Conversation anthropic_to_chat(const Json& body) {
   std::string choice = "auto";
   std::string forced;
   if (const Json* tc = optional_field(body, "tool_choice", Type::object, "an object")) {
-    choice = tc->value("type", "auto");
-    forced = tc->value("name", "");
+    const Json* type = optional_field(*tc, "type", Type::string, "a string");
+    if (!type) throw_invalid("tool_choice.type: Field required");
+    choice = type->get<std::string>();
+    if (choice != "auto" && choice != "any" && choice != "tool" && choice != "none") {
+      throw_invalid("tool_choice.type: expected auto, any, tool or none, got '" + choice + "'");
+    }
+    if (choice == "tool") {
+      const Json* name = optional_field(*tc, "name", Type::string, "a string");
+      if (!name) throw_invalid("tool_choice.name: Field required when type is tool");
+      forced = name->get<std::string>();
+    }
   }
+  conv.tool_choice = choice;
+  conv.forced_tool = forced;
   if (const Json* tools = optional_field(body, "tools", Type::array, "an array"); tools && choice != "none") {
     conv.tools = Json::array();
     for (const Json& tool : *tools) {
@@ -123,6 +134,10 @@ Conversation anthropic_to_chat(const Json& body) {
       fn["parameters"] = tool.contains("input_schema") ? tool["input_schema"] : Json{{"type", "object"}};
       conv.tools.push_back({{"type", "function"}, {"function", fn}});
     }
+  }
+  if ((choice == "any" || choice == "tool") && (!conv.tools.is_array() || conv.tools.empty())) {
+    throw_invalid(choice == "tool" ? "tool_choice.name: no tool named '" + forced + "' in tools"
+                                   : "tool_choice: type any needs at least one tool in tools");
   }
   return conv;
 }

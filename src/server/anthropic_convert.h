@@ -14,12 +14,15 @@ namespace glassbox::server {
 struct Conversation {
   Json messages = Json::array();  // OpenAI-style [{role, content, tool_calls?, tool_call_id?, reasoning_content?}]
   Json tools;                     // [{type:"function", function:{name, description?, parameters}}] or null
+  std::string tool_choice = "auto";  // tool_choice.type: auto, any, tool, none
+  std::string forced_tool;           // tool_choice.name when tool_choice is "tool"
 };
 
 // `body`: a Messages request (create or count_tokens). Throws ApiError 400 naming the field on malformed input.
 // system → a system message (Claude Code's x-anthropic-billing-header block dropped); tool_use → tool_calls with
 // object arguments; each tool_result → a `tool` message before the turn's text; thinking → reasoning_content;
-// roles ctx/msg → user; tool_choice none drops the tools, tool keeps the named one.
+// roles ctx/msg → user; tool_choice none drops the tools, tool keeps the named one (which must exist), any and
+// tool need tools.
 Conversation anthropic_to_chat(const Json& body);
 
 // Content blocks of generated `text`. parse=false: one text block. parse=true: the template family's tool-call

@@ -6,6 +6,7 @@
 #include "base/status.h"
 #include "chat/tool_call_parser.h"
 #include "server/anthropic_convert.h"
+#include "server/constrained_output.h"
 #include "server/server_state.h"
 
 namespace glassbox::server {
@@ -76,6 +77,111 @@ void guarded(httplib::Response& res, F&& body) {
   }
 }
 
+Json stream_usage(const GenerationResult& r) {
+  return {{"input_tokens", r.input_tokens},
+          {"cache_creation_input_tokens", 0},
+          {"cache_read_input_tokens", r.cached_tokens},
+          {"output_tokens", r.output_tokens}};
+}
+
+Json message_start(const std::string& id, const std::string& model, size_t n_prompt) {
+  return {{"type", "message_start"},
+          {"message",
+           {{"id", id},
+            {"type", "message"},
+            {"role", "assistant"},
+            {"model", model},
+            {"content", Json::array()},
+            {"stop_reason", nullptr},
+            {"stop_sequence", nullptr},
+            {"usage",
+             {{"input_tokens", n_prompt},
+              {"cache_creation_input_tokens", 0},
+              {"cache_read_input_tokens", 0},
+              {"output_tokens", 0}}}}}};
+}
+
+// tool_choice any: the model writes {"name": ..., "arguments": {...}}, the shape most chat templates' JSON tool
+// calls use (Hermes, Qwen, Mistral), so a real model stays close to what it was trained to write.
+constexpr const char* kCallArgs = "arguments";
+
+// A call cut short (max_tokens, context full) keeps that reason; a finished one is tool_use.
+const char* forced_stop_reason(const GenerationResult& r) {
+  return r.finish == FinishReason::kEndTurn || r.finish == FinishReason::kStopSequence ? "tool_use"
+                                                                                       : finish_reason_name(r.finish);
+}
+
+// tool_choice any / tool: one tool_use block. With a named tool the input streams as input_json_delta while it
+// is generated; with any, the name is known only at the end, so the block comes whole then.
+void respond_forced_tool(ServerState& state, httplib::Response& res, std::shared_ptr<GenerationJob> job,
+                         bool stream, const std::string& id, const std::string& model, size_t n_prompt,
+                         const std::string& forced_name) {
+  if (!stream) {
+    const GenerationResult& r = finish_job(state, *job);
+    if (r.finish == FinishReason::kError) throw ApiError{500, "api_error", r.error.message()};
+    ConstrainedCall call = read_constrained_call(r.text, forced_name, kCallArgs);
+    Json block = {{"type", "tool_use"}, {"id", state.new_id("toolu_")}, {"name", call.name}, {"input", call.arguments}};
+    Json msg = {{"id", id},
+                {"type", "message"},
+                {"role", "assistant"},
+                {"model", model},
+                {"content", Json::array({block})},
+                {"stop_reason", forced_stop_reason(r)},
+                {"stop_sequence", nullptr},
+                {"usage", usage_json(r)}};
+    res.set_content(json_text(msg), "application/json");
+    return;
+  }
+  res.set_header("Cache-Control", "no-cache");
+  res.set_header("X-Accel-Buffering", "no");
+  const std::string tool_id = state.new_id("toolu_");
+  res.set_chunked_content_provider(
+      "text/event-stream", [&state, job, id, model, n_prompt, forced_name, tool_id](size_t, httplib::DataSink& sink) {
+        auto block_start = [&](const std::string& name) {
+          return sse({{"type", "content_block_start"},
+                      {"index", 0},
+                      {"content_block",
+                       {{"type", "tool_use"}, {"id", tool_id}, {"name", name}, {"input", Json::object()}}}});
+        };
+        auto delta = [](const std::string& partial) {
+          return sse({{"type", "content_block_delta"},
+                      {"index", 0},
+                      {"delta", {{"type", "input_json_delta"}, {"partial_json", partial}}}});
+        };
+        const std::string ping = sse({{"type", "ping"}});
+        std::string head = sse(message_start(id, model, n_prompt));
+        if (!forced_name.empty()) head += block_start(forced_name);
+        head += ping;
+        if (!sink_write(sink, head)) {
+          job->cancel();
+          finish_job(state, *job);
+          return false;
+        }
+        auto format = [&](const std::string& piece) -> std::string {
+          return forced_name.empty() ? "" : delta(piece);
+        };
+        if (!pump_job(state, *job, sink, format, ping)) return false;
+        const GenerationResult& r = job->result();
+        std::string tail;
+        if (r.finish == FinishReason::kError) {
+          tail = sse({{"type", "error"}, {"error", {{"type", "api_error"}, {"message", r.error.message()}}}});
+        } else {
+          if (forced_name.empty()) {
+            ConstrainedCall call = read_constrained_call(r.text, "", kCallArgs);
+            tail += block_start(call.name) + delta(call.arguments_text);
+          }
+          tail += sse({{"type", "content_block_stop"}, {"index", 0}});
+          tail += sse({{"type", "message_delta"},
+                       {"delta", {{"stop_reason", forced_stop_reason(r)}, {"stop_sequence", nullptr}}},
+                       {"usage", stream_usage(r)}});
+          tail += sse({{"type", "message_stop"}});
+        }
+        sink_write(sink, tail);
+        sink.done();
+        return true;
+      });
+}
+
 void handle_messages(ServerState& state, const httplib::Request& req, httplib::Response& res) {
   Json body = parse_body(req);
   check_model(state, body);
@@ -95,11 +201,24 @@ void handle_messages(ServerState& state, const httplib::Request& req, httplib::R
   gen.prompt = std::move(*tokens);
   check_prompt_fits(state, gen.prompt.size());
   const size_t n_prompt = gen.prompt.size();
-  const bool parse = state.needs_output_parsing(conv.tools);
+  // tool_choice any / tool: the output is constrained to one call's JSON and returned as a tool_use block.
+  const bool forced = conv.tool_choice == "any" || conv.tool_choice == "tool";
+  if (conv.tool_choice == "tool") {
+    gen.constraint = schema_constraint(state, tool_parameters(conv.tools[0]),
+                                       "tools." + conv.forced_tool + ".input_schema");
+  } else if (forced) {
+    gen.constraint = schema_constraint(state, any_tool_schema(conv.tools, kCallArgs), "tools");
+  }
+  if (forced) gen.stop_sequences.clear();  // a stop sequence would cut the JSON
+  const bool parse = !forced && state.needs_output_parsing(conv.tools);
   auto job = submit_job(state, std::move(gen), 529, "overloaded_error");
   const std::string id = state.new_id("msg_");
   const std::string model = body["model"];
 
+  if (forced) {
+    respond_forced_tool(state, res, job, stream, id, model, n_prompt, conv.forced_tool);
+    return;
+  }
   if (!stream) {
     const GenerationResult& r = finish_job(state, *job);
     if (r.finish == FinishReason::kError) throw ApiError{500, "api_error", r.error.message()};

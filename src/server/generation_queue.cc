@@ -187,11 +187,13 @@ void GenerationQueue::generate(GenerationJob& job) {
       result.finish = FinishReason::kContextFull;
       break;
     }
+    if (req.constraint) req.constraint->apply(logits);
     int32_t next = sampler.sample(logits, history);
     if (tokenizer_.is_end_of_generation(next)) {
       result.finish = FinishReason::kEndTurn;
       break;
     }
+    if (req.constraint) req.constraint->accept(next);
     history.push_back(next);
     ++result.output_tokens;
     text += decoder.push(next);
@@ -213,6 +215,10 @@ void GenerationQueue::generate(GenerationJob& job) {
     if (text.size() - keep > emitted) {
       job.push_piece(text.substr(emitted, text.size() - keep - emitted));
       emitted = text.size() - keep;
+    }
+    if (req.constraint && req.constraint->finished()) {
+      result.finish = FinishReason::kEndTurn;
+      break;
     }
     if (i + 1 < req.max_tokens) {
       if (Status s = context_.forward(std::span<const int32_t>(&next, 1), model::LogitsMode::kLast, &logits);

@@ -15,6 +15,7 @@
 
 #include "base/status.h"
 #include "engine/sampler.h"
+#include "engine/token_constraint.h"
 #include "model/transformer.h"
 #include "tokenizer/tokenizer.h"
 
@@ -25,6 +26,8 @@ struct GenerationRequest {
   engine::SamplingParams sampling;
   int64_t max_tokens = 0;       // 0: prefill only
   std::vector<std::string> stop_sequences;
+  // Optional constrained decoding: masks the logits before each sample; the job ends once it is finished().
+  std::shared_ptr<engine::TokenConstraint> constraint;
 };
 
 enum class FinishReason { kEndTurn, kMaxTokens, kStopSequence, kContextFull, kCancelled, kError };

@@ -1,9 +1,11 @@
-// OpenAI-compatible routes: POST /v1/chat/completions and POST /v1/completions (JSON and `data:` streams).
+// OpenAI-compatible routes: POST /v1/chat/completions and POST /v1/completions (JSON and `data:` streams), with
+// response_format and forced tool_choice as constrained decoding.
 #include <chrono>
 #include <random>
 
 #include "base/status.h"
 #include "chat/tool_call_parser.h"
+#include "server/constrained_output.h"
 #include "server/server_state.h"
 
 namespace glassbox::server {
@@ -137,13 +139,170 @@ Json convert_messages(const Json& body) {
 
 std::string data_line(const Json& chunk) { return "data: " + json_text(chunk) + "\n\n"; }
 
+// What tool_choice and response_format ask for. forced: the reply is one tool call (forced_name empty: any of
+// the tools, "required"); constraint: set for a forced call or a JSON response_format.
+struct OutputMode {
+  bool forced = false;
+  std::string forced_name;
+  std::shared_ptr<engine::TokenConstraint> constraint;
+};
+
+OutputMode output_mode(ServerState& state, const Json& body, Json* tools) {
+  OutputMode mode;
+  if (auto it = body.find("tool_choice"); it != body.end() && !it->is_null()) {
+    const char* expected = "tool_choice: expected \"none\", \"auto\", \"required\" or {\"type\": \"function\", "
+                           "\"function\": {\"name\": ...}}";
+    if (it->is_string()) {
+      const std::string choice = *it;
+      if (choice == "none") {
+        *tools = Json();
+      } else if (choice == "required") {
+        mode.forced = true;
+      } else if (choice != "auto") {
+        throw_invalid(std::string(expected) + ", got '" + choice + "'");
+      }
+    } else if (it->is_object() && it->value("type", "") == "function" && it->contains("function") &&
+               (*it)["function"].is_object() && (*it)["function"].contains("name") &&
+               (*it)["function"]["name"].is_string()) {
+      mode.forced = true;
+      mode.forced_name = (*it)["function"]["name"];
+    } else {
+      throw_invalid(expected);
+    }
+  }
+  if (mode.forced) {
+    if (!tools->is_array() || tools->empty()) throw_invalid("tool_choice: forcing a tool call needs `tools`");
+    for (size_t i = 0; i < tools->size(); ++i) {
+      const Json& tool = (*tools)[i];
+      if (!tool.is_object() || !tool.contains("function") || !tool["function"].is_object() ||
+          !tool["function"].contains("name") || !tool["function"]["name"].is_string()) {
+        throw_invalid(str_format("tools[%zu]: expected {\"type\": \"function\", \"function\": {\"name\": ...}}", i));
+      }
+    }
+    if (!mode.forced_name.empty()) {
+      const Json* tool = find_tool(*tools, mode.forced_name);
+      if (!tool) throw_invalid("tool_choice.function.name: no tool named '" + mode.forced_name + "' in tools");
+      mode.constraint = schema_constraint(state, tool_parameters(*tool),
+                                          "tools." + mode.forced_name + ".function.parameters");
+    } else {
+      mode.constraint = schema_constraint(state, any_tool_schema(*tools, "arguments"), "tools");
+    }
+    return mode;
+  }
+  if (const Json* rf = optional_field(body, "response_format", Type::object, "an object")) {
+    const Json* type = optional_field(*rf, "type", Type::string, "a string");
+    const std::string t = type ? type->get<std::string>() : "text";
+    if (t == "json_object") {
+      mode.constraint = any_object_constraint(state);
+    } else if (t == "json_schema") {
+      const Json* js = optional_field(*rf, "json_schema", Type::object, "an object");
+      if (!js) throw_invalid("response_format.json_schema: Field required");
+      auto schema = js->find("schema");
+      mode.constraint = schema_constraint(state, schema != js->end() ? *schema : Json::object(),
+                                          "response_format.json_schema.schema");
+    } else if (t != "text") {
+      throw_invalid("response_format.type: expected text, json_object or json_schema, got '" + t + "'");
+    }
+  }
+  return mode;
+}
+
+// A forced call finished is "tool_calls"; cut short it is "length".
+const char* forced_finish(const GenerationResult& r) {
+  return r.finish == FinishReason::kMaxTokens || r.finish == FinishReason::kContextFull ? "length" : "tool_calls";
+}
+
+Json chat_chunk(const std::string& id, const std::string& model, int64_t created, Json delta, Json finish) {
+  return Json{{"id", id},
+              {"object", "chat.completion.chunk"},
+              {"created", created},
+              {"model", model},
+              {"choices", Json::array({{{"index", 0}, {"delta", delta}, {"logprobs", nullptr},
+                                        {"finish_reason", finish}}})}};
+}
+
+// A forced tool call: tool_calls with the constrained arguments. Streamed, a named call's arguments arrive
+// piece by piece; with "required" the name is known only at the end, so the call comes whole then.
+void respond_forced_call(ServerState& state, httplib::Response& res, std::shared_ptr<GenerationJob> job, bool stream,
+                         bool include_usage, const std::string& id, const std::string& model, int64_t created,
+                         const std::string& forced_name) {
+  const std::string call_id = state.new_id("call_");
+  if (!stream) {
+    const GenerationResult& r = finish_job(state, *job);
+    if (r.finish == FinishReason::kError) throw ApiError{500, "api_error", r.error.message()};
+    ConstrainedCall call = read_constrained_call(r.text, forced_name, "arguments");
+    Json calls = Json::array({{{"id", call_id},
+                               {"type", "function"},
+                               {"function", {{"name", call.name}, {"arguments", call.arguments_text}}}}});
+    Json message = {{"role", "assistant"}, {"content", nullptr}, {"tool_calls", calls}};
+    Json out = {{"id", id},
+                {"object", "chat.completion"},
+                {"created", created},
+                {"model", model},
+                {"choices", Json::array({{{"index", 0},
+                                          {"message", message},
+                                          {"logprobs", nullptr},
+                                          {"finish_reason", forced_finish(r)}}})},
+                {"usage", usage_json(r)}};
+    res.set_content(json_text(out), "application/json");
+    return;
+  }
+  res.set_header("Cache-Control", "no-cache");
+  res.set_chunked_content_provider(
+      "text/event-stream",
+      [&state, job, id, model, created, include_usage, forced_name, call_id](size_t, httplib::DataSink& sink) {
+        auto chunk = [&](Json delta, Json finish) { return chat_chunk(id, model, created, delta, finish); };
+        auto call_start = [&](const std::string& name, const std::string& arguments) {
+          Json call = {{"index", 0},
+                       {"id", call_id},
+                       {"type", "function"},
+                       {"function", {{"name", name}, {"arguments", arguments}}}};
+          return data_line(chunk({{"tool_calls", Json::array({call})}}, nullptr));
+        };
+        std::string head = data_line(chunk({{"role", "assistant"}, {"content", nullptr}}, nullptr));
+        if (!forced_name.empty()) head += call_start(forced_name, "");
+        if (!sink_write(sink, head)) {
+          job->cancel();
+          finish_job(state, *job);
+          return false;
+        }
+        auto format = [&](const std::string& piece) -> std::string {
+          if (forced_name.empty()) return "";
+          return data_line(chunk({{"tool_calls", Json::array({{{"index", 0}, {"function", {{"arguments", piece}}}}})}},
+                                 nullptr));
+        };
+        if (!pump_job(state, *job, sink, format, ": keep-alive\n\n")) return false;
+        const GenerationResult& r = job->result();
+        std::string tail;
+        if (r.finish == FinishReason::kError) {
+          tail = data_line({{"error", {{"message", r.error.message()}, {"type", "api_error"}}}});
+        } else {
+          if (forced_name.empty()) {
+            ConstrainedCall call = read_constrained_call(r.text, "", "arguments");
+            tail += call_start(call.name, call.arguments_text);
+          }
+          tail += data_line(chunk(Json::object(), forced_finish(r)));
+          if (include_usage) {
+            Json u = chunk(Json::object(), nullptr);
+            u["choices"] = Json::array();
+            u["usage"] = usage_json(r);
+            tail += data_line(u);
+          }
+        }
+        tail += "data: [DONE]\n\n";
+        sink_write(sink, tail);
+        sink.done();
+        return true;
+      });
+}
+
 void handle_chat(ServerState& state, const httplib::Request& req, httplib::Response& res) {
   Json body = parse_body(req);
   check_model(state, body);
   Json messages = convert_messages(body);
   Json tools;
   if (const Json* t = optional_field(body, "tools", Type::array, "an array")) tools = *t;
-  if (body.contains("tool_choice") && body["tool_choice"].is_string() && body["tool_choice"] == "none") tools = Json();
+  OutputMode mode = output_mode(state, body, &tools);
   bool stream = false;
   if (const Json* s = optional_field(body, "stream", Type::boolean, "a boolean")) stream = s->get<bool>();
   bool include_usage = false;
@@ -158,12 +317,18 @@ void handle_chat(ServerState& state, const httplib::Request& req, httplib::Respo
   gen.prompt = std::move(*tokens);
   check_prompt_fits(state, gen.prompt.size());
   gen.max_tokens = max_tokens_from(state, body, gen.prompt.size());
-  const bool parse = state.needs_output_parsing(tools);
+  gen.constraint = mode.constraint;
+  if (mode.constraint) gen.stop_sequences.clear();  // a stop sequence would cut the JSON
+  const bool parse = !mode.constraint && state.needs_output_parsing(tools);
   auto job = submit_job(state, std::move(gen), 429, "rate_limit_error");
   const std::string id = state.new_id("chatcmpl-");
   const std::string model = body["model"];
   const int64_t created =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  if (mode.forced) {
+    respond_forced_call(state, res, job, stream, include_usage, id, model, created, mode.forced_name);
+    return;
+  }
 
   auto final_message = [&state, parse](const GenerationResult& r, bool* has_calls) {
     Json message = {{"role", "assistant"}, {"content", r.text}};

@@ -118,7 +118,7 @@ const char* error_type_for_status(int status) {
 
 std::string route_label(const std::string& path) {
   static const char* kKnown[] = {"/v1/messages", "/v1/messages/count_tokens", "/v1/chat/completions",
-                                 "/v1/completions", "/v1/models", "/health", "/metrics"};
+                                 "/v1/completions", "/v1/embeddings", "/v1/models", "/health", "/metrics"};
   for (const char* k : kKnown) {
     if (path == k) return k;
   }
@@ -224,6 +224,7 @@ Result<std::unique_ptr<Server>> Server::create(const ServerOptions& options) {
   });
   register_anthropic_routes(http, st);
   register_openai_routes(http, st);
+  register_embeddings_routes(http, st);
 
   int port = options.port == 0 ? http.bind_to_any_port(options.host) : options.port;
   if (options.port != 0 && !http.bind_to_port(options.host, options.port)) port = -1;

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,13 @@
 #include "server/metrics.h"
 #include "server/server.h"
 #include "tokenizer/tokenizer.h"
+
+namespace glassbox::constrain {
+class VocabTrie;
+}
+namespace glassbox::engine {
+class Embedder;
+}
 
 namespace glassbox::server {
 
@@ -33,6 +41,12 @@ struct ServerState {
   std::unique_ptr<GenerationQueue> queue;
   Metrics metrics;
   std::atomic<uint64_t> id_counter{0};
+  // Constrained decoding's vocabulary trie: built on first use (constrained_output.cc), then shared.
+  std::once_flag vocab_trie_once;
+  std::shared_ptr<const constrain::VocabTrie> vocab_trie;
+  // POST /v1/embeddings: its own Context, created on first use (embeddings_routes.cc).
+  std::once_flag embedder_once;
+  std::shared_ptr<engine::Embedder> embedder;
 
   // A unique id: prefix + 24 random-looking characters ("msg_", "toolu_", "chatcmpl-", "req_").
   std::string new_id(const char* prefix);
@@ -69,6 +83,7 @@ bool sink_write(httplib::DataSink& sink, const std::string& data);
 
 void register_anthropic_routes(httplib::Server& http, ServerState& state);
 void register_openai_routes(httplib::Server& http, ServerState& state);
+void register_embeddings_routes(httplib::Server& http, ServerState& state);
 
 // The Anthropic error body.
 std::string anthropic_error_body(const std::string& type, const std::string& message);

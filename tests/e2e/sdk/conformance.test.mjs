@@ -95,3 +95,92 @@ test('openai chat.completions.create and stream agree', async () => {
   assert.equal(finish, out.choices[0].finish_reason);
   assert.equal(usage.completion_tokens, out.usage.completion_tokens);
 });
+
+// Constrained decoding: whatever the small storyteller model would say, a forced tool call and a json_schema
+// response are valid JSON for their schema.
+const weatherSchema = {
+  type: 'object',
+  properties: {
+    city: { type: 'string', maxLength: 16 },
+    unit: { enum: ['celsius', 'fahrenheit'] },
+    days: { type: 'integer' },
+  },
+  required: ['city', 'unit'],
+  additionalProperties: false,
+};
+
+// The subset of JSON Schema used above.
+function validates(value, schema) {
+  if (schema.enum) return schema.enum.some((e) => JSON.stringify(e) === JSON.stringify(value));
+  switch (schema.type) {
+    case 'object':
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+      if (!(schema.required ?? []).every((k) => k in value)) return false;
+      return Object.entries(value).every(([k, v]) =>
+        schema.properties?.[k] ? validates(v, schema.properties[k]) : schema.additionalProperties !== false);
+    case 'string':
+      return typeof value === 'string' && [...value].length <= (schema.maxLength ?? Infinity);
+    case 'integer':
+      return Number.isInteger(value);
+    default:
+      return false;
+  }
+}
+
+test('messages.create with a forced tool returns a tool_use whose input validates', async () => {
+  const msg = await anthropic.messages.create({
+    ...request,
+    max_tokens: 200,
+    temperature: 1,
+    tools: [{ name: 'get_weather', description: 'Weather for a city', input_schema: weatherSchema }],
+    tool_choice: { type: 'tool', name: 'get_weather' },
+  });
+  assert.equal(msg.stop_reason, 'tool_use');
+  assert.equal(msg.content.length, 1);
+  assert.equal(msg.content[0].type, 'tool_use');
+  assert.equal(msg.content[0].name, 'get_weather');
+  assert.ok(validates(msg.content[0].input, weatherSchema), JSON.stringify(msg.content[0].input));
+});
+
+test('chat.completions with response_format json_schema returns JSON that matches', async () => {
+  const out = await openai.chat.completions.create({
+    model: 'glassbox', max_tokens: 200, temperature: 1, seed: 5,
+    messages: [{ role: 'user', content: 'Once upon a time' }],
+    response_format: { type: 'json_schema', json_schema: { name: 'weather', strict: true, schema: weatherSchema } },
+  });
+  assert.equal(out.choices[0].finish_reason, 'stop');
+  const value = JSON.parse(out.choices[0].message.content);
+  assert.ok(validates(value, weatherSchema), out.choices[0].message.content);
+});
+
+test('embeddings.create returns unit vectors in input order', async () => {
+  const out = await openai.embeddings.create({ model: 'glassbox', input: ['a cat', 'a dog', 'a cat'] });
+  assert.equal(out.object, 'list');
+  assert.equal(out.data.length, 3);
+  out.data.forEach((d, i) => assert.equal(d.index, i));
+  const [a, b, c] = out.data.map((d) => d.embedding);
+  assert.ok(a.length > 0 && a.length === b.length);
+  assert.ok(Math.abs(Math.hypot(...a) - 1) < 1e-4);
+  assert.deepEqual(a, c);
+  assert.notDeepEqual(a, b);
+  assert.ok(out.usage.prompt_tokens > 0);
+  const floats = await openai.embeddings.create({ model: 'glassbox', input: 'a cat', encoding_format: 'float' });
+  assert.deepEqual(floats.data[0].embedding, a);
+});
+
+test('messages.stream with a forced tool assembles the streamed input', async () => {
+  const stream = anthropic.messages.stream({
+    ...request,
+    max_tokens: 200,
+    temperature: 1,
+    tools: [{ name: 'get_weather', description: 'Weather for a city', input_schema: weatherSchema }],
+    tool_choice: { type: 'tool', name: 'get_weather' },
+  });
+  let partial = '';
+  stream.on('inputJson', (delta) => { partial += delta; });
+  const final = await stream.finalMessage();
+  assert.equal(final.stop_reason, 'tool_use');
+  assert.equal(final.content[0].type, 'tool_use');
+  assert.deepEqual(final.content[0].input, JSON.parse(partial));
+  assert.ok(validates(final.content[0].input, weatherSchema), partial);
+});
