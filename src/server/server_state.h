@@ -14,6 +14,7 @@
 
 #include "chat/chat_template.h"
 #include "model/transformer.h"
+#include "server/access_control.h"
 #include "server/generation_queue.h"
 #include "server/metrics.h"
 #include "server/server.h"
@@ -32,6 +33,7 @@ struct ServerState {
   std::unique_ptr<chat::ChatTemplate> chat_template;
   std::unique_ptr<GenerationQueue> queue;
   Metrics metrics;
+  std::unique_ptr<AccessControl> access;  // keys, quotas, ledger (access_control.h)
   std::atomic<uint64_t> id_counter{0};
 
   // A unique id: prefix + 24 random-looking characters ("msg_", "toolu_", "chatcmpl-", "req_").
