@@ -23,6 +23,7 @@ as_pg() {
 
 case $cmd in
   start)
+    [[ -f $state/dir ]] && "$0" stop "$state"  # a server left by an interrupted run
     mkdir -p "$state"
     rm -f "$state/url" "$state/dir" "$state/skip"
     if [[ -z $bindir ]]; then
