@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <string>
+#include <thread>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -160,6 +161,10 @@ TEST_F(AccessServerTest, QuotaGives429WithRetryAfterAndTheLedgerMatchesTheRespon
   auto key2 = db_.open()->create_key("sloppy", {}, store::now_ms());
   auto bad = client_->Post("/v1/messages", {{"x-api-key", key2->secret}}, "{not json", "application/json");
   EXPECT_EQ(bad->status, 400);
+  // The HTTP logger closes that row after the response went out: give it a moment.
+  for (int i = 0; i < 200 && ledger().back().status == "incomplete"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   rows = ledger();
   ASSERT_EQ(rows.size(), 4u);
   EXPECT_EQ(rows[3].status, "invalid");
@@ -175,6 +180,26 @@ TEST_F(AccessServerTest, TokenQuotaLowersMaxTokensToWhatIsLeft) {
   Json usage = Json::parse(r->body)["usage"];
   const int64_t prompt = usage["input_tokens"].get<int64_t>() + usage["cache_read_input_tokens"].get<int64_t>();
   EXPECT_LE(usage["output_tokens"].get<int64_t>(), 40 - prompt);
+}
+
+TEST_F(AccessServerTest, StreamedRequestsCloseTheirRowWithTheStreamsUsage) {
+  start();
+  Json body = {{"model", "glassbox"},
+               {"max_tokens", 6},
+               {"stream", true},
+               {"messages", {{{"role", "user"}, {"content", "Once upon a time"}}}}};
+  auto r = client_->Post("/v1/messages", body.dump(), "application/json");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200);
+  const size_t at = r->body.find("\"type\":\"message_delta\"");
+  ASSERT_NE(at, std::string::npos);
+  const size_t line_start = r->body.rfind("data: ", at) + 6;
+  Json delta = Json::parse(r->body.substr(line_start, r->body.find('\n', at) - line_start));
+  auto rows = ledger();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].status, "ok");
+  EXPECT_EQ(rows[0].output_tokens, delta["usage"]["output_tokens"].get<int64_t>());
+  EXPECT_GT(rows[0].output_tokens, 0);
 }
 
 TEST_F(AccessServerTest, AnOpenLoopbackServerClosesOnceAKeyExists) {
