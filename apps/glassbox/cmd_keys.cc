@@ -107,7 +107,8 @@ int cmd_keys(int argc, char** argv) {
                      {"tokens_per_day", k.limits.tokens_per_day},
                      {"tokens_per_month", k.limits.tokens_per_month},
                      {"created", utc_time(k.created_ms)},
-                     {"revoked", k.active() ? nlohmann::ordered_json() : nlohmann::ordered_json(utc_time(k.revoked_ms))}});
+                     {"revoked", k.active() ? nlohmann::ordered_json()
+                                            : nlohmann::ordered_json(utc_time(k.revoked_ms))}});
     }
     std::printf("%s\n", out.dump(2).c_str());
     return 0;

@@ -86,7 +86,8 @@ class SqlStore : public Store {
                                      ", started_ms BIGINT NOT NULL, duration_ms BIGINT NOT NULL DEFAULT 0"
                                      ", status TEXT NOT NULL, admitted INTEGER NOT NULL"
                                      ", input_tokens BIGINT NOT NULL DEFAULT 0, cached_tokens BIGINT NOT NULL DEFAULT 0"
-                                     ", output_tokens BIGINT NOT NULL DEFAULT 0, quota_tokens BIGINT NOT NULL DEFAULT 0)"));
+                                     ", output_tokens BIGINT NOT NULL DEFAULT 0"
+                                     ", quota_tokens BIGINT NOT NULL DEFAULT 0)"));
       GB_RETURN_IF_ERROR(exec(s, "CREATE INDEX IF NOT EXISTS requests_by_key_time ON requests (key_id, started_ms)"));
       GB_RETURN_IF_ERROR(exec(s, "CREATE INDEX IF NOT EXISTS requests_by_time ON requests (started_ms)"));
       return exec(s, "COMMIT");
@@ -94,9 +95,9 @@ class SqlStore : public Store {
   }
 
   Result<CreatedKey> create_key(const std::string& name, const KeyLimits& limits, int64_t now) override {
-    if (name.empty() || name.size() > 200) return invalid_argument("keys: a key's name must be 1..200 characters");
+    if (name.empty() || name.size() > 200) return invalid_argument("an API key's name must be 1..200 characters");
     if (limits.requests_per_minute < 0 || limits.tokens_per_day < 0 || limits.tokens_per_month < 0) {
-      return invalid_argument("keys: limits must be >= 0 (0 = unlimited)");
+      return invalid_argument("API key limits must be >= 0 (0 = unlimited)");
     }
     auto secret = generate_secret();
     if (!secret.ok()) return secret.status();
@@ -144,9 +145,10 @@ class SqlStore : public Store {
       GB_RETURN_IF_ERROR(exec(s, backend_->dialect().begin_write));
       auto rows = s.query(std::string("SELECT ") + kKeyColumns + " FROM api_keys WHERE " + where, {value});
       if (!rows.ok()) return rows.status();
-      if (rows->empty()) return not_found("keys: no key with id or prefix '" + which + "'");
+      if (rows->empty()) return not_found("no API key with id or prefix '" + which + "'");
       if (rows->size() > 1) {
-        return invalid_argument("keys: prefix '" + which + "' matches several keys; revoke by id (glassbox keys list)");
+        return invalid_argument("API key prefix '" + which +
+                                "' matches several keys; revoke by id (glassbox keys list)");
       }
       key = key_from_row(rows->at(0));
       if (key.active()) {
@@ -248,7 +250,8 @@ class SqlStore : public Store {
         g.granted = false;
         g.retry_after_s = seconds_until(room->period_end_ms, now);
         g.reason = str_format("tokens per %s: the prompt needs %lld, %lld of %lld left", room->period,
-                              static_cast<long long>(prompt_tokens), static_cast<long long>(std::max<int64_t>(0, room->left)),
+                              static_cast<long long>(prompt_tokens),
+                              static_cast<long long>(std::max<int64_t>(0, room->left)),
                               static_cast<long long>(room->limit));
         GB_RETURN_IF_ERROR(exec(s, "UPDATE requests SET status = 'rate_limited', admitted = 0, quota_tokens = 0"
                                    " WHERE id = ?",
@@ -346,7 +349,7 @@ class SqlStore : public Store {
                             backend_->dialect().lock_row_suffix,
                         {key_id});
     if (!rows.ok()) return rows.status();
-    if (rows->empty()) return not_found(str_format("keys: no key with id %lld", static_cast<long long>(key_id)));
+    if (rows->empty()) return not_found(str_format("no API key with id %lld", static_cast<long long>(key_id)));
     const SqlRow& r = rows->at(0);
     return KeyLimits{as_int(r[0]), as_int(r[1]), as_int(r[2])};
   }
