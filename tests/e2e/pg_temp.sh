@@ -38,6 +38,7 @@ case $cmd in
     dir=$(mktemp -d /tmp/gb-pg.XXXXXX)
     echo "$dir" >"$state/dir"
     [[ $(id -u) -eq 0 ]] && chown postgres: "$dir"
+    cd "$dir"  # the postgres user may not be allowed into the caller's working directory
     as_pg "$bindir/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --no-sync >"$dir/initdb.log" 2>&1 \
       || { cat "$dir/initdb.log" >&2; exit 1; }
     as_pg "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
@@ -49,6 +50,7 @@ case $cmd in
   stop)
     [[ -f $state/dir ]] || exit 0
     dir=$(cat "$state/dir")
+    cd /
     if [[ -n $bindir && -d $dir/data ]]; then
       as_pg "$bindir/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true
     fi
