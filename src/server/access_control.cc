@@ -170,6 +170,7 @@ void AccessControl::before_submit(GenerationRequest& request) {
   if (!grant.ok()) throw ApiError{503, "api_error", "the usage ledger is unavailable: " + grant.status().message()};
   if (!grant->granted) {
     t_current->closed = true;  // the store marked the row rate_limited
+    t_current->retry_after_s = grant->retry_after_s;
     throw ApiError{429, "rate_limit_error",
                    str_format("token quota reached: %s; retry in %lld s", grant->reason.c_str(),
                               static_cast<long long>(grant->retry_after_s))};
@@ -197,6 +198,12 @@ void AccessControl::on_finished(const GenerationJob* job, const GenerationResult
                        : r.finish == FinishReason::kError   ? "error"
                                                             : "ok";
   close(*pending, {status, r.input_tokens, r.cached_tokens, r.output_tokens, store::now_ms() - pending->started_ms});
+}
+
+void AccessControl::on_handled(httplib::Response& res) {
+  if (!t_current || t_current->owner != this || t_current->retry_after_s <= 0 || res.status != 429) return;
+  res.headers.erase("retry-after");
+  res.set_header("retry-after", std::to_string(t_current->retry_after_s));
 }
 
 void AccessControl::on_response(const httplib::Response& res) {

@@ -34,6 +34,9 @@ class AccessControl {
   void on_submitted(const GenerationJob* job);
   // finish_job: writes the request's tokens, duration and status ("ok", "cancelled", "error") to its ledger row.
   void on_finished(const GenerationJob* job, const GenerationResult& result);
+  // After the handler, before the response is written: a token-quota refusal's retry-after replaces the generic
+  // one the route's error path wrote.
+  void on_handled(httplib::Response& res);
   // The HTTP logger, after the response went out: closes the row if nothing did (e.g. "invalid" on a 400).
   void on_response(const httplib::Response& res);
 
@@ -45,6 +48,7 @@ class AccessControl {
     int64_t started_ms = 0;
     const GenerationJob* job = nullptr;
     bool closed = false;
+    int64_t retry_after_s = 0;  // set when before_submit refused
   };
 
  private:

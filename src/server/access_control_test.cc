@@ -180,6 +180,18 @@ TEST_F(AccessServerTest, TokenQuotaLowersMaxTokensToWhatIsLeft) {
   Json usage = Json::parse(r->body)["usage"];
   const int64_t prompt = usage["input_tokens"].get<int64_t>() + usage["cache_read_input_tokens"].get<int64_t>();
   EXPECT_LE(usage["output_tokens"].get<int64_t>(), 40 - prompt);
+  // A key with fewer tokens left than the prompt needs: admitted (tokens are left), then refused before
+  // generation with 429 and one retry-after that says when the UTC day ends.
+  auto small = db_.open()->create_key("small", {0, std::max<int64_t>(1, prompt / 2), 0}, store::now_ms());
+  ASSERT_TRUE(small.ok());
+  auto refused = message(small->secret, 200);
+  ASSERT_EQ(refused->status, 429) << refused->body;
+  Json err = Json::parse(refused->body)["error"];
+  EXPECT_EQ(err["type"], "rate_limit_error");
+  EXPECT_NE(err["message"].get<std::string>().find("token quota reached"), std::string::npos) << err;
+  EXPECT_EQ(refused->get_header_value_count("retry-after"), 1u);
+  EXPECT_GT(std::stoll(refused->get_header_value("retry-after")), 1);
+  EXPECT_EQ(ledger().back().status, "rate_limited");
 }
 
 TEST_F(AccessServerTest, StreamedRequestsCloseTheirRowWithTheStreamsUsage) {

@@ -200,6 +200,8 @@ Result<std::unique_ptr<Server>> Server::create(const ServerOptions& options) {
     res.status = 500;
     res.set_content(anthropic_error_body("api_error", message), "application/json");
   });
+  http.set_post_routing_handler(
+      [sp](const httplib::Request&, httplib::Response& res) { sp->access->on_handled(res); });
   http.set_logger([sp](const httplib::Request& req, const httplib::Response& res) {
     sp->metrics.record_request(route_label(req.path), res.status);
     sp->access->on_response(res);
