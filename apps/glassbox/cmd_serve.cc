@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "default_model.h"
 #include "server/server.h"
+#include "store/store.h"
 
 namespace glassbox::app {
 namespace {
@@ -20,7 +21,9 @@ constexpr const char* kUsage =
     "  -m, --model FILE        GGUF model (default: the storyteller reference model when present)\n"
     "  --host HOST             address to listen on (default 127.0.0.1; others need --api-key)\n"
     "  --port N                port (default 8080; 0 = any free port)\n"
-    "  --api-key KEY           require `x-api-key: KEY` or `Authorization: Bearer KEY`\n"
+    "  --api-key KEY           also accept KEY (x-api-key or Authorization: Bearer) for this run; not stored\n"
+    "  --db URL                keys, quotas, usage ledger: sqlite:PATH or postgres://user@host:port/db, none\n"
+    "                          (default $GLASSBOX_DB, else sqlite:glassbox.db); see glassbox keys / usage\n"
     "  -c, --ctx N             context size (default: min(trained, 4096))\n"
     "  -t, --threads N         threads (default: all cores)\n"
     "  --model-name NAME       id reported by /v1/models (default: the file's stem)\n"
@@ -31,7 +34,7 @@ constexpr const char* kUsage =
 
 int cmd_serve(int argc, char** argv) {
   auto args = Args::parse(argc, argv,
-                          {"-m|--model", "--host", "--port", "--api-key", "-c|--ctx", "-t|--threads", "--model-name",
+                          {"-m|--model", "--host", "--port", "--api-key", "--db", "-c|--ctx", "-t|--threads", "--model-name",
                            "--queue", "--chat-template"},
                           {"-h|--help"});
   if (!args.ok()) {
@@ -51,6 +54,8 @@ int cmd_serve(int argc, char** argv) {
   }
   opt.host = args->get_or("--host", opt.host);
   opt.api_key = args->get_or("--api-key", "");
+  opt.db = store::resolve_db_url(args->get_or("--db", ""));
+  if (opt.db == "none") opt.db.clear();
   opt.model_name = args->get_or("--model-name", "");
   opt.chat_template_path = args->get_or("--chat-template", "");
   auto port = args->get_int("--port", 8080);

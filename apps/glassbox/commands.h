@@ -15,5 +15,7 @@ int cmd_data(int argc, char** argv);
 int cmd_train(int argc, char** argv);
 int cmd_agent(int argc, char** argv);
 int cmd_serve(int argc, char** argv);
+int cmd_keys(int argc, char** argv);
+int cmd_usage(int argc, char** argv);
 
 }  // namespace glassbox::app

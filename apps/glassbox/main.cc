@@ -24,6 +24,8 @@ constexpr Command kCommands[] = {
     {"train", glassbox::app::cmd_train, "train a model on shards: train --data DIR --d-model D --layers L ... --out DIR"},
     {"agent", glassbox::app::cmd_agent, "coding agent over the Messages API: agent [-p TASK] [--output-format json]"},
     {"serve", glassbox::app::cmd_serve, "Anthropic Messages + OpenAI compatible HTTP server: serve [-m MODEL.gguf] [--port 8080]"},
+    {"keys", glassbox::app::cmd_keys, "API keys for serve: keys create NAME [--rpm N] [--tokens-per-day N] | list | revoke ID|PREFIX"},
+    {"usage", glassbox::app::cmd_usage, "usage per key and period from the ledger: usage [--key K] [--since DATE] [--by day|key] [--json]"},
     {"synth", glassbox::app::cmd_synth, "write a random-weight model of a real shape: synth --shape S --type T -o F"},
 };
 

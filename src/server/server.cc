@@ -142,18 +142,15 @@ Server::~Server() {
 int Server::port() const { return impl_->port; }
 
 Result<std::unique_ptr<Server>> Server::create(const ServerOptions& options) {
-  if (!is_loopback_host(options.host) && options.api_key.empty()) {
-    return invalid_argument(str_format(
-        "refusing to listen on %s without an API key: anyone who can reach it could use the model; pass --api-key "
-        "KEY or bind to 127.0.0.1",
-        options.host.c_str()));
-  }
   auto impl = std::make_unique<Impl>();
   ServerState& st = impl->state;
   st.options = options;
   st.model_name = options.model_name.empty() ? default_model_name(options.model_path) : options.model_name;
   st.created_unix = std::chrono::duration_cast<std::chrono::seconds>(
                         std::chrono::system_clock::now().time_since_epoch()).count();
+  auto access = AccessControl::create(options, st.model_name);
+  if (!access.ok()) return access.status();
+  st.access = std::move(*access);
   auto model = model::Model::load(options.model_path);
   if (!model.ok()) return model.status();
   st.model = *model;
@@ -180,15 +177,7 @@ Result<std::unique_ptr<Server>> Server::create(const ServerOptions& options) {
   ServerState* sp = &st;
   http.set_pre_routing_handler([sp](const httplib::Request& req, httplib::Response& res) {
     res.set_header("request-id", sp->new_id("req_"));
-    if (sp->options.api_key.empty() || req.path == "/health") return httplib::Server::HandlerResponse::Unhandled;
-    std::string key = req.get_header_value("x-api-key");
-    if (key.empty()) {
-      std::string auth = req.get_header_value("Authorization");
-      if (auth.rfind("Bearer ", 0) == 0) key = auth.substr(7);
-    }
-    if (key == sp->options.api_key) return httplib::Server::HandlerResponse::Unhandled;
-    res.status = 401;
-    res.set_content(anthropic_error_body("authentication_error", "invalid x-api-key"), "application/json");
+    if (req.path == "/health" || sp->access->on_request(req, res)) return httplib::Server::HandlerResponse::Unhandled;
     return httplib::Server::HandlerResponse::Handled;
   });
   http.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request& req,
@@ -211,8 +200,11 @@ Result<std::unique_ptr<Server>> Server::create(const ServerOptions& options) {
     res.status = 500;
     res.set_content(anthropic_error_body("api_error", message), "application/json");
   });
+  http.set_post_routing_handler(
+      [sp](const httplib::Request&, httplib::Response& res) { sp->access->on_handled(res); });
   http.set_logger([sp](const httplib::Request& req, const httplib::Response& res) {
     sp->metrics.record_request(route_label(req.path), res.status);
+    sp->access->on_response(res);
   });
 
   http.Get("/health", [sp](const httplib::Request&, httplib::Response& res) {
@@ -247,7 +239,9 @@ void Server::stop() { impl_->http.stop(); }
 
 std::shared_ptr<GenerationJob> submit_job(ServerState& state, GenerationRequest request, int overload_status,
                                           const char* overload_type) {
+  state.access->before_submit(request);
   auto job = state.queue->submit(std::move(request));
+  if (job) state.access->on_submitted(job.get());
   if (!job) {
     throw ApiError{overload_status, overload_type,
                    "Overloaded: the generation queue is full, retry later"};
@@ -257,6 +251,7 @@ std::shared_ptr<GenerationJob> submit_job(ServerState& state, GenerationRequest 
 
 const GenerationResult& finish_job(ServerState& state, GenerationJob& job) {
   const GenerationResult& r = job.wait();
+  state.access->on_finished(&job, r);
   state.metrics.record_generation(r.input_tokens, r.cached_tokens, r.output_tokens, r.time_to_first_token_s,
                                   r.generation_s);
   return r;

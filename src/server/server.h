@@ -15,7 +15,8 @@ struct ServerOptions {
   std::string chat_template_path;  // a Jinja file that replaces the model's chat template; "" = the model's
   std::string host = "127.0.0.1";
   int port = 8080;              // 0 = any free port (see Server::port())
-  std::string api_key;          // "" = no authentication (loopback hosts only)
+  std::string api_key;          // a key accepted for this run only, not stored ("" = none)
+  std::string db;               // keys, ledger and quotas: "sqlite:PATH" or "postgres://..."; "" = none
   int64_t n_ctx = 0;            // 0 = min(trained, 4096)
   int n_threads = 0;            // 0 = all cores
   int max_waiting = 8;          // requests that may queue behind the running one
@@ -28,7 +29,8 @@ bool is_loopback_host(const std::string& host);
 
 class Server {
  public:
-  // Loads the model and binds the socket. Errors: the model, a non-loopback host without an API key, the port.
+  // Loads the model, opens the key database and binds the socket. Errors: the model, the database, a non-loopback
+  // host with no key configured, the port.
   static Result<std::unique_ptr<Server>> create(const ServerOptions& options);
   ~Server();  // stops listening and joins every thread
 

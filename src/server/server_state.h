@@ -15,6 +15,7 @@
 
 #include "chat/chat_template.h"
 #include "model/transformer.h"
+#include "server/access_control.h"
 #include "server/generation_queue.h"
 #include "server/metrics.h"
 #include "server/server.h"
@@ -40,6 +41,7 @@ struct ServerState {
   std::unique_ptr<chat::ChatTemplate> chat_template;
   std::unique_ptr<GenerationQueue> queue;
   Metrics metrics;
+  std::unique_ptr<AccessControl> access;  // keys, quotas, ledger (access_control.h)
   std::atomic<uint64_t> id_counter{0};
   // Constrained decoding's vocabulary trie: built on first use (constrained_output.cc), then shared.
   std::once_flag vocab_trie_once;
