@@ -81,7 +81,7 @@ grep -q '"resumed_from":25' "$work/b.json" && ok "resumed from step 25" || bad "
 cp "$work/c/checkpoint.safetensors" "$work/c.before"
 out=$( (trap '' XFSZ; ulimit -f 200; "$bin" train "${common[@]}" --out "$work/c" --checkpoint-every 5 2>&1) ); rc=$?
 [[ $rc -eq 1 && $out == *"checkpoint at step 25 failed"* ]] && ok "a failed checkpoint write is a clear error" || bad "disk full: rc=$rc ${out: -300}"
-cmp -s "$work/c.before" "$work/c/checkpoint.safetensors" && [[ -z $(ls "$work/c" | grep -v -x -e checkpoint.safetensors) ]] && ok "previous checkpoint kept, no temporary left" || bad "checkpoint changed or temp files left: $(ls "$work/c")"
+cmp -s "$work/c.before" "$work/c/checkpoint.safetensors" && [[ -z $(ls "$work/c" | grep -v -x -e checkpoint.safetensors -e log.jsonl) ]] && ok "previous checkpoint kept, no temporary left" || bad "checkpoint changed or temp files left: $(ls "$work/c")"
 "$bin" train "${common[@]}" --out "$work/c" --json >"$work/c.json" 2>/dev/null
 vc=$(grep -o '"val_loss":[^,]*' "$work/c.json")
 [[ -n $vc && $vc == "$va" ]] && ok "resumed after the failed write: same $vc" || bad "after failed write: $vc vs $va"
@@ -116,12 +116,23 @@ out=$("$bin" data prepare --input "$work/empty-text" --tokenizer "$work/tok/toke
 [[ $rc -eq 1 && $out == *"a.txt"* && $out == *"b.txt"* && ! -e $work/empty-data/manifest.json ]] && ok "a corpus of only empty/binary files is a clear error" || bad "empty corpus: rc=$rc $out"
 
 # --export-type q8_0: matrices Q8_0, norms F32; glassbox run loads it; its logits stay near F32's.
+echo "Once upon a time the little rabbit went to the wood, and the fox said hello." > "$work/prompt.txt"
+"$bin" logits -m "$work/a/model.gguf" --prompt-file "$work/prompt.txt" --json "$work/f32.logits.json" --n-greedy 0 2>/dev/null || bad "logits f32 rc=$?"
 "$bin" train "${common[@]}" --out "$work/a" --export-type q8_0 >/dev/null 2>"$work/q8.log"; rc=$?
 [[ $rc -eq 0 ]] || { bad "q8_0 export rc=$rc"; tail -2 "$work/q8.log"; }
 types=$("$bin" inspect "$work/a/model.gguf" 2>&1)
 [[ $types == *q8_0* && $types == *"output_norm"* ]] && ok "--export-type q8_0 writes Q8_0 matrices" || bad "inspect q8_0: ${types: -300}"
-text=$("$bin" run -m "$work/a/model.gguf" -p "Once upon a time" -n 8 --temp 0 --ignore-eos 2>/dev/null); rc=$?
-[[ $rc -eq 0 && -n $text ]] && ok "glassbox run loads the Q8_0 export: $(echo ${text:0:40})" || bad "run q8_0: rc=$rc"
+text=$("$bin" run -m "$work/a/model.gguf" -p "Once upon a time" -n 8 --temp 0.8 --seed 1 --ignore-eos --verbose 2>"$work/runq.log"); rc=$?
+[[ $rc -eq 0 ]] && grep -q "generated: 8 tokens" "$work/runq.log" && ok "glassbox run loads the Q8_0 export: $(echo ${text:0:40})" || { bad "run q8_0: rc=$rc"; tail -3 "$work/runq.log"; }
+"$bin" logits -m "$work/a/model.gguf" --prompt-file "$work/prompt.txt" --json "$work/q8.logits.json" --n-greedy 0 2>/dev/null || bad "logits q8_0 rc=$?"
+# Measured on this 50-step d32L2 model: max |Δlogit| 0.005, 0.2% of the largest logit; 4% allowed.
+d=$(/usr/bin/python3 -c "
+import json
+a, b = (json.load(open('$work/%s.logits.json' % k))['full_logits'] for k in ('f32', 'q8'))
+diff = max(abs(x - y) for ra, rb in zip(a, b) for x, y in zip(ra, rb))
+ref = max(abs(x) for r in a for x in r)
+print('%.3g %.3g' % (diff, diff / ref))" 2>&1)
+awk -v r="${d#* }" 'BEGIN {exit !(r > 0 && r < 0.04)}' && ok "Q8_0 logits stay near F32's: max |diff| ${d% *}, relative ${d#* }" || bad "Q8_0 vs F32 logits: $d"
 out=$("$bin" train "${common[@]}" --out "$work/a" --export-type q4_0 2>&1); rc=$?
 [[ $rc -eq 2 && $out == *"q4_0"* ]] && ok "an unknown --export-type is a usage error" || bad "export-type q4_0: rc=$rc $out"
 
