@@ -186,6 +186,17 @@ std::string SvgPlot::render(int width, int height) const {
       for (const PlotPoint* p : pts) o += str_format("%.1f,%.1f ", px(p->x), py(p->y));
       o += "\"/>\n";
     }
+    if (!s.end_label.empty()) {
+      const PlotPoint* last = nullptr;
+      for (const PlotPoint* p : pts) {
+        const double x = px(p->x), y = py(p->y);
+        if (x >= left && x <= right && y >= top && y <= bottom) last = p;
+      }
+      if (last)
+        o += str_format("<text x=\"%.1f\" y=\"%.1f\" fill=\"%s\" font-size=\"11\" text-anchor=\"end\">%s</text>\n",
+                        std::min(px(last->x), right - 2), std::max(py(last->y) - 4, top + 12),
+                        s.color.c_str(), xml_escape(s.end_label).c_str());
+    }
     for (const PlotPoint* p : pts) {
       if (p->has_error && usable(p->y_lo, log_y_) && usable(p->y_hi, log_y_)) {
         const double x = px(p->x);

@@ -22,6 +22,7 @@ struct PlotSeries {
   bool markers = false;  // a circle per point
   bool hollow = false;   // markers drawn as rings
   bool dashed = false;
+  std::string end_label;  // drawn beside the last point inside the plot area (e.g. a contour level)
 };
 
 class SvgPlot {

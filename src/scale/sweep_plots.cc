@@ -78,6 +78,7 @@ std::string plot_loss_curves(const std::vector<LossCurve>& curves) {
     PlotSeries t;
     t.label = curves[i].name;
     t.color = palette_color(i);
+    t.dashed = i >= 10;  // the palette repeats: dash the second round
     for (const auto& [x, y] : curves[i].train) t.points.push_back({x, y});
     plot.add(std::move(t));
     PlotSeries v;
@@ -166,15 +167,20 @@ std::string plot_contours(const SweepAnalysis& a) {
   n_lo /= 3, n_hi *= 3, d_lo /= 3, d_hi *= 3;
   plot.set_x_range(n_lo, n_hi);
   plot.set_y_range(d_lo, d_hi);
-  // Levels spanning the surface over the plotted region.
-  const double s_lo = p.predict(n_hi, d_hi), s_hi = p.predict(n_lo, d_lo);
-  const int n_levels = 8;
-  for (int k = 0; k < n_levels; ++k) {
-    const double level = s_lo + (s_hi - s_lo) * (k + 0.5) / n_levels;
+  // Levels at round values (0.1, 0.25 or 0.5 apart) over the losses of the runs and predictions.
+  for (const auto& pr : a.predictions) l_lo = std::min(l_lo, pr.predicted), l_hi = std::max(l_hi, pr.predicted);
+  double step = 0.1;
+  for (double s : {0.1, 0.25, 0.5, 1.0, 2.0}) {
+    step = s;
+    if ((l_hi - l_lo) / s <= 9) break;
+  }
+  bool first = true;
+  for (double level = std::floor(l_lo / step) * step; level <= l_hi + step; level += step) {
     PlotSeries s;
-    s.label = k % 2 == 0 || n_levels <= 5 ? str_format("L = %.3f", level) : "";
+    s.label = first ? "iso-loss lines (nats)" : "";
+    first = false;
     s.color = "#7f7f7f";
-    s.dashed = k % 2 == 1;
+    s.end_label = str_format("%.4g", level);
     // B/D^β = L − E − A/N^α  →  D = (B / (L − E − A/N^α))^(1/β)
     for (double n : log_space(n_lo, n_hi, 240)) {
       const double rest = level - p.E() - p.A() * std::pow(n, -p.alpha);
