@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "args.h"
@@ -24,12 +25,14 @@ namespace fs = std::filesystem;
 
 constexpr const char* kUsage =
     "usage: glassbox scale COMMAND ...\n"
-    "  run PLAN.json [--held-out] [--threads N]\n"
+    "  run PLAN.json [--held-out] [--threads N] [--dry-run]\n"
     "      train every planned run not yet in PLANDIR/runs.jsonl (resumable); held-out runs only\n"
-    "      with --held-out. Runs train into PLANDIR/runs/<shape>-C<flops>/.\n"
+    "      with --held-out. Runs train into PLANDIR/runs/<shape>-C<flops>/. --dry-run validates\n"
+    "      the plan and lists the runs (params, steps, tokens, done or not) without training.\n"
     "  fit RUNS.jsonl [--exclude-held-out] [--bootstrap 200] [--seed S] [--budget C[,C...]]\n"
     "      [--json] [--out DIR]\n"
     "  fit --reference-sweep sweep.json [...]   the reference sweep's runs, converted\n"
+    "      --hold-out-from C: runs of C FLOPs or more are predicted (and compared), not fitted\n"
     "      fit L(N, D) = E + A/N^alpha + B/D^beta (Huber on log loss, L-BFGS, bootstrap); --budget\n"
     "      prints N*, D*, tokens/param and the predicted loss; --out writes DIR/fit.json, report.md\n"
     "  predict RUNS.jsonl (--shape S --flops C | --params N --tokens D) [--bootstrap 200]\n"
@@ -135,11 +138,18 @@ std::vector<scale::Target> held_out_targets(const SweepDir& s) {
   return t;
 }
 
+// The runs to fit: the last record of each name (a run recorded twice counts once), held-out runs
+// left out when asked.
 std::vector<scale::RunRecord> fit_records(const std::vector<scale::RunRecord>& all,
                                           bool exclude_held_out) {
   std::vector<scale::RunRecord> out;
-  for (const auto& r : all)
-    if (!(exclude_held_out && r.held_out)) out.push_back(r);
+  for (const auto& r : all) {
+    if (exclude_held_out && r.held_out) continue;
+    bool replaced = false;
+    for (auto& o : out)
+      if (o.name == r.name) o = r, replaced = true;
+    if (!replaced) out.push_back(r);
+  }
   return out;
 }
 
@@ -189,7 +199,7 @@ Status write_report(const std::string& dir, const scale::SweepAnalysis& a,
 }
 
 int scale_run(int argc, char** argv, const char* argv0) {
-  auto args = Args::parse(argc, argv, {"--threads|-t"}, {"-h|--help", "--held-out"});
+  auto args = Args::parse(argc, argv, {"--threads|-t"}, {"-h|--help", "--held-out", "--dry-run"});
   if (!args.ok()) return usage_error(args.status().message());
   if (args->has("-h")) return std::fputs(kUsage, stdout), 0;
   if (args->positionals().size() != 1) return usage_error("scale run takes one PLAN file");
@@ -197,6 +207,18 @@ int scale_run(int argc, char** argv, const char* argv0) {
   if (!threads.ok() || *threads < 0) return usage_error("--threads must be >= 0");
   auto plan = scale::load_plan(args->positionals()[0]);
   if (!plan.ok()) return fail(plan.status().message());
+  if (args->has("--dry-run")) {
+    std::set<std::string> done;
+    if (auto recs = scale::read_runs_jsonl((fs::path(plan->dir) / "runs.jsonl").string()); recs.ok())
+      for (const auto& r : *recs) done.insert(r.name);
+    std::printf("%-16s %10s %7s %11s %9s %s\n", "run", "params", "steps", "tokens", "tok/param",
+                "status");
+    for (const auto& r : plan->runs)
+      std::printf("%-16s %10lld %7lld %11lld %9.1f %s\n", r.name.c_str(), (long long)r.params,
+                  (long long)r.steps, (long long)r.tokens, double(r.tokens) / double(r.params),
+                  done.count(r.name) ? "done" : (r.held_out ? "held out" : "to run"));
+    return 0;
+  }
   scale::RunnerOptions o;
   o.exe = self_exe(argv0);
   o.threads = static_cast<int>(*threads);
@@ -213,7 +235,9 @@ int scale_run(int argc, char** argv, const char* argv0) {
 }
 
 int scale_fit(int argc, char** argv) {
-  auto args = Args::parse(argc, argv, {"--bootstrap", "--seed", "--budget", "--out|-o", "--reference-sweep"},
+  auto args = Args::parse(argc, argv,
+                          {"--bootstrap", "--seed", "--budget", "--out|-o", "--reference-sweep",
+                           "--hold-out-from"},
                           {"-h|--help", "--exclude-held-out", "--json"});
   if (!args.ok()) return usage_error(args.status().message());
   if (args->has("-h")) return std::fputs(kUsage, stdout), 0;
@@ -233,8 +257,22 @@ int scale_fit(int argc, char** argv) {
     records = scale::read_runs_jsonl(source);
   }
   if (!records.ok()) return fail(records.status().message());
-  const auto runs = fit_records(*records, args->has("--exclude-held-out"));
-  auto a = scale::analyse_sweep(runs, {}, budgets(runs, *extra), *opts);
+  // --hold-out-from C: runs of C FLOPs or more are predicted, not fitted (a held-out test on any
+  // runs file, e.g. the reference sweep).
+  auto hold_from = args->get_double("--hold-out-from", 0);
+  if (!hold_from.ok() || *hold_from < 0) return usage_error("--hold-out-from must be a number of FLOPs");
+  std::vector<scale::RunRecord> kept;
+  std::vector<scale::Target> targets;
+  for (auto& r : *records) {
+    if (*hold_from > 0 && r.flops >= *hold_from * (1 - 1e-9)) {
+      targets.push_back({r.name, static_cast<double>(r.params), static_cast<double>(r.tokens),
+                         r.flops, r.val_loss});
+    } else {
+      kept.push_back(r);
+    }
+  }
+  const auto runs = fit_records(kept, args->has("--exclude-held-out"));
+  auto a = scale::analyse_sweep(runs, targets, budgets(runs, *extra), *opts);
   if (!a.ok()) return fail(a.status().message());
   if (auto out = args->get("--out")) {
     Status s = write_report(*out, *a, *opts, "Scaling-law fit of " + source);

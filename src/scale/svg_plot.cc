@@ -220,7 +220,21 @@ std::string SvgPlot::render(int width, int height) const {
     size_t longest = 0;
     for (const auto* s : named) longest = std::max(longest, s->label.size());
     const double w = 40 + 6.8 * static_cast<double>(longest), h = 8 + 17.0 * static_cast<double>(named.size());
-    const double x0 = right - w - 8, y0 = top + 8;
+    // The corner whose legend box covers the fewest drawn points (top right on ties).
+    double x0 = right - w - 8, y0 = top + 8;
+    int best = -1;
+    for (const auto& [cx, cy] : {std::pair{right - w - 8, top + 8}, std::pair{left + 8, top + 8},
+                                 std::pair{right - w - 8, bottom - h - 8},
+                                 std::pair{left + 8, bottom - h - 8}}) {
+      int covered = 0;
+      for (const auto& s : series_)
+        for (const auto& p : s.points) {
+          if (!usable(p.x, log_x_) || !usable(p.y, log_y_)) continue;
+          const double x = px(p.x), y = py(p.y);
+          covered += x >= cx - 4 && x <= cx + w + 4 && y >= cy - 4 && y <= cy + h + 4;
+        }
+      if (best < 0 || covered < best) best = covered, x0 = cx, y0 = cy;
+    }
     o += str_format("<g><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"white\" "
                     "fill-opacity=\"0.85\" stroke=\"#999\"/>\n", x0, y0, w, h);
     for (size_t i = 0; i < named.size(); ++i) {

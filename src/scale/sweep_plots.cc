@@ -132,7 +132,7 @@ std::string plot_isoflop(const SweepAnalysis& a) {
     held.hollow = true;
     for (const auto& p : a.predictions)
       if (p.target.measured) held.points.push_back({p.target.n, *p.target.measured});
-    plot.add(std::move(held));
+    if (!held.points.empty()) plot.add(std::move(held));
   }
   // Keep the y range on the data, not on the fitted curves' far ends.
   double y_lo = 1e300, y_hi = -1e300;
