@@ -44,7 +44,8 @@ constexpr const char* kUsage =
     "      writes PLANDIR/plots/{loss_curves,isoflop,contours,predictions}.svg\n";
 
 int fail(const std::string& message) {
-  std::fprintf(stderr, "glassbox scale: %s\n", message.c_str());
+  const bool prefixed = message.rfind("scale: ", 0) == 0;
+  std::fprintf(stderr, "glassbox scale: %s\n", message.c_str() + (prefixed ? 7 : 0));
   return 1;
 }
 

@@ -54,6 +54,12 @@ check_plan "budget below one step" "p['held_out'][0]['flops']=1e6" "less than on
 check_plan "duplicate run" "p['runs'].append({'shape':'d16L1','flops':1e8})" "runs[6] (d16L1-C1e08): duplicate run"
 check_plan "missing data folder" "p['data']='nowhere'" "does not exist"
 
+# A run that fails (lr 1e9 diverges) stops the sweep with an error naming the run and its log.
+mkdir -p "$work/diverge"
+$py -c "import json; p=json.load(open('$plan')); p['data']='$work/shards'; p['defaults']['lr']=1e9; json.dump(p, open('$work/diverge/plan.json','w'))"
+out=$("$bin" scale run "$work/diverge/plan.json" 2>&1); rc=$?
+[[ $rc -eq 1 && $out == *"run 'd16L1-C1e08' failed (exit 1)"*"diverged"*"d16L1-C1e08.err"* && ! -e $work/diverge/runs.jsonl ]] && ok "a failing run stops the sweep with a clear error" || bad "diverging run: rc=$rc $out"
+
 "$bin" scale run "$plan" --threads 1 2>"$work/run1.log"; rc=$?
 n=$(wc -l < "$work/sweep/runs.jsonl" 2>/dev/null || echo 0)
 [[ $rc -eq 0 && $n -eq 6 ]] && ok "scale run trains the 6 runs (held-out left out)" || { bad "scale run rc=$rc lines=$n"; tail -5 "$work/run1.log"; }
