@@ -33,12 +33,15 @@ constexpr const char* kUsage =
     "      [--json] [--out DIR]\n"
     "  fit --reference-sweep sweep.json [...]   the reference sweep's runs, converted\n"
     "      --hold-out-from C: runs of C FLOPs or more are predicted (and compared), not fitted\n"
-    "      fit L(N, D) = E + A/N^alpha + B/D^beta (Huber on log loss, L-BFGS, bootstrap); --budget\n"
-    "      prints N*, D*, tokens/param and the predicted loss; --out writes DIR/fit.json, report.md\n"
+    "      fit L(N, D) = E + A/N^alpha + B/D^beta (Huber on log loss, L-BFGS, bootstrap); "
+    "--budget\n"
+    "      prints N*, D*, tokens/param and the predicted loss; --out writes DIR/fit.json, "
+    "report.md\n"
     "  predict RUNS.jsonl (--shape S --flops C | --params N --tokens D) [--bootstrap 200]\n"
     "      [--exclude-held-out] [--json]\n"
     "  report PLANDIR [--bootstrap 200] [--seed S]\n"
-    "      fit the non-held-out runs, predict the held-out ones (compared with their measured loss\n"
+    "      fit the non-held-out runs, predict the held-out ones (compared with their measured "
+    "loss\n"
     "      when run); writes PLANDIR/fit.json and PLANDIR/report.md\n"
     "  plot PLANDIR [--bootstrap 200]\n"
     "      writes PLANDIR/plots/{loss_curves,isoflop,contours,predictions}.svg\n";
@@ -114,7 +117,8 @@ Result<SweepDir> open_sweep_dir(const std::string& path) {
       s.plan_error = plan.status().message();
   }
   if (s.records.empty())
-    return not_found("scale: '" + runs_path + "' is missing or empty (run `glassbox scale run` first)");
+    return not_found("scale: '" + runs_path +
+                     "' is missing or empty (run `glassbox scale run` first)");
   return s;
 }
 
@@ -210,7 +214,8 @@ int scale_run(int argc, char** argv, const char* argv0) {
   if (!plan.ok()) return fail(plan.status().message());
   if (args->has("--dry-run")) {
     std::set<std::string> done;
-    if (auto recs = scale::read_runs_jsonl((fs::path(plan->dir) / "runs.jsonl").string()); recs.ok())
+    if (auto recs = scale::read_runs_jsonl((fs::path(plan->dir) / "runs.jsonl").string());
+        recs.ok())
       for (const auto& r : *recs) done.insert(r.name);
     std::printf("%-16s %10s %7s %11s %9s %s\n", "run", "params", "steps", "tokens", "tok/param",
                 "status");
@@ -236,10 +241,10 @@ int scale_run(int argc, char** argv, const char* argv0) {
 }
 
 int scale_fit(int argc, char** argv) {
-  auto args = Args::parse(argc, argv,
-                          {"--bootstrap", "--seed", "--budget", "--out|-o", "--reference-sweep",
-                           "--hold-out-from"},
-                          {"-h|--help", "--exclude-held-out", "--json"});
+  auto args = Args::parse(
+      argc, argv,
+      {"--bootstrap", "--seed", "--budget", "--out|-o", "--reference-sweep", "--hold-out-from"},
+      {"-h|--help", "--exclude-held-out", "--json"});
   if (!args.ok()) return usage_error(args.status().message());
   if (args->has("-h")) return std::fputs(kUsage, stdout), 0;
   auto opts = fit_options(*args);
@@ -249,7 +254,8 @@ int scale_fit(int argc, char** argv) {
   Result<std::vector<scale::RunRecord>> records = std::vector<scale::RunRecord>{};
   std::string source;
   if (auto ref = args->get("--reference-sweep")) {
-    if (!args->positionals().empty()) return usage_error("give RUNS.jsonl or --reference-sweep, not both");
+    if (!args->positionals().empty())
+      return usage_error("give RUNS.jsonl or --reference-sweep, not both");
     records = scale::read_reference_sweep(*ref);
     source = *ref;
   } else {
@@ -261,7 +267,8 @@ int scale_fit(int argc, char** argv) {
   // --hold-out-from C: runs of C FLOPs or more are predicted, not fitted (a held-out test on any
   // runs file, e.g. the reference sweep).
   auto hold_from = args->get_double("--hold-out-from", 0);
-  if (!hold_from.ok() || *hold_from < 0) return usage_error("--hold-out-from must be a number of FLOPs");
+  if (!hold_from.ok() || *hold_from < 0)
+    return usage_error("--hold-out-from must be a number of FLOPs");
   std::vector<scale::RunRecord> kept;
   std::vector<scale::Target> targets;
   for (auto& r : *records) {
@@ -313,8 +320,7 @@ int scale_predict(int argc, char** argv) {
       if (dir.ok() && dir->plan)
         for (const auto& r : dir->plan->runs)
           if (r.shape == shape)
-            params = r.params,
-            step_tokens = r.settings.batch * r.settings.accum * r.settings.ctx;
+            params = r.params, step_tokens = r.settings.batch * r.settings.accum * r.settings.ctx;
     }
     if (params == 0)
       return fail("shape '" + shape + "' is in neither " + runs_path +
@@ -370,8 +376,8 @@ int scale_report_or_plot(int argc, char** argv, bool plot) {
   auto a = scale::analyse_sweep(runs, held_out_targets(*dir), budgets(runs, {}), *opts);
   if (!a.ok()) return fail(a.status().message());
   if (!plot) {
-    const std::string title =
-        "Scaling-law report" + (dir->plan && !dir->plan->name.empty() ? ": " + dir->plan->name : "");
+    const std::string title = "Scaling-law report" +
+                              (dir->plan && !dir->plan->name.empty() ? ": " + dir->plan->name : "");
     Status s = write_report(dir->dir, *a, *opts, title);
     if (!s.ok()) return fail(s.message());
     std::fputs(scale::analysis_text(*a).c_str(), stdout);

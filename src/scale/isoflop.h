@@ -13,7 +13,7 @@ struct IsoflopRun {
 struct IsoflopBudget {
   double flops = 0;
   int runs = 0;
-  double c0 = 0, c1 = 0, c2 = 0;  // loss ≈ c0 + c1·x + c2·x², x = ln N
+  double c0 = 0, c1 = 0, c2 = 0;   // loss ≈ c0 + c1·x + c2·x², x = ln N
   double n_opt = 0, loss_opt = 0;  // the vertex (valid only when c2 > 0)
   bool valid = false;
   // true when the vertex lies inside the budget's measured N range (an extrapolated vertex is

@@ -23,7 +23,8 @@ Local minimise_from(const std::vector<Observation>& obs, double delta, const Law
   };
   LbfgsResult r = lbfgs_minimize(f, start.to_vector());
   if (converged) *converged = r.converged;
-  return {LawParams::from_vector(r.x), std::isfinite(r.f) ? r.f : std::numeric_limits<double>::max()};
+  return {LawParams::from_vector(r.x),
+          std::isfinite(r.f) ? r.f : std::numeric_limits<double>::max()};
 }
 
 double distance(const LawParams& x, const LawParams& y) {
@@ -37,8 +38,8 @@ double distance(const LawParams& x, const LawParams& y) {
 
 Result<LawFit> fit_law(const std::vector<Observation>& obs, const FitOptions& o) {
   if (obs.size() < 5)
-    return invalid_argument(str_format(
-        "scale: fitting 5 parameters needs at least 5 runs, got %zu", obs.size()));
+    return invalid_argument(
+        str_format("scale: fitting 5 parameters needs at least 5 runs, got %zu", obs.size()));
   for (size_t i = 0; i < obs.size(); ++i) {
     const Observation& x = obs[i];
     if (!(x.n > 0 && x.d > 0 && x.loss > 0) || !std::isfinite(x.n) || !std::isfinite(x.d) ||

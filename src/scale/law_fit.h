@@ -19,8 +19,8 @@ struct FitOptions {
   std::vector<double> e_grid = {-1, -0.5, 0, 0.5, 1};
   std::vector<double> a_grid = {0, 5, 10, 15, 20, 25};
   std::vector<double> b_grid = {0, 5, 10, 15, 20, 25};
-  int bootstrap = 0;     // resamples; 0 = none
-  uint64_t seed = 1;     // of the resampling
+  int bootstrap = 0;  // resamples; 0 = none
+  uint64_t seed = 1;  // of the resampling
   // Each bootstrap refit starts from this many of the full fit's best distinct local optima (the
   // full grid for every resample would cost `bootstrap` times the grid; the resamples stay close).
   int bootstrap_starts = 8;
@@ -29,7 +29,7 @@ struct FitOptions {
 struct LawFit {
   LawParams params;
   double objective = 0;
-  int starts = 0;            // L-BFGS runs on the full data
+  int starts = 0;  // L-BFGS runs on the full data
   int converged_starts = 0;
   int n_runs = 0;
   std::vector<LawParams> bootstrap;  // one fit per resample (empty without bootstrap)

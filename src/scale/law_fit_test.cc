@@ -45,7 +45,8 @@ TEST(LawFitTest, ObjectiveGradientMatchesCentralDifferences) {
       const double numeric = (law_objective(LawParams::from_vector(up), obs, delta, nullptr) -
                               law_objective(LawParams::from_vector(down), obs, delta, nullptr)) /
                              (2 * h);
-      EXPECT_NEAR(g[k], numeric, 1e-6 * std::max(1.0, std::fabs(numeric))) << "delta " << delta << " k " << k;
+      EXPECT_NEAR(g[k], numeric, 1e-6 * std::max(1.0, std::fabs(numeric)))
+          << "delta " << delta << " k " << k;
     }
   }
 }
@@ -69,8 +70,9 @@ TEST(LawFitTest, RecoversAKnownLawAndToleratesAnOutlier) {
   l2.a_grid = l2.b_grid = {5};
   auto fit_l2 = fit_law(obs, l2);
   ASSERT_TRUE(fit_l2.ok());
-  EXPECT_GT(std::fabs(fit_l2->params.alpha - kTruth.alpha) + std::fabs(fit_l2->params.beta - kTruth.beta),
-            std::fabs(p.alpha - kTruth.alpha) + std::fabs(p.beta - kTruth.beta));
+  EXPECT_GT(
+      std::fabs(fit_l2->params.alpha - kTruth.alpha) + std::fabs(fit_l2->params.beta - kTruth.beta),
+      std::fabs(p.alpha - kTruth.alpha) + std::fabs(p.beta - kTruth.beta));
 }
 
 TEST(LawFitTest, BootstrapIntervalContainsTheTruth) {
@@ -83,7 +85,8 @@ TEST(LawFitTest, BootstrapIntervalContainsTheTruth) {
   ASSERT_EQ(fit->bootstrap.size(), 60u);
   const Interval alpha = bootstrap_interval(*fit, [](const LawParams& p) { return p.alpha; });
   const Interval beta = bootstrap_interval(*fit, [](const LawParams& p) { return p.beta; });
-  const Interval loss = bootstrap_interval(*fit, [](const LawParams& p) { return p.predict(3e7, 3e8); });
+  const Interval loss =
+      bootstrap_interval(*fit, [](const LawParams& p) { return p.predict(3e7, 3e8); });
   EXPECT_LT(alpha.lo, alpha.hi);
   EXPECT_LE(alpha.lo, kTruth.alpha);
   EXPECT_GE(alpha.hi, kTruth.alpha);
@@ -109,8 +112,7 @@ TEST(LawFitTest, ComputeOptimumMinimisesLossAlongTheBudget) {
   const ComputeOptimal opt = compute_optimal(kTruth, c);
   ASSERT_TRUE(opt.valid);
   EXPECT_NEAR(6 * opt.n * opt.d / c, 1.0, 1e-9);
-  for (double f : {0.8, 1.25})
-    EXPECT_GT(kTruth.predict(opt.n * f, c / (6 * opt.n * f)), opt.loss);
+  for (double f : {0.8, 1.25}) EXPECT_GT(kTruth.predict(opt.n * f, c / (6 * opt.n * f)), opt.loss);
   // N* ∝ C^(β/(α+β)).
   const ComputeOptimal opt100 = compute_optimal(kTruth, 100 * c);
   EXPECT_NEAR(std::log(opt100.n / opt.n) / std::log(100.0), kTruth.n_exponent(), 1e-9);

@@ -11,12 +11,12 @@ namespace glassbox::scale {
 using Objective = std::function<double(const std::vector<double>& x, std::vector<double>* grad)>;
 
 struct LbfgsOptions {
-  int memory = 10;          // correction pairs kept
+  int memory = 10;  // correction pairs kept
   int max_iterations = 1000;
-  double grad_tol = 1e-10;  // stop when max |g_i| <= grad_tol · max(1, |f|)
-  double f_tol = 1e-15;     // stop when |f_k − f_{k+1}| <= f_tol · max(1, |f|)
-  double c1 = 1e-4;         // sufficient decrease (Armijo)
-  double c2 = 0.9;          // curvature (strong Wolfe)
+  double grad_tol = 1e-10;   // stop when max |g_i| <= grad_tol · max(1, |f|)
+  double f_tol = 1e-15;      // stop when |f_k − f_{k+1}| <= f_tol · max(1, |f|)
+  double c1 = 1e-4;          // sufficient decrease (Armijo)
+  double c2 = 0.9;           // curvature (strong Wolfe)
   int max_line_search = 40;  // function evaluations per line search
 };
 

@@ -39,20 +39,34 @@ void apply_settings(const Json& j, const std::string& where, RunSettings* s,
   if (!j.is_object()) throw PlanError(where + " must be an object");
   for (const auto& [key, value] : j.items()) {
     if (skip.count(key)) continue;
-    if (key == "ctx") s->ctx = get_int(j, where, key);
-    else if (key == "batch") s->batch = get_int(j, where, key);
-    else if (key == "accum") s->accum = get_int(j, where, key);
-    else if (key == "lr") s->lr = get_num(j, where, key);
-    else if (key == "warmup_frac") s->warmup_frac = get_num(j, where, key);
-    else if (key == "min_lr_frac") s->min_lr_frac = get_num(j, where, key);
-    else if (key == "weight_decay") s->weight_decay = get_num(j, where, key);
-    else if (key == "beta1") s->beta1 = get_num(j, where, key);
-    else if (key == "beta2") s->beta2 = get_num(j, where, key);
-    else if (key == "clip") s->clip = get_num(j, where, key);
-    else if (key == "seed") s->seed = get_int(j, where, key);
-    else if (key == "val_batches") s->val_batches = get_int(j, where, key);
-    else if (key == "checkpoint_every") s->checkpoint_every = get_int(j, where, key);
-    else throw PlanError(where + ": unknown key '" + key + "'");
+    if (key == "ctx")
+      s->ctx = get_int(j, where, key);
+    else if (key == "batch")
+      s->batch = get_int(j, where, key);
+    else if (key == "accum")
+      s->accum = get_int(j, where, key);
+    else if (key == "lr")
+      s->lr = get_num(j, where, key);
+    else if (key == "warmup_frac")
+      s->warmup_frac = get_num(j, where, key);
+    else if (key == "min_lr_frac")
+      s->min_lr_frac = get_num(j, where, key);
+    else if (key == "weight_decay")
+      s->weight_decay = get_num(j, where, key);
+    else if (key == "beta1")
+      s->beta1 = get_num(j, where, key);
+    else if (key == "beta2")
+      s->beta2 = get_num(j, where, key);
+    else if (key == "clip")
+      s->clip = get_num(j, where, key);
+    else if (key == "seed")
+      s->seed = get_int(j, where, key);
+    else if (key == "val_batches")
+      s->val_batches = get_int(j, where, key);
+    else if (key == "checkpoint_every")
+      s->checkpoint_every = get_int(j, where, key);
+    else
+      throw PlanError(where + ": unknown key '" + key + "'");
   }
   if (s->ctx <= 0 || s->batch <= 0 || s->accum <= 0 || s->val_batches <= 0)
     throw PlanError(where + ": ctx, batch, accum and val_batches must be positive");
@@ -65,17 +79,24 @@ ShapeSpec parse_shape(const Json& j, const std::string& where) {
   if (!j.is_object()) throw PlanError(where + " must be an object");
   ShapeSpec s;
   for (const auto& [key, value] : j.items()) {
-    if (key == "d_model") s.d_model = get_int(j, where, key);
-    else if (key == "layers") s.layers = get_int(j, where, key);
-    else if (key == "heads") s.heads = get_int(j, where, key);
-    else if (key == "kv_heads") s.kv_heads = get_int(j, where, key);
-    else if (key == "d_ff") s.d_ff = get_int(j, where, key);
-    else throw PlanError(where + ": unknown key '" + key + "'");
+    if (key == "d_model")
+      s.d_model = get_int(j, where, key);
+    else if (key == "layers")
+      s.layers = get_int(j, where, key);
+    else if (key == "heads")
+      s.heads = get_int(j, where, key);
+    else if (key == "kv_heads")
+      s.kv_heads = get_int(j, where, key);
+    else if (key == "d_ff")
+      s.d_ff = get_int(j, where, key);
+    else
+      throw PlanError(where + ": unknown key '" + key + "'");
   }
   if (s.kv_heads == 0) s.kv_heads = s.heads;
   if (s.d_ff == 0) s.d_ff = (8 * s.d_model / 3 + 15) / 16 * 16;
   if (s.d_model <= 0 || s.layers <= 0 || s.heads <= 0 || s.kv_heads <= 0 || s.d_ff <= 0)
-    throw PlanError(where + ": d_model, layers, heads (and kv_heads, d_ff when given) must be positive");
+    throw PlanError(where +
+                    ": d_model, layers, heads (and kv_heads, d_ff when given) must be positive");
   if (s.d_model % s.heads != 0)
     throw PlanError(str_format("%s: d_model %lld is not divisible by heads %lld", where.c_str(),
                                (long long)s.d_model, (long long)s.heads));
@@ -96,8 +117,8 @@ int64_t read_vocab(const std::string& data_dir, const std::string& data_field) {
   const std::string manifest = (fs::path(data_dir) / "manifest.json").string();
   auto text = read_file_to_string(manifest);
   if (!text.ok())
-    throw PlanError("data folder '" + data_dir + "' has no readable manifest.json: " +
-                    text.status().message());
+    throw PlanError("data folder '" + data_dir +
+                    "' has no readable manifest.json: " + text.status().message());
   try {
     return Json::parse(*text).at("tokenizer").at("vocab_size").get<int64_t>();
   } catch (const std::exception& e) {
@@ -115,8 +136,8 @@ Result<ScalePlan> parse_plan(const std::string& text, const std::string& plan_di
     const Json j = Json::parse(text);
     if (!j.is_object()) throw PlanError("the plan must be a JSON object");
     for (const auto& [key, value] : j.items())
-      if (key != "name" && key != "data" && key != "defaults" && key != "shapes" &&
-          key != "runs" && key != "held_out")
+      if (key != "name" && key != "data" && key != "defaults" && key != "shapes" && key != "runs" &&
+          key != "held_out")
         throw PlanError("unknown key '" + key + "'");
     plan.name = j.value("name", std::string());
     if (!j.contains("data") || !j.at("data").is_string())
@@ -127,7 +148,8 @@ Result<ScalePlan> parse_plan(const std::string& text, const std::string& plan_di
                         : (fs::path(plan.dir) / data_field).lexically_normal().string();
     if (j.contains("defaults")) apply_settings(j.at("defaults"), "defaults", &plan.defaults, {});
     if (!j.contains("shapes") || !j.at("shapes").is_object() || j.at("shapes").empty())
-      throw PlanError("\"shapes\" must be a non-empty object of name: {d_model, layers, heads, ...}");
+      throw PlanError(
+          "\"shapes\" must be a non-empty object of name: {d_model, layers, heads, ...}");
     for (const auto& [name, value] : j.at("shapes").items())
       plan.shapes[name] = parse_shape(value, "shapes." + name);
     if (vocab_size <= 0) vocab_size = read_vocab(plan.data_dir, data_field);
@@ -204,17 +226,28 @@ std::vector<std::string> train_arguments(const ScalePlan& plan, const PlannedRun
                                          const std::string& out_dir, int threads) {
   const RunSettings& s = run.settings;
   auto num = [](double v) { return str_format("%.17g", v); };
-  std::vector<std::string> a = {
-      "--data", plan.data_dir, "--d-model", std::to_string(run.spec.d_model),
-      "--layers", std::to_string(run.spec.layers), "--heads", std::to_string(run.spec.heads),
-      "--kv-heads", std::to_string(run.spec.kv_heads), "--d-ff", std::to_string(run.spec.d_ff),
-      "--ctx", std::to_string(s.ctx), "--batch", std::to_string(s.batch),
-      "--accum", std::to_string(s.accum), "--flops", num(run.flops),
-      "--lr", num(s.lr), "--warmup-frac", num(s.warmup_frac),
-      "--min-lr-frac", num(s.min_lr_frac), "--weight-decay", num(s.weight_decay),
-      "--beta1", num(s.beta1), "--beta2", num(s.beta2), "--clip", num(s.clip),
-      "--seed", std::to_string(s.seed), "--val-batches", std::to_string(s.val_batches),
-      "--name", run.name, "--out", out_dir, "--json"};
+  std::vector<std::string> a = {"--data",         plan.data_dir,
+                                "--d-model",      std::to_string(run.spec.d_model),
+                                "--layers",       std::to_string(run.spec.layers),
+                                "--heads",        std::to_string(run.spec.heads),
+                                "--kv-heads",     std::to_string(run.spec.kv_heads),
+                                "--d-ff",         std::to_string(run.spec.d_ff),
+                                "--ctx",          std::to_string(s.ctx),
+                                "--batch",        std::to_string(s.batch),
+                                "--accum",        std::to_string(s.accum),
+                                "--flops",        num(run.flops),
+                                "--lr",           num(s.lr),
+                                "--warmup-frac",  num(s.warmup_frac),
+                                "--min-lr-frac",  num(s.min_lr_frac),
+                                "--weight-decay", num(s.weight_decay),
+                                "--beta1",        num(s.beta1),
+                                "--beta2",        num(s.beta2),
+                                "--clip",         num(s.clip),
+                                "--seed",         std::to_string(s.seed),
+                                "--val-batches",  std::to_string(s.val_batches),
+                                "--name",         run.name,
+                                "--out",          out_dir,
+                                "--json"};
   if (s.checkpoint_every > 0) {
     a.push_back("--checkpoint-every");
     a.push_back(std::to_string(s.checkpoint_every));

@@ -32,14 +32,15 @@ struct PlannedRun {
   bool held_out = false;
   RunSettings settings;
   int64_t params = 0;  // every parameter, the tied embedding included
-  int64_t steps = 0;   // floor(flops / (6 · params) / (batch · accum · ctx)), as `glassbox train --flops`
+  int64_t steps =
+      0;  // floor(flops / (6 · params) / (batch · accum · ctx)), as `glassbox train --flops`
   int64_t tokens = 0;  // steps · batch · accum · ctx
 };
 
 struct ScalePlan {
   std::string name;
-  std::string dir;       // the plan file's folder: runs/, runs.jsonl, fit.json, plots/ go here
-  std::string data_dir;  // "data", resolved against dir
+  std::string dir;         // the plan file's folder: runs/, runs.jsonl, fit.json, plots/ go here
+  std::string data_dir;    // "data", resolved against dir
   int64_t vocab_size = 0;  // from the data's manifest.json
   RunSettings defaults;
   std::map<std::string, ShapeSpec> shapes;

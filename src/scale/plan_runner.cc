@@ -55,10 +55,11 @@ Result<int> spawn_and_wait(const std::string& exe, const std::vector<std::string
 }
 
 std::string last_line(const std::string& text) {
-  size_t end = text.find_last_not_of("\r\n");
+  const size_t end = text.find_last_not_of("\r\n");
   if (end == std::string::npos) return "";
-  const size_t start = text.rfind('\n', end);
-  return text.substr(start == std::string::npos ? 0 : start + 1, end - (start == std::string::npos ? 0 : start + 1) + 1);
+  const size_t nl = text.rfind('\n', end);
+  const size_t start = nl == std::string::npos ? 0 : nl + 1;
+  return text.substr(start, end - start + 1);
 }
 
 }  // namespace
@@ -73,7 +74,8 @@ Result<RunnerSummary> run_plan(const ScalePlan& plan, const RunnerOptions& o) {
     for (const auto& r : records) done.insert(r.name);
   }
   fs::create_directories(dir / "runs", ec);
-  if (ec) return io_error("scale: cannot create '" + (dir / "runs").string() + "': " + ec.message());
+  if (ec)
+    return io_error("scale: cannot create '" + (dir / "runs").string() + "': " + ec.message());
   RunnerSummary summary;
   std::vector<const PlannedRun*> todo;
   for (const PlannedRun& r : plan.runs) {
@@ -96,12 +98,16 @@ Result<RunnerSummary> run_plan(const ScalePlan& plan, const RunnerOptions& o) {
                        todo.size(), run->name.c_str(), (long long)run->params,
                        (long long)run->steps, (long long)run->tokens,
                        run->held_out ? ", held out" : "", err_path.c_str()));
-    GB_ASSIGN_OR_RETURN(int rc, spawn_and_wait(o.exe, [&] {
-                          std::vector<std::string> a = {"train"};
-                          for (auto& s : train_arguments(plan, *run, out_dir, o.threads))
-                            a.push_back(s);
-                          return a;
-                        }(), json_path, err_path));
+    GB_ASSIGN_OR_RETURN(int rc,
+                        spawn_and_wait(
+                            o.exe,
+                            [&] {
+                              std::vector<std::string> a = {"train"};
+                              for (auto& s : train_arguments(plan, *run, out_dir, o.threads))
+                                a.push_back(s);
+                              return a;
+                            }(),
+                            json_path, err_path));
     auto out_text = read_file_to_string(json_path);
     if (rc != 0 || !out_text.ok()) {
       std::string tail;
@@ -113,8 +119,9 @@ Result<RunnerSummary> run_plan(const ScalePlan& plan, const RunnerOptions& o) {
     try {
       const auto j = nlohmann::json::parse(last_line(*out_text));
       if (!j.at("finished").get<bool>() || !j.at("val_loss").is_number())
-        return internal_error("scale: run '" + run->name +
-                              "' ended without a validation loss (does the data have a val split?)");
+        return internal_error(
+            "scale: run '" + run->name +
+            "' ended without a validation loss (does the data have a val split?)");
       rec.val_loss = j.at("val_loss").get<double>();
       rec.train_loss = j.at("train_loss").get<double>();
       rec.tokens = j.at("tokens").get<int64_t>();
@@ -123,15 +130,20 @@ Result<RunnerSummary> run_plan(const ScalePlan& plan, const RunnerOptions& o) {
       rec.params = j.at("params").get<int64_t>();
       rec.steps = j.at("steps").get<int64_t>();
     } catch (const std::exception& e) {
-      return internal_error("scale: run '" + run->name + "': cannot read the trainer's --json line in '" +
-                            json_path + "': " + e.what());
+      return internal_error("scale: run '" + run->name +
+                            "': cannot read the trainer's --json line in '" + json_path +
+                            "': " + e.what());
     }
     std::filesystem::remove(json_path, ec);
     if (rec.params != run->params || rec.steps != run->steps)
-      return internal_error(str_format(
-          "scale: run '%s': the trainer reports %lld params / %lld steps, the plan expected %lld / %lld",
-          run->name.c_str(), (long long)rec.params, (long long)rec.steps, (long long)run->params,
-          (long long)run->steps));
+      return internal_error(
+          str_format("scale: run '%s': the trainer reports %lld params / %lld steps, the plan "
+                     "expected %lld / %lld",
+                     run->name.c_str(), (long long)rec.params, (long long)rec.steps,
+                     (long long)run->params, (long long)run->steps));
+    // A run found finished (killed after training, before its record) trains no step now: its
+    // rate is the whole run's.
+    if (rec.tokens_per_s <= 0 && rec.seconds > 0) rec.tokens_per_s = rec.tokens / rec.seconds;
     rec.name = run->name;
     rec.shape = run->shape;
     rec.d_model = run->spec.d_model;

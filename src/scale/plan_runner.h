@@ -11,9 +11,9 @@
 namespace glassbox::scale {
 
 struct RunnerOptions {
-  std::string exe;          // the glassbox binary (its `train` subcommand is run)
-  int threads = 0;          // --threads for the trainer; 0 = its default
-  bool held_out = false;    // also run the held-out entries
+  std::string exe;        // the glassbox binary (its `train` subcommand is run)
+  int threads = 0;        // --threads for the trainer; 0 = its default
+  bool held_out = false;  // also run the held-out entries
   // Progress lines (one per run started or finished); may be null.
   std::function<void(const std::string&)> log;
 };

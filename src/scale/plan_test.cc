@@ -61,13 +61,16 @@ TEST(PlanTest, ParsesTheSweepFormat) {
 }
 
 TEST(PlanTest, RejectsImpossibleShapesAndBudgetsNamingTheEntry) {
-  EXPECT_NE(error_of(with(R"({"shape": "d32L2", "flops": 1e12})", R"({"shape": "d40L2", "flops": 1e12})"))
-                .find("runs[0]: unknown shape 'd40L2'"),
-            std::string::npos);
-  EXPECT_NE(error_of(with(R"("d_model": 32, "layers": 2, "heads": 2)", R"("d_model": 32, "layers": 2, "heads": 3)"))
+  EXPECT_NE(
+      error_of(with(R"({"shape": "d32L2", "flops": 1e12})", R"({"shape": "d40L2", "flops": 1e12})"))
+          .find("runs[0]: unknown shape 'd40L2'"),
+      std::string::npos);
+  EXPECT_NE(error_of(with(R"("d_model": 32, "layers": 2, "heads": 2)",
+                          R"("d_model": 32, "layers": 2, "heads": 3)"))
                 .find("shapes.d32L2: d_model 32 is not divisible by heads 3"),
             std::string::npos);
-  EXPECT_NE(error_of(with(R"("heads": 4, "kv_heads": 4, "d_ff": 176)", R"("heads": 4, "kv_heads": 3, "d_ff": 176)"))
+  EXPECT_NE(error_of(with(R"("heads": 4, "kv_heads": 4, "d_ff": 176)",
+                          R"("heads": 4, "kv_heads": 3, "d_ff": 176)"))
                 .find("shapes.d64L3: heads 4 is not divisible by kv_heads 3"),
             std::string::npos);
   EXPECT_NE(error_of(with(R"("d_model": 32, "layers": 2, "heads": 2, "kv_heads": 2)",
@@ -81,11 +84,13 @@ TEST(PlanTest, RejectsImpossibleShapesAndBudgetsNamingTheEntry) {
   EXPECT_NE(tiny.find("runs[0] (d32L2-C1e09): the budget 1e+09 FLOPs is less than one step"),
             std::string::npos)
       << tiny;
-  EXPECT_NE(error_of(with(R"([{"shape": "d96L3", "flops": 3e13}])", R"([{"shape": "d32L2", "flops": 1e12}])"))
+  EXPECT_NE(error_of(with(R"([{"shape": "d96L3", "flops": 3e13}])",
+                          R"([{"shape": "d32L2", "flops": 1e12}])"))
                 .find("held_out[0] (d32L2-C1e12): duplicate run"),
             std::string::npos);
-  EXPECT_NE(error_of(with(R"("clip": 1.0,)", R"("clipp": 1.0,)")).find("defaults: unknown key 'clipp'"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of(with(R"("clip": 1.0,)", R"("clipp": 1.0,)")).find("defaults: unknown key 'clipp'"),
+      std::string::npos);
   EXPECT_NE(error_of("{not json").find("plan: "), std::string::npos);
 }
 

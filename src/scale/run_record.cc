@@ -73,7 +73,8 @@ std::string run_record_json(const RunRecord& r) {
   return j.dump();
 }
 
-Result<std::vector<RunRecord>> parse_runs_jsonl(const std::string& data, const std::string& source) {
+Result<std::vector<RunRecord>> parse_runs_jsonl(const std::string& data,
+                                                const std::string& source) {
   std::vector<RunRecord> out;
   size_t pos = 0;
   for (int line_no = 1; pos < data.size(); ++line_no) {
@@ -95,7 +96,8 @@ Result<std::vector<RunRecord>> parse_runs_jsonl(const std::string& data, const s
       r.d_ff = integer(j, "d_ff", false, false);
       r.flops = number(j, "flops", true, true);
       if (j.contains("held_out")) {
-        if (!j.at("held_out").is_boolean()) throw std::runtime_error("'held_out' is not true/false");
+        if (!j.at("held_out").is_boolean())
+          throw std::runtime_error("'held_out' is not true/false");
         r.held_out = j.at("held_out").get<bool>();
       }
       r.params = integer(j, "params", true, true);
@@ -160,7 +162,8 @@ Result<std::vector<RunRecord>> read_reference_sweep(const std::string& path) {
         r.name = run_name(r.shape, r.flops);
         out.push_back(std::move(r));
       } catch (const std::exception& e) {
-        return invalid_argument(str_format("scale: '%s': runs[%d]: %s", path.c_str(), idx, e.what()));
+        return invalid_argument(
+            str_format("scale: '%s': runs[%d]: %s", path.c_str(), idx, e.what()));
       }
       ++idx;
     }

@@ -11,7 +11,8 @@
 namespace glassbox::scale {
 
 // params counts every parameter (the tied embedding included), as `glassbox train` reports it;
-// flops is the planned budget (C = 6·params·tokens up to the rounding of tokens down to whole steps).
+// flops is the planned budget (C = 6·params·tokens up to the rounding of tokens down to whole
+// steps).
 struct RunRecord {
   std::string name, shape;
   int64_t d_model = 0, layers = 0, heads = 0, kv_heads = 0, d_ff = 0;
@@ -40,7 +41,8 @@ Result<std::vector<RunRecord>> read_runs_jsonl(const std::string& path);
 Status append_run_record(const std::string& path, const RunRecord& record);
 
 // The `runs` of a reference sweep file (sweep.json: shape, d, layers, heads, kv_heads, ff, params,
-// C, tokens, steps, batch, ctx, lr, val_loss, train_loss_final, seconds, tokens_per_s), none held out.
+// C, tokens, steps, batch, ctx, lr, val_loss, train_loss_final, seconds, tokens_per_s), none held
+// out.
 Result<std::vector<RunRecord>> read_reference_sweep(const std::string& path);
 
 }  // namespace glassbox::scale

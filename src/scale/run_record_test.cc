@@ -28,7 +28,8 @@ TEST(RunRecordTest, ParsesSweepLinesAndRoundTrips) {
   auto again = parse_runs_jsonl(run_record_json(r), "x");
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(run_record_json((*again)[0]), run_record_json(r));
-  EXPECT_EQ(run_record_json(r).rfind(R"({"name":"d32L2-C1e12","shape":"d32L2","d_model":32,)", 0), 0u);
+  EXPECT_EQ(run_record_json(r).rfind(R"({"name":"d32L2-C1e12","shape":"d32L2","d_model":32,)", 0),
+            0u);
 }
 
 TEST(RunRecordTest, BadLinesNameTheLine) {
@@ -45,14 +46,16 @@ TEST(RunRecordTest, BadLinesNameTheLine) {
   neg.replace(neg.find("157856"), 6, "-5");
   auto e3 = parse_runs_jsonl(neg, "f");
   ASSERT_FALSE(e3.ok());
-  EXPECT_NE(e3.status().message().find("f:1: 'params' is -5"), std::string::npos) << e3.status().message();
+  EXPECT_NE(e3.status().message().find("f:1: 'params' is -5"), std::string::npos)
+      << e3.status().message();
   auto e4 = parse_runs_jsonl("[1, 2]", "f");
   ASSERT_FALSE(e4.ok());
   EXPECT_EQ(e4.status().message(), "f:1: not a JSON object");
 }
 
 TEST(RunRecordTest, AppendKeepsEarlierLines) {
-  const std::string path = ::testing::TempDir() + "/gb_runs_" + std::to_string(::getpid()) + ".jsonl";
+  const std::string path =
+      ::testing::TempDir() + "/gb_runs_" + std::to_string(::getpid()) + ".jsonl";
   std::remove(path.c_str());
   RunRecord r;
   r.name = "a";

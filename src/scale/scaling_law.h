@@ -27,7 +27,9 @@ struct LawParams {
   double d_exponent() const { return alpha / (alpha + beta); }
 
   std::vector<double> to_vector() const { return {a, b, e, alpha, beta}; }
-  static LawParams from_vector(const std::vector<double>& v) { return {v[0], v[1], v[2], v[3], v[4]}; }
+  static LawParams from_vector(const std::vector<double>& v) {
+    return {v[0], v[1], v[2], v[3], v[4]};
+  }
 };
 
 // Huber loss with threshold delta: r²/2 for |r| <= delta, else delta·(|r| − delta/2).

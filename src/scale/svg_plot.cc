@@ -108,11 +108,20 @@ std::string xml_escape(const std::string& text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -133,7 +142,9 @@ std::string SvgPlot::render(int width, int height) const {
   const double top = 56 + 16.0 * static_cast<double>(notes_.size());
   const double left = 78, right = width - 24.0, bottom = height - 58.0;
   auto px = [&](double v) { return left + (ax.map(v) - ax.lo) / (ax.hi - ax.lo) * (right - left); };
-  auto py = [&](double v) { return bottom - (ay.map(v) - ay.lo) / (ay.hi - ay.lo) * (bottom - top); };
+  auto py = [&](double v) {
+    return bottom - (ay.map(v) - ay.lo) / (ay.hi - ay.lo) * (bottom - top);
+  };
 
   std::string o = str_format(
       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -151,11 +162,17 @@ std::string SvgPlot::render(int width, int height) const {
   // Grid and ticks.
   o += "<g stroke=\"#e5e5e5\" stroke-width=\"1\">\n";
   const auto tx = ticks(ax), ty = ticks(ay);
-  for (double v : tx) o += str_format("<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n", px(v), top, px(v), bottom);
-  for (double v : ty) o += str_format("<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n", left, py(v), right, py(v));
+  for (double v : tx)
+    o += str_format("<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n", px(v), top, px(v),
+                    bottom);
+  for (double v : ty)
+    o += str_format("<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n", left, py(v), right,
+                    py(v));
   o += "</g>\n";
-  o += str_format("<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" stroke=\"black\"/>\n",
-                  left, top, right - left, bottom - top);
+  o += str_format(
+      "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" "
+      "stroke=\"black\"/>\n",
+      left, top, right - left, bottom - top);
   o += "<g text-anchor=\"middle\">\n";
   for (double v : tx)
     o += str_format("<text x=\"%.1f\" y=\"%.1f\">%s</text>\n", px(v), bottom + 16,
@@ -193,9 +210,11 @@ std::string SvgPlot::render(int width, int height) const {
         if (x >= left && x <= right && y >= top && y <= bottom) last = p;
       }
       if (last)
-        o += str_format("<text x=\"%.1f\" y=\"%.1f\" fill=\"%s\" font-size=\"11\" text-anchor=\"end\">%s</text>\n",
-                        std::min(px(last->x), right - 2), std::max(py(last->y) - 4, top + 12),
-                        s.color.c_str(), xml_escape(s.end_label).c_str());
+        o += str_format(
+            "<text x=\"%.1f\" y=\"%.1f\" fill=\"%s\" font-size=\"11\" "
+            "text-anchor=\"end\">%s</text>\n",
+            std::min(px(last->x), right - 2), std::max(py(last->y) - 4, top + 12), s.color.c_str(),
+            xml_escape(s.end_label).c_str());
     }
     for (const PlotPoint* p : pts) {
       if (p->has_error && usable(p->y_lo, log_y_) && usable(p->y_hi, log_y_)) {
@@ -207,8 +226,10 @@ std::string SvgPlot::render(int width, int height) const {
             s.color.c_str());
       }
       if (s.markers)
-        o += str_format("<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\" stroke=\"%s\" stroke-width=\"1.5\"/>\n",
-                        px(p->x), py(p->y), s.hollow ? "white" : s.color.c_str(), s.color.c_str());
+        o += str_format(
+            "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\" stroke=\"%s\" "
+            "stroke-width=\"1.5\"/>\n",
+            px(p->x), py(p->y), s.hollow ? "white" : s.color.c_str(), s.color.c_str());
     }
   }
   o += "</g>\n";
@@ -219,13 +240,14 @@ std::string SvgPlot::render(int width, int height) const {
   if (!named.empty()) {
     size_t longest = 0;
     for (const auto* s : named) longest = std::max(longest, s->label.size());
-    const double w = 40 + 6.8 * static_cast<double>(longest), h = 8 + 17.0 * static_cast<double>(named.size());
+    const double w = 40 + 6.8 * static_cast<double>(longest),
+                 h = 8 + 17.0 * static_cast<double>(named.size());
     // The corner whose legend box covers the fewest drawn points (top right on ties).
     double x0 = right - w - 8, y0 = top + 8;
     int best = -1;
-    for (const auto& [cx, cy] : {std::pair{right - w - 8, top + 8}, std::pair{left + 8, top + 8},
-                                 std::pair{right - w - 8, bottom - h - 8},
-                                 std::pair{left + 8, bottom - h - 8}}) {
+    for (const auto& [cx, cy] :
+         {std::pair{right - w - 8, top + 8}, std::pair{left + 8, top + 8},
+          std::pair{right - w - 8, bottom - h - 8}, std::pair{left + 8, bottom - h - 8}}) {
       int covered = 0;
       for (const auto& s : series_)
         for (const auto& p : s.points) {
@@ -235,18 +257,22 @@ std::string SvgPlot::render(int width, int height) const {
         }
       if (best < 0 || covered < best) best = covered, x0 = cx, y0 = cy;
     }
-    o += str_format("<g><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"white\" "
-                    "fill-opacity=\"0.85\" stroke=\"#999\"/>\n", x0, y0, w, h);
+    o += str_format(
+        "<g><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"white\" "
+        "fill-opacity=\"0.85\" stroke=\"#999\"/>\n",
+        x0, y0, w, h);
     for (size_t i = 0; i < named.size(); ++i) {
       const PlotSeries& s = *named[i];
       const double y = y0 + 14 + 17.0 * static_cast<double>(i);
       if (s.line)
-        o += str_format("<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"2\"%s/>\n",
-                        x0 + 6, y - 4, x0 + 28, y - 4, s.color.c_str(),
-                        s.dashed ? " stroke-dasharray=\"6 4\"" : "");
+        o += str_format(
+            "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
+            "stroke-width=\"2\"%s/>\n",
+            x0 + 6, y - 4, x0 + 28, y - 4, s.color.c_str(),
+            s.dashed ? " stroke-dasharray=\"6 4\"" : "");
       if (s.markers)
-        o += str_format("<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\" stroke=\"%s\"/>\n", x0 + 17,
-                        y - 4, s.hollow ? "white" : s.color.c_str(), s.color.c_str());
+        o += str_format("<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\" stroke=\"%s\"/>\n",
+                        x0 + 17, y - 4, s.hollow ? "white" : s.color.c_str(), s.color.c_str());
       o += str_format("<text x=\"%.1f\" y=\"%.1f\">%s</text>\n", x0 + 34, y,
                       xml_escape(s.label).c_str());
     }

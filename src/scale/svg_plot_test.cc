@@ -5,7 +5,6 @@
 
 #include <algorithm>
 
-
 #include "scale/sweep_plots.h"
 
 namespace glassbox::scale {
@@ -40,7 +39,8 @@ TEST(SvgPlotTest, WritesBalancedSvgWithEscapedLabelsAndLogTicks) {
   PlotSeries s;
   s.label = "C = 1e12 \"a\"";
   s.markers = true;
-  s.points = {{1e4, 6.0}, {1e5, 5.0, 4.8, 5.2, true}, {1e6, 4.5}, {-1, 3}};  // -1: not on a log axis
+  s.points = {
+      {1e4, 6.0}, {1e5, 5.0, 4.8, 5.2, true}, {1e6, 4.5}, {-1, 3}};  // -1: not on a log axis
   plot.add(s);
   const std::string svg = plot.render();
   std::string why;
@@ -53,7 +53,8 @@ TEST(SvgPlotTest, WritesBalancedSvgWithEscapedLabelsAndLogTicks) {
   EXPECT_GT(std::count(svg.begin(), svg.end(), '\n'), 10);
   // 3 markers plus one legend marker.
   int circles = 0;
-  for (size_t pos = svg.find("<circle"); pos != std::string::npos; pos = svg.find("<circle", pos + 1))
+  for (size_t pos = svg.find("<circle"); pos != std::string::npos;
+       pos = svg.find("<circle", pos + 1))
     ++circles;
   EXPECT_EQ(circles, 4);
 }

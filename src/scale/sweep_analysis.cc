@@ -60,7 +60,8 @@ Result<SweepAnalysis> analyse_sweep(const std::vector<RunRecord>& fit_runs,
   a.fit_runs = fit_runs;
   GB_ASSIGN_OR_RETURN(a.fit, fit_law(observations(fit_runs), options));
   std::vector<IsoflopRun> iso;
-  for (const auto& r : fit_runs) iso.push_back({r.flops, static_cast<double>(r.params), r.val_loss});
+  for (const auto& r : fit_runs)
+    iso.push_back({r.flops, static_cast<double>(r.params), r.val_loss});
   a.isoflop = fit_isoflop(iso);
   for (double c : budgets) a.optimal.push_back(compute_optimal(a.fit.params, c));
   for (const auto& t : targets) a.predictions.push_back(predict(a.fit, t));
@@ -110,9 +111,12 @@ OJson analysis_json(const SweepAnalysis& a, const FitOptions& o) {
                   {"n_exponent", a.isoflop.fitted ? OJson(a.isoflop.exponent) : OJson(nullptr)}};
   OJson preds = OJson::array();
   for (const auto& p : a.predictions) {
-    OJson x = {{"name", p.target.name},    {"n", p.target.n},
-               {"d", p.target.d},          {"flops", p.target.flops},
-               {"predicted", p.predicted}, {"p05", num_or_null(p.interval.lo)},
+    OJson x = {{"name", p.target.name},
+               {"n", p.target.n},
+               {"d", p.target.d},
+               {"flops", p.target.flops},
+               {"predicted", p.predicted},
+               {"p05", num_or_null(p.interval.lo)},
                {"p95", num_or_null(p.interval.hi)}};
     x["measured"] = p.target.measured ? OJson(*p.target.measured) : OJson(nullptr);
     x["error_nats"] = p.error ? OJson(*p.error) : OJson(nullptr);
@@ -153,13 +157,14 @@ std::string analysis_markdown(const SweepAnalysis& a, const std::string& title,
   if (a.isoflop.budgets.empty()) {
     m += "No budget has 3 or more runs.\n";
   } else {
-    m += "| C (FLOPs) | runs | N* (parabola vertex) | loss at vertex | vertex inside the runs' N range "
+    m += "| C (FLOPs) | runs | N* (parabola vertex) | loss at vertex | vertex inside the runs' N "
+         "range "
          "|\n|---|---|---|---|---|\n";
     for (const auto& b : a.isoflop.budgets)
       m += b.valid ? str_format("| %.3g | %d | %.4g | %.4f | %s |\n", b.flops, b.runs, b.n_opt,
                                 b.loss_opt, b.inside ? "yes" : "no (extrapolated)")
-                   : str_format("| %.3g | %d | – (no minimum: curvature ≤ 0) | – | – |\n",
-                                b.flops, b.runs);
+                   : str_format("| %.3g | %d | – (no minimum: curvature ≤ 0) | – | – |\n", b.flops,
+                                b.runs);
     if (a.isoflop.fitted)
       m += str_format("\nN* ∝ C^%.3f from the vertices (the parametric fit gives a = %.3f).\n",
                       a.isoflop.exponent, a.fit.params.n_exponent());
@@ -171,27 +176,30 @@ std::string analysis_markdown(const SweepAnalysis& a, const std::string& title,
     m += "| run | N | D | predicted | 5–95% | measured | error (nats) | error (%) |\n"
          "|---|---|---|---|---|---|---|---|\n";
     for (const auto& p : a.predictions)
-      m += str_format("| %s | %.4g | %.4g | %.4f | %s–%s | %s | %s | %s |\n",
-                      p.target.name.c_str(), p.target.n, p.target.d, p.predicted,
-                      fmt_num(p.interval.lo).c_str(), fmt_num(p.interval.hi).c_str(),
-                      p.target.measured ? str_format("%.4f", *p.target.measured).c_str() : "not run",
-                      p.error ? str_format("%+.4f", *p.error).c_str() : "–",
-                      p.error_pct ? str_format("%+.2f", *p.error_pct).c_str() : "–");
+      m += str_format(
+          "| %s | %.4g | %.4g | %.4f | %s–%s | %s | %s | %s |\n", p.target.name.c_str(), p.target.n,
+          p.target.d, p.predicted, fmt_num(p.interval.lo).c_str(), fmt_num(p.interval.hi).c_str(),
+          p.target.measured ? str_format("%.4f", *p.target.measured).c_str() : "not run",
+          p.error ? str_format("%+.4f", *p.error).c_str() : "–",
+          p.error_pct ? str_format("%+.2f", *p.error_pct).c_str() : "–");
   }
   m += "\n## Runs fitted\n\n| run | N | D | C | val loss | fitted | residual |\n"
        "|---|---|---|---|---|---|---|\n";
   for (const auto& r : a.fit_runs) {
-    const double f = a.fit.params.predict(static_cast<double>(r.params), static_cast<double>(r.tokens));
+    const double f =
+        a.fit.params.predict(static_cast<double>(r.params), static_cast<double>(r.tokens));
     m += str_format("| %s | %lld | %lld | %.3g | %.4f | %.4f | %+.4f |\n", r.name.c_str(),
-                    (long long)r.params, (long long)r.tokens, r.flops, r.val_loss, f, r.val_loss - f);
+                    (long long)r.params, (long long)r.tokens, r.flops, r.val_loss, f,
+                    r.val_loss - f);
   }
   return m;
 }
 
 std::string analysis_text(const SweepAnalysis& a) {
   const LawParams& p = a.fit.params;
-  std::string t = str_format("L(N, D) = %.4g + %.4g/N^%.4g + %.4g/D^%.4g   (%d runs, objective %.3g)\n",
-                             p.E(), p.A(), p.alpha, p.B(), p.beta, a.fit.n_runs, a.fit.objective);
+  std::string t =
+      str_format("L(N, D) = %.4g + %.4g/N^%.4g + %.4g/D^%.4g   (%d runs, objective %.3g)\n", p.E(),
+                 p.A(), p.alpha, p.B(), p.beta, a.fit.n_runs, a.fit.objective);
   for (const auto& np : kParams) {
     const Interval iv = bootstrap_interval(a.fit, np.get);
     t += str_format("  %-5s %10.4g", np.name, np.get(p));
@@ -208,7 +216,9 @@ std::string analysis_text(const SweepAnalysis& a) {
   for (const auto& pr : a.predictions) {
     t += str_format("  %s: predicted %.4f [%.4f, %.4f]", pr.target.name.c_str(), pr.predicted,
                     pr.interval.lo, pr.interval.hi);
-    if (pr.error) t += str_format(", measured %.4f, error %+.4f nats (%+.2f%%)", *pr.target.measured, *pr.error, *pr.error_pct);
+    if (pr.error)
+      t += str_format(", measured %.4f, error %+.4f nats (%+.2f%%)", *pr.target.measured, *pr.error,
+                      *pr.error_pct);
     t += "\n";
   }
   return t;

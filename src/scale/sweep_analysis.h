@@ -3,11 +3,10 @@
 // cross-check, and each held-out run's prediction against its measured loss — as JSON and Markdown.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "base/status.h"
 #include "scale/isoflop.h"

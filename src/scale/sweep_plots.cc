@@ -168,7 +168,8 @@ std::string plot_contours(const SweepAnalysis& a) {
   plot.set_x_range(n_lo, n_hi);
   plot.set_y_range(d_lo, d_hi);
   // Levels at round values (0.1, 0.25 or 0.5 apart) over the losses of the runs and predictions.
-  for (const auto& pr : a.predictions) l_lo = std::min(l_lo, pr.predicted), l_hi = std::max(l_hi, pr.predicted);
+  for (const auto& pr : a.predictions)
+    l_lo = std::min(l_lo, pr.predicted), l_hi = std::max(l_hi, pr.predicted);
   double step = 0.1;
   for (double s : {0.1, 0.25, 0.5, 1.0, 2.0}) {
     step = s;
@@ -226,8 +227,9 @@ std::string plot_predictions(const SweepAnalysis& a) {
   for (const auto& p : a.predictions)
     if (p.target.measured) measured.push_back(&p);
   if (measured.empty()) {
-    plot.add_note(a.predictions.empty() ? "no held-out runs in the plan"
-                                        : "no held-out run measured yet (glassbox scale run --held-out)");
+    plot.add_note(a.predictions.empty()
+                      ? "no held-out runs in the plan"
+                      : "no held-out run measured yet (glassbox scale run --held-out)");
     return plot.render();
   }
   double lo = 1e300, hi = -1e300;
@@ -264,7 +266,8 @@ std::string plot_predictions(const SweepAnalysis& a) {
   return plot.render();
 }
 
-Result<std::vector<std::string>> write_sweep_plots(const std::string& out_dir, const SweepAnalysis& a,
+Result<std::vector<std::string>> write_sweep_plots(const std::string& out_dir,
+                                                   const SweepAnalysis& a,
                                                    const std::vector<LossCurve>& curves) {
   std::error_code ec;
   std::filesystem::create_directories(out_dir, ec);

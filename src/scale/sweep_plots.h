@@ -1,5 +1,6 @@
 // The sweep's four SVG plots: loss curves, IsoFLOP curves with the fitted law, the fitted
-// surface's iso-loss contours with the compute-optimal frontier, and held-out predicted vs measured.
+// surface's iso-loss contours with the compute-optimal frontier, and held-out predicted vs
+// measured.
 #pragma once
 
 #include <string>
@@ -28,7 +29,8 @@ std::string plot_predictions(const SweepAnalysis& a);
 
 // Writes loss_curves.svg, isoflop.svg, contours.svg, predictions.svg into out_dir (created), each
 // through a temporary file and a rename. Returns the paths written.
-Result<std::vector<std::string>> write_sweep_plots(const std::string& out_dir, const SweepAnalysis& a,
+Result<std::vector<std::string>> write_sweep_plots(const std::string& out_dir,
+                                                   const SweepAnalysis& a,
                                                    const std::vector<LossCurve>& curves);
 
 }  // namespace glassbox::scale
