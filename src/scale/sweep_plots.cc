@@ -95,7 +95,8 @@ std::string plot_isoflop(const SweepAnalysis& a) {
   SvgPlot plot("IsoFLOP curves: final validation loss vs parameters", "parameters N",
                "validation loss (nats/token)");
   plot.set_log_x(true);
-  plot.add_note(law_note(a.fit.params) + "  (lines: the fit along C = 6ND)");
+  plot.add_note(law_note(a.fit.params) +
+                "  (solid: the fit along C = 6ND; dashed: IsoFLOP parabolas)");
   const auto budgets = budgets_of(a.fit_runs);
   double n_lo = 1e300, n_hi = 0;
   for (const auto& r : a.fit_runs) {
@@ -122,6 +123,24 @@ std::string plot_isoflop(const SweepAnalysis& a) {
     for (double n : log_space(n_lo / 1.5, n_hi * 1.5, 80))
       curve.points.push_back({n, a.fit.params.predict(n, c / (6 * n))});
     plot.add(std::move(curve));
+    // Approach 2: this budget's parabola in ln N (dashed) over its runs' N range.
+    for (const IsoflopBudget& b : a.isoflop.budgets) {
+      if (std::fabs(b.flops - c) > 1e-6 * c || !(b.c2 > 0)) continue;
+      double lo = 1e300, hi = 0;
+      for (const auto& r : a.fit_runs)
+        if (std::fabs(r.flops - c) <= 1e-6 * c) {
+          lo = std::min(lo, static_cast<double>(r.params));
+          hi = std::max(hi, static_cast<double>(r.params));
+        }
+      PlotSeries parabola;
+      parabola.color = palette_color(i);
+      parabola.dashed = true;
+      for (double n : log_space(lo, hi, 40)) {
+        const double x = std::log(n);
+        parabola.points.push_back({n, b.c0 + b.c1 * x + b.c2 * x * x});
+      }
+      plot.add(std::move(parabola));
+    }
   }
   if (!a.predictions.empty()) {
     PlotSeries held;
