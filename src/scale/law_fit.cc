@@ -16,7 +16,7 @@ struct Local {
   double objective;
 };
 
-Local minimise_from(const std::vector<Observation>& obs, double delta, const LawParams& start,
+Local minimise_from(const std::vector<LogObservation>& obs, double delta, const LawParams& start,
                     bool* converged) {
   const Objective f = [&](const std::vector<double>& x, std::vector<double>* g) {
     return law_objective(LawParams::from_vector(x), obs, delta, g);
@@ -50,6 +50,7 @@ Result<LawFit> fit_law(const std::vector<Observation>& obs, const FitOptions& o)
   }
   LawFit fit;
   fit.n_runs = static_cast<int>(obs.size());
+  const std::vector<LogObservation> logs = to_logs(obs);
   std::vector<Local> locals;
   for (double alpha : o.alpha_grid)
     for (double beta : o.beta_grid)
@@ -57,7 +58,8 @@ Result<LawFit> fit_law(const std::vector<Observation>& obs, const FitOptions& o)
         for (double a : o.a_grid)
           for (double b : o.b_grid) {
             bool converged = false;
-            locals.push_back(minimise_from(obs, o.huber_delta, {a, b, e, alpha, beta}, &converged));
+            locals.push_back(
+                minimise_from(logs, o.huber_delta, {a, b, e, alpha, beta}, &converged));
             ++fit.starts;
             fit.converged_starts += converged;
           }
@@ -76,9 +78,9 @@ Result<LawFit> fit_law(const std::vector<Observation>& obs, const FitOptions& o)
     if (distinct) starts.push_back(l.params);
   }
   std::mt19937_64 rng(o.seed);
-  std::vector<Observation> sample(obs.size());
+  std::vector<LogObservation> sample(logs.size());
   for (int k = 0; k < o.bootstrap; ++k) {
-    for (auto& s : sample) s = obs[rng() % obs.size()];
+    for (auto& s : sample) s = logs[rng() % logs.size()];
     Local best{fit.params, std::numeric_limits<double>::max()};
     for (const LawParams& s : starts) {
       Local l = minimise_from(sample, o.huber_delta, s, nullptr);

@@ -16,17 +16,28 @@ double huber(double r, double delta) {
   return x <= delta ? 0.5 * r * r : delta * (x - 0.5 * delta);
 }
 
+std::vector<LogObservation> to_logs(const std::vector<Observation>& obs) {
+  std::vector<LogObservation> out;
+  out.reserve(obs.size());
+  for (const Observation& o : obs) out.push_back({std::log(o.n), std::log(o.d), std::log(o.loss)});
+  return out;
+}
+
 double law_objective(const LawParams& p, const std::vector<Observation>& obs, double delta,
+                     std::vector<double>* grad) {
+  return law_objective(p, to_logs(obs), delta, grad);
+}
+
+double law_objective(const LawParams& p, const std::vector<LogObservation>& obs, double delta,
                      std::vector<double>* grad) {
   if (grad) grad->assign(5, 0.0);
   double total = 0;
-  for (const Observation& o : obs) {
-    const double log_n = std::log(o.n), log_d = std::log(o.d);
-    const double t0 = p.a - p.alpha * log_n, t1 = p.b - p.beta * log_d, t2 = p.e;
+  for (const LogObservation& o : obs) {
+    const double t0 = p.a - p.alpha * o.log_n, t1 = p.b - p.beta * o.log_d, t2 = p.e;
     const double m = std::max({t0, t1, t2});
     const double w0 = std::exp(t0 - m), w1 = std::exp(t1 - m), w2 = std::exp(t2 - m);
     const double sum = w0 + w1 + w2;
-    const double r = m + std::log(sum) - std::log(o.loss);
+    const double r = m + std::log(sum) - o.log_loss;
     total += huber(r, delta);
     if (grad) {
       // d Huber / dr = r clipped to [−delta, delta]; d LSE / d t_k = softmax weight w_k / sum.
@@ -34,8 +45,8 @@ double law_objective(const LawParams& p, const std::vector<Observation>& obs, do
       (*grad)[0] += h * w0;
       (*grad)[1] += h * w1;
       (*grad)[2] += h * w2;
-      (*grad)[3] -= h * w0 * log_n;
-      (*grad)[4] -= h * w1 * log_d;
+      (*grad)[3] -= h * w0 * o.log_n;
+      (*grad)[4] -= h * w1 * o.log_d;
     }
   }
   return total;

@@ -40,6 +40,15 @@ double huber(double r, double delta);
 double law_objective(const LawParams& p, const std::vector<Observation>& obs, double delta,
                      std::vector<double>* grad);
 
+// The same objective over observations already in logs (ln N, ln D, ln L), as the fit's inner loop
+// evaluates it thousands of times per start.
+struct LogObservation {
+  double log_n = 0, log_d = 0, log_loss = 0;
+};
+std::vector<LogObservation> to_logs(const std::vector<Observation>& obs);
+double law_objective(const LawParams& p, const std::vector<LogObservation>& obs, double delta,
+                     std::vector<double>* grad);
+
 // The compute-optimal model for a budget of C FLOPs under C = 6·N·D: minimising L(N, C/(6N)) over
 // N gives N* = G·(C/6)^(β/(α+β)), G = (αA/(βB))^(1/(α+β)) (Hoffmann eq. 4).
 struct ComputeOptimal {
