@@ -10,6 +10,7 @@
 #include "data/prepare.h"
 #include "gguf/gguf_file.h"
 #include "train/comm.h"
+#include "train/gguf_export.h"
 #include "train/params.h"
 #include "train/train_run.h"
 
@@ -44,6 +45,7 @@ constexpr const char* kUsage =
     "present)\n"
     "  --log-every S        progress line every S steps (default: about once a second)\n"
     "  --name NAME          general.name of the exported model\n"
+    "  --export-type T      model.gguf matrices: f32 (default), f16 or q8_0 (norms stay f32)\n"
     "  --out DIR            checkpoint.safetensors, model.gguf, result.json, log.jsonl (loss curve)\n"
     "  --json               print the result as one JSON object on the last stdout line\n";
 
@@ -89,6 +91,7 @@ int cmd_train(int argc, char** argv) {
                            "--stop-after",
                            "--log-every",
                            "--name",
+                           "--export-type",
                            "--out|-o"},
                           {"-h|--help", "--resume", "--json"});
   if (!args.ok()) {
@@ -152,6 +155,11 @@ int cmd_train(int argc, char** argv) {
   o.stop_after = get_i("--stop-after", 0);
   const int64_t log_every = get_i("--log-every", 0);
   o.name = args->get_or("--name", "");
+  if (auto t = train::parse_export_type(args->get_or("--export-type", "f32")); t.ok()) {
+    o.export_type = *t;
+  } else if (bad.ok()) {
+    bad = Status(t.status().code(), "--export-type: " + t.status().message());
+  }
   o.out_dir = *out;
   o.resume = args->has("--resume");
   if (!bad.ok()) {

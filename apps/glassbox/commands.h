@@ -13,6 +13,7 @@ int cmd_bench(int argc, char** argv);
 int cmd_tokenizer(int argc, char** argv);
 int cmd_data(int argc, char** argv);
 int cmd_train(int argc, char** argv);
+int cmd_scale(int argc, char** argv);
 int cmd_agent(int argc, char** argv);
 int cmd_serve(int argc, char** argv);
 int cmd_keys(int argc, char** argv);

@@ -22,6 +22,7 @@ constexpr Command kCommands[] = {
     {"tokenizer", glassbox::app::cmd_tokenizer, "train a byte-level BPE tokenizer: tokenizer train --input TEXT --vocab-size N --out DIR"},
     {"data", glassbox::app::cmd_data, "tokenize a corpus into shards: data prepare --input TEXT --tokenizer T --out DIR"},
     {"train", glassbox::app::cmd_train, "train a model on shards: train --data DIR --d-model D --layers L ... --out DIR"},
+    {"scale", glassbox::app::cmd_scale, "scaling laws: scale run PLAN | fit RUNS.jsonl | predict | report DIR | plot DIR"},
     {"agent", glassbox::app::cmd_agent, "coding agent over the Messages API: agent [-p TASK] [--output-format json]"},
     {"serve", glassbox::app::cmd_serve, "Anthropic Messages + OpenAI compatible HTTP server: serve [-m MODEL.gguf] [--port 8080]"},
     {"keys", glassbox::app::cmd_keys, "API keys for serve: keys create NAME [--rpm N] [--tokens-per-day N] | list | revoke ID|PREFIX"},

@@ -2,9 +2,15 @@
 #include "train/checkpoint.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <random>
 
 #include "train/safetensors.h"
@@ -88,6 +94,53 @@ TEST(CheckpointTest, RejectsAnotherConfigAndNonCheckpoints) {
   EXPECT_NE(st.message().find("not a glassbox training checkpoint"), std::string::npos)
       << st.message();
   std::remove(path.c_str());
+}
+
+std::string file_bytes(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(f), {});
+}
+
+// A full disk, simulated by the file-size limit in a forked child (SIGXFSZ ignored, so the write
+// fails with EFBIG instead of killing the process): the save is an error naming the file, and the
+// previous checkpoint survives byte for byte, with no temporary file left beside it.
+TEST(CheckpointTest, FailedWriteKeepsThePreviousCheckpoint) {
+  auto a = TrainModel<float>::create(tiny_config(), nullptr);
+  ASSERT_TRUE(a.ok());
+  a->params().init_random(1);
+  AdamW adamw(a->params().size(), AdamWOptions{});
+  const std::string dir = ::testing::TempDir() + "/gb_ckpt_full_" + std::to_string(::getpid());
+  std::filesystem::create_directories(dir);
+  const std::string path = dir + "/checkpoint.safetensors";
+  ASSERT_TRUE(save_checkpoint(path, a->params(), adamw, {{"step", "1"}}).ok());
+  const std::string before = file_bytes(path);
+  ASSERT_GT(before.size(), 4096u);
+  run_steps(*a, adamw, 0, 2);  // the state to save differs now
+
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::signal(SIGXFSZ, SIG_IGN);
+    rlimit lim{4096, 4096};
+    ::setrlimit(RLIMIT_FSIZE, &lim);
+    const Status st = save_checkpoint(path, a->params(), adamw, {{"step", "3"}});
+    // 0: failed with a message naming the file; 1: failed without it; 2: did not fail.
+    ::_exit(st.ok() ? 2 : (st.message().find(dir) != std::string::npos ? 0 : 1));
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status)) << "child killed by signal " << WTERMSIG(status);
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "2: the write did not fail; 1: the error does not name the file";
+  EXPECT_EQ(file_bytes(path), before);
+  std::vector<std::string> left;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) left.push_back(e.path().filename());
+  EXPECT_EQ(left, std::vector<std::string>{"checkpoint.safetensors"});
+  // And it still loads.
+  AdamW adamw_b(a->params().size(), AdamWOptions{});
+  std::map<std::string, std::string> meta;
+  ASSERT_TRUE(load_checkpoint(path, &a->params(), &adamw_b, &meta).ok());
+  EXPECT_EQ(meta["step"], "1");
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

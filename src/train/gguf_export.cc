@@ -1,10 +1,14 @@
 // GGUF export: PyTorch parameter names mapped to GGUF llama tensor names.
 #include "train/gguf_export.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <vector>
 
+#include "base/fp16.h"
 #include "gguf/gguf_writer.h"
+#include "kernels/kernel_table.h"
 
 namespace glassbox::train {
 namespace {
@@ -37,10 +41,22 @@ const char* gguf_layer_name(LayerParam which) {
 
 }  // namespace
 
+Result<tensor::DType> parse_export_type(const std::string& name) {
+  std::string n = name;
+  std::transform(n.begin(), n.end(), n.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (n == "f32") return tensor::DType::kF32;
+  if (n == "f16") return tensor::DType::kF16;
+  if (n == "q8_0") return tensor::DType::kQ8_0;
+  return invalid_argument("export type '" + name + "' is not one of f32, f16, q8_0");
+}
+
 Status export_gguf(const ParamStore<float>& params, const std::string& path,
                    const GgufExportOptions& options) {
   const TrainConfig& c = params.config();
   GB_RETURN_IF_ERROR(c.validate());
+  const tensor::DType mtype = options.matrix_type;
+  if (mtype != tensor::DType::kF32 && mtype != tensor::DType::kF16 && mtype != tensor::DType::kQ8_0)
+    return invalid_argument("export: matrices can be F32, F16 or Q8_0");
   gguf::GgufWriter w;
   const std::string a = "llama.";
   w.set_string("general.architecture", "llama");
@@ -61,11 +77,32 @@ Status export_gguf(const ParamStore<float>& params, const std::string& path,
   }
 
   auto add = [&](const std::string& name, const ParamInfo& info) -> Status {
-    std::vector<uint8_t> bytes(static_cast<size_t>(info.numel) * sizeof(float));
-    std::memcpy(bytes.data(), params.value(info), bytes.size());
     std::vector<int64_t> shape(info.shape.rbegin(),
                                info.shape.rend());  // GGUF lists the contiguous dim first
-    return w.add_tensor(name, tensor::DType::kF32, shape, std::move(bytes));
+    const float* src = params.value(info);
+    const int64_t row = shape[0];
+    tensor::DType type = info.shape.size() == 2 ? mtype : tensor::DType::kF32;
+    if (type == tensor::DType::kQ8_0 && row % 32 != 0) type = tensor::DType::kF32;
+    if (type == tensor::DType::kF32) {
+      std::vector<uint8_t> bytes(static_cast<size_t>(info.numel) * sizeof(float));
+      std::memcpy(bytes.data(), src, bytes.size());
+      return w.add_tensor(name, type, shape, std::move(bytes));
+    }
+    if (type == tensor::DType::kF16) {
+      std::vector<uint8_t> bytes(static_cast<size_t>(info.numel) * 2);
+      for (int64_t i = 0; i < info.numel; ++i) {
+        const uint16_t h = fp32_to_fp16(src[i]);
+        std::memcpy(bytes.data() + 2 * i, &h, 2);
+      }
+      return w.add_tensor(name, type, shape, std::move(bytes));
+    }
+    // Q8_0, row by row with the reference quantizer (the oracle every fast kernel is tested on).
+    const auto quantize_row = kernels::reference_table().of(type).quantize_row;
+    const size_t rb = tensor::row_bytes(type, row);
+    const int64_t rows = info.numel / row;
+    std::vector<uint8_t> bytes(rb * static_cast<size_t>(rows));
+    for (int64_t r = 0; r < rows; ++r) quantize_row(src + r * row, bytes.data() + r * rb, row);
+    return w.add_tensor(name, type, shape, std::move(bytes));
   };
   GB_RETURN_IF_ERROR(add("token_embd.weight", params.emb()));
   for (int64_t l = 0; l < c.n_layers; ++l)

@@ -84,6 +84,15 @@ Result<TrainResult> run_training(const TrainRunOptions& options,
   if (!(o.clip >= 0)) return invalid_argument("train: --clip must be >= 0");
   if (o.out_dir.empty()) return invalid_argument("train: --out is required");
   GB_RETURN_IF_ERROR(o.model.validate());
+  if (tokenizer) {
+    if (const gguf::Value* tokens = tokenizer->find("tokenizer.ggml.tokens");
+        tokens && static_cast<int64_t>(tokens->count) != shard_vocab)
+      return invalid_argument(str_format(
+          "train: the tokenizer has %llu tokens but the shards were made with a vocabulary of %lld: "
+          "they come from different tokenizers (run `glassbox data prepare` again with the "
+          "tokenizer you mean to use)",
+          (unsigned long long)tokens->count, (long long)shard_vocab));
+  }
 
   const int64_t steps = steps_for(o);
   const int64_t seq = o.model.ctx;
@@ -262,6 +271,7 @@ Result<TrainResult> run_training(const TrainRunOptions& options,
     GgufExportOptions eo;
     eo.name = o.name;
     eo.tokenizer_source = tokenizer;
+    eo.matrix_type = o.export_type;
     GB_RETURN_IF_ERROR(export_gguf(model.params(), result.model_path, eo));
   }
   return result;

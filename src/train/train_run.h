@@ -10,6 +10,7 @@
 
 #include "base/status.h"
 #include "gguf/gguf_file.h"
+#include "tensor/dtype.h"
 #include "train/comm.h"
 #include "train/params.h"
 #include "train/token_shard.h"
@@ -36,6 +37,7 @@ struct TrainRunOptions {
   std::string out_dir;
   bool resume = false;  // require a checkpoint in out_dir (one is used anyway when present)
   std::string name;     // general.name of the exported model
+  tensor::DType export_type = tensor::DType::kF32;  // model.gguf's matrices (see GgufExportOptions)
   // Data parallelism (not owned; null = one process). Each of the comm->size() processes runs
   // batch / size rows of every micro-batch (batch must divide evenly); gradients and losses are
   // averaged across processes before clipping, so the run equals the one-process run with the
@@ -69,7 +71,8 @@ struct TrainResult {
 // failed write is an error naming the file) with the run's settings in the metadata; a checkpoint
 // whose settings differ from `options` is an error naming the setting. Resuming continues
 // bit-identically. At the end: out_dir/model.gguf with the tokenizer.* keys of `tokenizer` (may be
-// null). `on_step` is called after every step (on the calling thread).
+// null; when it lists tokenizer.ggml.tokens, their count must equal the shards' vocabulary, else an
+// error before training: the shards were made with another tokenizer). `on_step` is called after every step (on the calling thread).
 Result<TrainResult> run_training(const TrainRunOptions& options,
                                  const std::vector<const TokenShard*>& train_shards,
                                  const std::vector<const TokenShard*>& val_shards,
