@@ -15,5 +15,6 @@ int cmd_data(int argc, char** argv);
 int cmd_train(int argc, char** argv);
 int cmd_agent(int argc, char** argv);
 int cmd_serve(int argc, char** argv);
+int cmd_chat(int argc, char** argv);
 
 }  // namespace glassbox::app

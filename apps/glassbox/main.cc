@@ -24,6 +24,7 @@ constexpr Command kCommands[] = {
     {"train", glassbox::app::cmd_train, "train a model on shards: train --data DIR --d-model D --layers L ... --out DIR"},
     {"agent", glassbox::app::cmd_agent, "coding agent over the Messages API: agent [-p TASK] [--output-format json]"},
     {"serve", glassbox::app::cmd_serve, "Anthropic Messages + OpenAI compatible HTTP server: serve [-m MODEL.gguf] [--port 8080]"},
+    {"chat", glassbox::app::cmd_chat, "talk with a model in the terminal: chat [-m MODEL.gguf] [--system TEXT]"},
     {"synth", glassbox::app::cmd_synth, "write a random-weight model of a real shape: synth --shape S --type T -o F"},
 };
 
