@@ -9,6 +9,7 @@
 #include "base/mapped_file.h"
 #include "base/status.h"
 #include "server/server_state.h"
+#include "server/web/web_routes.h"
 
 namespace glassbox::server {
 
@@ -180,7 +181,9 @@ Result<std::unique_ptr<Server>> Server::create(const ServerOptions& options) {
   ServerState* sp = &st;
   http.set_pre_routing_handler([sp](const httplib::Request& req, httplib::Response& res) {
     res.set_header("request-id", sp->new_id("req_"));
-    if (sp->options.api_key.empty() || req.path == "/health") return httplib::Server::HandlerResponse::Unhandled;
+    if (sp->options.api_key.empty() || req.path == "/health" || is_web_page_request(req)) {
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
     std::string key = req.get_header_value("x-api-key");
     if (key.empty()) {
       std::string auth = req.get_header_value("Authorization");
@@ -224,6 +227,7 @@ Result<std::unique_ptr<Server>> Server::create(const ServerOptions& options) {
   });
   register_anthropic_routes(http, st);
   register_openai_routes(http, st);
+  register_web_routes(http);
 
   int port = options.port == 0 ? http.bind_to_any_port(options.host) : options.port;
   if (options.port != 0 && !http.bind_to_port(options.host, options.port)) port = -1;
