@@ -143,8 +143,8 @@ int cmd_chat(int argc, char** argv) {
     std::fprintf(stderr, "glassbox chat: %s\n", s.message().c_str());
     return 2;
   }
-  if (settings.max_tokens < 1 || *ctx_size < 0 || *threads < 0) {
-    std::fprintf(stderr, "glassbox chat: --max-tokens must be >= 1; --ctx and --threads >= 0\n");
+  if (settings.max_tokens < 1 || *ctx_size < 0 || *threads < 0 || *temp < 0 || *temp > 2) {
+    std::fprintf(stderr, "glassbox chat: --max-tokens must be >= 1; --temp between 0 and 2; --ctx, --threads >= 0\n");
     return 2;
   }
   chat_cli::ChatSessionOptions options;

@@ -1,6 +1,7 @@
 #include "chat_cli/chat_session.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
