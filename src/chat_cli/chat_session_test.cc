@@ -80,6 +80,31 @@ TEST_F(ChatSessionTest, StreamsTheReplyAndRecordsBothTurns) {
   EXPECT_LE(stats->generated_tokens, 8);
 }
 
+TEST_F(ChatSessionTest, AGivenTemplateRendersTheSystemPromptAndEveryTurn) {
+  ChatSessionOptions o;
+  o.n_threads = 1;
+  o.chat_template_source =
+      "{% for m in messages %}[{{ m.role }}] {{ m.content }}\n{% endfor %}"
+      "{% if add_generation_prompt %}[assistant] {% endif %}";
+  auto s = ChatSession::create(*model_, o);
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  ChatSession& chat = **s;
+  EXPECT_TRUE(chat.has_own_template());
+  chat.settings().max_tokens = 4;
+  auto plain = chat.send("Hi", nullptr, nullptr);
+  ASSERT_TRUE(plain.ok());
+  chat.reset();
+  chat.settings().system = "You are a very patient and kind teacher of small children.";
+  auto with_system = chat.send("Hi", nullptr, nullptr);
+  ASSERT_TRUE(with_system.ok());
+  EXPECT_GT(with_system->prompt_tokens, plain->prompt_tokens + 10);
+  // A template that does not parse is an error naming the template.
+  o.chat_template_source = "{% for m in messages %}";
+  auto bad = ChatSession::create(*model_, o);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("chat template"), std::string::npos) << bad.status().message();
+}
+
 TEST_F(ChatSessionTest, SecondTurnReusesTheFirstTurnsKvCache) {
   auto s = make();
   auto first = s->send("Tell me about the sea.", nullptr, nullptr);
