@@ -1,4 +1,5 @@
 // glassbox chat: an interactive conversation with a model in the terminal (or over piped stdin).
+#include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -159,6 +160,12 @@ int cmd_chat(int argc, char** argv) {
     options.chat_template_source = *text;
   }
 
+  // SIGINT is blocked while the model loads and the session starts its worker threads, which inherit the mask:
+  // only the main thread takes Ctrl-C, so that the read() it blocks in at the prompt is the call interrupted.
+  sigset_t sigint_set;
+  sigemptyset(&sigint_set);
+  sigaddset(&sigint_set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &sigint_set, nullptr);
   auto model = model::Model::load(model_path);
   if (!model.ok()) {
     std::fprintf(stderr, "glassbox chat: %s\n", model.status().message().c_str());
@@ -178,6 +185,8 @@ int cmd_chat(int argc, char** argv) {
   sigemptyset(&sa.sa_mask);
   sa.sa_flags = 0;  // no SA_RESTART: a Ctrl-C at the prompt must end the blocked read()
   sigaction(SIGINT, &sa, nullptr);
+  pthread_sigmask(SIG_UNBLOCK, &sigint_set, nullptr);  // a Ctrl-C pressed while loading arrives here
+  if (g_interrupted.load()) return 0;
 
   const bool interactive = ::isatty(STDIN_FILENO) != 0;
   if (interactive) {
