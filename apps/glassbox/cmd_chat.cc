@@ -1,4 +1,6 @@
 // glassbox chat: an interactive conversation with a model in the terminal (or over piped stdin).
+#include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
@@ -39,15 +41,29 @@ constexpr const char* kUsage =
     "With stdin not a terminal, each line (or \\-continued / \"\"\" block) is one message; replies go to\n"
     "stdout, everything else to stderr.\n";
 
-// Set by SIGINT; the reply loop polls it between tokens, and the blocked read() at the prompt returns EINTR.
+// Set by SIGINT; the reply loop polls it between tokens. The handler also writes a byte to a pipe that the
+// prompt's poll() watches (the self-pipe trick): a Ctrl-C that lands between printing the prompt and starting
+// to wait is not lost.
 std::atomic<bool> g_interrupted{false};
 static_assert(std::atomic<bool>::is_always_lock_free);
+int g_wake_pipe[2] = {-1, -1};
 
-extern "C" void on_sigint(int) { g_interrupted.store(true); }
+extern "C" void on_sigint(int) {
+  g_interrupted.store(true);
+  const int saved = errno;
+  if (g_wake_pipe[1] >= 0) [[maybe_unused]] auto n = ::write(g_wake_pipe[1], "x", 1);
+  errno = saved;
+}
+
+void drain_wake_pipe() {
+  char buf[64];
+  while (g_wake_pipe[0] >= 0 && ::read(g_wake_pipe[0], buf, sizeof buf) > 0) {
+  }
+}
 
 enum class ReadResult { kLine, kEof, kInterrupted };
 
-// Reads one line from fd 0 with read(2), so that SIGINT (installed without SA_RESTART) interrupts the wait.
+// Reads one line from fd 0, waiting in poll() on stdin and the wake pipe, so that Ctrl-C ends the wait.
 class LineReader {
  public:
   ReadResult read_line(std::string* line) {
@@ -58,6 +74,11 @@ class LineReader {
         buffer_.erase(0, nl + 1);
         return ReadResult::kLine;
       }
+      if (g_interrupted.load()) return ReadResult::kInterrupted;
+      pollfd fds[2] = {{STDIN_FILENO, POLLIN, 0}, {g_wake_pipe[0], POLLIN, 0}};
+      if (::poll(fds, g_wake_pipe[0] >= 0 ? 2 : 1, -1) < 0 && errno != EINTR) return ReadResult::kEof;
+      if (g_interrupted.load()) return ReadResult::kInterrupted;
+      if (!(fds[0].revents & (POLLIN | POLLHUP | POLLERR))) continue;
       char chunk[4096];
       ssize_t n = ::read(STDIN_FILENO, chunk, sizeof chunk);
       if (n > 0) {
@@ -180,6 +201,7 @@ int cmd_chat(int argc, char** argv) {
   chat.settings() = settings;
   const std::string model_name = std::filesystem::path(model_path).stem().string();
 
+  if (::pipe2(g_wake_pipe, O_NONBLOCK | O_CLOEXEC) != 0) g_wake_pipe[0] = g_wake_pipe[1] = -1;
   struct sigaction sa = {};
   sa.sa_handler = on_sigint;
   sigemptyset(&sa.sa_mask);
@@ -208,6 +230,7 @@ int cmd_chat(int argc, char** argv) {
     std::fputc('\n', stdout);
     std::fflush(stdout);
     g_interrupted.store(false);
+    drain_wake_pipe();
     if (!stats.ok()) {
       notice("error: " + stats.status().message());
       return;
