@@ -18,5 +18,6 @@ int cmd_agent(int argc, char** argv);
 int cmd_serve(int argc, char** argv);
 int cmd_keys(int argc, char** argv);
 int cmd_usage(int argc, char** argv);
+int cmd_chat(int argc, char** argv);
 
 }  // namespace glassbox::app

@@ -27,6 +27,7 @@ constexpr Command kCommands[] = {
     {"serve", glassbox::app::cmd_serve, "Anthropic Messages + OpenAI compatible HTTP server: serve [-m MODEL.gguf] [--port 8080]"},
     {"keys", glassbox::app::cmd_keys, "API keys for serve: keys create NAME [--rpm N] [--tokens-per-day N] | list | revoke ID|PREFIX"},
     {"usage", glassbox::app::cmd_usage, "usage per key and period from the ledger: usage [--key K] [--since DATE] [--by day|key] [--json]"},
+    {"chat", glassbox::app::cmd_chat, "talk with a model in the terminal: chat [-m MODEL.gguf] [--system TEXT]"},
     {"synth", glassbox::app::cmd_synth, "write a random-weight model of a real shape: synth --shape S --type T -o F"},
 };
 

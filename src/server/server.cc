@@ -9,6 +9,7 @@
 #include "base/mapped_file.h"
 #include "base/status.h"
 #include "server/server_state.h"
+#include "server/web/web_routes.h"
 
 namespace glassbox::server {
 
@@ -177,7 +178,8 @@ Result<std::unique_ptr<Server>> Server::create(const ServerOptions& options) {
   ServerState* sp = &st;
   http.set_pre_routing_handler([sp](const httplib::Request& req, httplib::Response& res) {
     res.set_header("request-id", sp->new_id("req_"));
-    if (req.path == "/health" || sp->access->on_request(req, res)) return httplib::Server::HandlerResponse::Unhandled;
+    if (req.path == "/health" || is_web_page_request(req) || sp->access->on_request(req, res))
+      return httplib::Server::HandlerResponse::Unhandled;
     return httplib::Server::HandlerResponse::Handled;
   });
   http.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request& req,
@@ -217,6 +219,7 @@ Result<std::unique_ptr<Server>> Server::create(const ServerOptions& options) {
   register_anthropic_routes(http, st);
   register_openai_routes(http, st);
   register_embeddings_routes(http, st);
+  register_web_routes(http);
 
   int port = options.port == 0 ? http.bind_to_any_port(options.host) : options.port;
   if (options.port != 0 && !http.bind_to_port(options.host, options.port)) port = -1;
