@@ -172,7 +172,8 @@ Result<std::unique_ptr<Server>> Server::create(const ServerOptions& options) {
   model::ContextOptions co;
   co.n_ctx = options.n_ctx;
   co.n_threads = options.n_threads;
-  st.queue = std::make_unique<GenerationQueue>(st.model, *st.tokenizer, co, options.max_waiting);
+  co.n_seq = options.n_parallel > 0 ? options.n_parallel : 1;
+  st.queue = std::make_unique<GenerationQueue>(st.model, *st.tokenizer, co, options.max_waiting, &st.metrics);
 
   httplib::Server& http = impl->http;
   http.set_payload_max_length(options.max_body_bytes);

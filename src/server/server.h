@@ -16,9 +16,10 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 8080;              // 0 = any free port (see Server::port())
   std::string api_key;          // "" = no authentication (loopback hosts only)
-  int64_t n_ctx = 0;            // 0 = min(trained, 4096)
+  int64_t n_ctx = 0;            // per slot; 0 = min(trained, 4096)
+  int n_parallel = 4;           // sequence slots: requests generating at once, batched in one forward
   int n_threads = 0;            // 0 = all cores
-  int max_waiting = 8;          // requests that may queue behind the running one
+  int max_waiting = 8;          // requests that may wait for a free slot
   size_t max_body_bytes = 32u << 20;  // Anthropic's 32 MB limit
   int http_threads = 8;
 };
