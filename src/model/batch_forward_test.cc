@@ -52,12 +52,13 @@ std::vector<int32_t> tokens_from(int seed, int n, int64_t vocab) {
 // Runs `steps` through one batched Context and, chunk by chunk, through one single-sequence Context per
 // slot; compares every logit. Returns the largest difference relative to the largest logit magnitude.
 double max_relative_difference(const std::shared_ptr<const Model>& model, const std::vector<Step>& steps,
-                               int n_seq) {
+                               int n_seq, int64_t gemm_decode_rows = 8) {
   ContextOptions opt;
   opt.n_threads = 2;
   opt.n_ctx = 128;
   ContextOptions batched_opt = opt;
   batched_opt.n_seq = n_seq;
+  batched_opt.gemm_decode_rows = gemm_decode_rows;
   Context batched(model, batched_opt);
   std::vector<std::unique_ptr<Context>> single;
   for (int i = 0; i < n_seq; ++i) single.push_back(std::make_unique<Context>(model, opt));
@@ -144,6 +145,33 @@ TEST(BatchForwardTest, BatchedLogitsEqualSingleSequenceLogitsOnTheReferenceModel
   auto model = Model::load(path.string());
   ASSERT_TRUE(model.ok()) << model.status().message();
   EXPECT_LE(max_relative_difference(*model, mixed_schedule((*model)->config().vocab_size), 4), kTolerance);
+}
+
+// Ten sequences decoding together after prompts of different lengths.
+std::vector<Step> wide_schedule(int64_t vocab, int n_seq) {
+  std::vector<Step> steps(1);
+  for (int slot = 0; slot < n_seq; ++slot) steps[0].chunks.push_back({slot, tokens_from(slot, 3 + slot, vocab), LogitsMode::kLast});
+  for (int i = 0; i < 3; ++i) {
+    Step step;
+    for (int slot = 0; slot < n_seq; ++slot) step.chunks.push_back({slot, {static_cast<int32_t>(5 + slot + i)}, LogitsMode::kLast});
+    steps.push_back(step);
+  }
+  return steps;
+}
+
+TEST(BatchForwardTest, ManyDecodeRowsExactWhenGemmDecodeIsOff) {
+  auto model = Model::load(write_synth("tiny", "q8_0"));
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  EXPECT_LE(max_relative_difference(*model, wide_schedule((*model)->config().vocab_size, 10), 10, 0), kTolerance);
+}
+
+TEST(BatchForwardTest, ManyDecodeRowsThroughGemmStayClose) {
+  // From gemm_decode_rows one-token rows take the float prompt kernels instead of int16 dots: close, not equal.
+  auto model = Model::load(write_synth("tiny", "q8_0"));
+  ASSERT_TRUE(model.ok()) << model.status().message();
+  const double diff = max_relative_difference(*model, wide_schedule((*model)->config().vocab_size, 10), 10, 8);
+  EXPECT_LE(diff, 1e-3);
+  EXPECT_GT(diff, 0.0) << "the gemm path was not taken";
 }
 
 TEST(BatchForwardTest, RejectsBadChunksWithoutComputing) {

@@ -68,7 +68,8 @@ struct Context::Step {
   std::vector<int32_t> tokens;     // [n_rows]
   std::vector<int32_t> positions;  // [n_rows]
   int64_t n_rows = 0;
-  int64_t n_single = 0;
+  int64_t n_single = 0;            // rows of one-token chunks, first in the layout
+  bool single_per_token = true;    // those rows take the per-token kernels (else the prompt kernels)
   bool observe = false;            // a single chunk: observers see the step
 };
 
@@ -297,6 +298,7 @@ Status Context::forward_batch(std::span<const SeqChunk> chunks, std::vector<floa
     next += n;
   }
   step.observe = step.parts.size() == 1;
+  step.single_per_token = options_.gemm_decode_rows <= 0 || step.n_single < options_.gemm_decode_rows;
   if (logits != nullptr) logits->resize(static_cast<size_t>(n_logits * model_->config().vocab_size));
   if (step.n_rows > 0) run_step(step, logits != nullptr && n_logits > 0 ? logits->data() : nullptr);
   return ok_status();
@@ -358,7 +360,7 @@ void Context::run_step(const Step& step, float* logits_out) {
   };
   const std::vector<int64_t> shape_d = {n, d};
   auto lin = [&](std::initializer_list<Product> products, const float* x, int64_t cols) {
-    linear(products, x, cols, step.n_single, n);
+    linear(products, x, cols, step.single_per_token ? step.n_single : 0, n);
   };
   const int64_t out_w = c.n_heads * c.head_dim_v;
 
@@ -460,6 +462,7 @@ void Context::run_step(const Step& step, float* logits_out) {
     n_single += wanted[i].per_token ? 1 : 0;
     in_order = in_order && wanted[i].out_row == i;
   }
+  if (!step.single_per_token) n_single = 0;
   const int64_t V = c.vocab_size;
   float* dst = logits_out;
   if (!in_order) {

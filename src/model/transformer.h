@@ -45,6 +45,11 @@ struct ContextOptions {
   tensor::DType kv_dtype = tensor::DType::kF16;
   int64_t max_batch = 512;  // tokens per internal forward chunk of forward() (bounds scratch memory)
   int n_seq = 1;            // sequence slots, each with its own KV cache of n_ctx positions
+  // forward_batch: from this many one-token chunks in a step, their rows go through the prompt kernels (gemm
+  // over decoded weight panels) instead of the per-token generation kernels: faster from ~8 rows (bench
+  // DecodeRows), but their logits then differ from a lone forward()'s in the last bits (~1e-4 relative).
+  // 0: never, so a sequence's logits never depend on what shares its step.
+  int64_t gemm_decode_rows = 8;
 };
 
 enum class LogitsMode { kLast, kAll, kNone };
@@ -70,8 +75,9 @@ class Context {
   // weights stream from memory once per step, whatever the number of sequences); norms and RoPE per row at
   // its own position; attention per chunk against its own slot's cache. At most one chunk per slot.
   // Rows of one-token chunks are computed exactly as a lone one-token forward() would compute them (the
-  // generation kernels, per row) and rows of longer chunks as a forward() of that chunk would (the prompt
-  // kernels); so a sequence's logits do not depend on what else shares the step.
+  // generation kernels, per row; below options.gemm_decode_rows of them) and rows of longer chunks as a
+  // forward() of that chunk would (the prompt kernels); so a sequence's logits do not depend on what else
+  // shares the step.
   // logits: [rows, vocab], the chunks' requested rows (kLast: 1, kAll: all, kNone: 0) in chunk order.
   // Errors (nothing is computed): a bad slot or token id, a slot twice, a chunk overflowing its slot.
   // Observers are told only when the step has a single chunk. Cost: one weight pass per call (no splitting
