@@ -51,7 +51,8 @@ uint64_t Model::weight_bytes() const {
 // ---------------------------------------------------------------- Context
 
 struct Context::Scratch {
-  std::vector<float> x, xn, q, k, v, attn, proj, gate, up, keys, values, pattern, logits_rows, logits_in;
+  std::vector<float> x, xn, q, k, v, attn, proj, gate, up, pattern, logits_rows, logits_in;
+  std::vector<std::vector<float>> part_keys, part_values;  // per chunk of a step (attention)
   PreparedInput prepared, prepared2;
 };
 
@@ -155,25 +156,42 @@ void Context::rope(float* x, int64_t n_tokens, int64_t n_heads, const int32_t* p
   }
 }
 
-// Per head, as two float matrix products through the kernel table's gemm_f32 (vectorized, like the weight
-// matmuls): scores S = Q_h K_h^T [n_tokens, n_kv], masked softmax by rows, then O_h = S V_h with V_h held
-// transposed [head_dim_v, n_kv] so that each output dimension is one row of the product. Heads run in parallel.
-void Context::attention(int layer_idx, int slot, int64_t n_tokens, const float* q, float* out, float* pattern) {
+// Per (chunk, head), as two float matrix products through the kernel table's gemm_f32 (vectorized, like the
+// weight matmuls): scores S = Q_h K_h^T [n_tokens, n_kv], masked softmax by rows, then O_h = S V_h with V_h held
+// transposed [head_dim_v, n_kv] so that each output dimension is one row of the product. Each chunk reads its
+// own slot's cache; all chunks' heads run as one parallel job, so many one-token chunks cost one dispatch.
+// q: [n_rows, q_width] and out: [n_rows, n_heads * head_dim_v] in the step's row layout. pattern (single-chunk
+// steps only): [n_heads, n_tokens, n_kv].
+void Context::attention(int layer_idx, const Step& step, const float* q, float* out, float* pattern) {
   const ModelConfig& c = model_->config();
   Scratch& s = *scratch_;
-  const KvCache& cache = caches_[static_cast<size_t>(slot)];
-  const int64_t n_past = n_past_[static_cast<size_t>(slot)];
-  const int64_t n_kv = n_past + n_tokens;
   const int64_t kv_w = c.kv_width(), v_w = c.v_width();
   const int64_t hd = c.head_dim, hdv = c.head_dim_v;
-  s.keys.resize(static_cast<size_t>(n_kv * kv_w));
-  s.values.resize(static_cast<size_t>(n_kv * v_w));  // transposed: [n_kv_heads][head_dim_v][n_kv]
-  pool_.parallel_for(n_kv, 16, [&](int64_t b, int64_t e) {
+  const size_t n_parts = step.parts.size();
+  // Keys [n_kv, kv_width] and transposed values [n_kv_heads][head_dim_v][n_kv] of each chunk, as floats.
+  if (s.part_keys.size() < n_parts) {
+    s.part_keys.resize(n_parts);
+    s.part_values.resize(n_parts);
+  }
+  std::vector<int64_t> kv_begin(n_parts + 1, 0);  // chunk p's cache rows are [kv_begin[p], kv_begin[p + 1])
+  for (size_t p = 0; p < n_parts; ++p) {
+    const Step::Part& part = step.parts[p];
+    const int64_t n_kv = n_past_[static_cast<size_t>(part.slot)] + part.n_tokens;
+    kv_begin[p + 1] = kv_begin[p] + n_kv;
+    s.part_keys[p].resize(static_cast<size_t>(n_kv * kv_w));
+    s.part_values[p].resize(static_cast<size_t>(n_kv * v_w));
+  }
+  pool_.parallel_for(kv_begin[n_parts], 16, [&](int64_t b, int64_t e) {
     std::vector<float> row(static_cast<size_t>(v_w));
-    for (int64_t j = b; j < e; ++j) {
-      cache.load_key(layer_idx, j, s.keys.data() + j * kv_w);
+    size_t p = static_cast<size_t>(std::upper_bound(kv_begin.begin(), kv_begin.end(), b) - kv_begin.begin()) - 1;
+    for (int64_t g = b; g < e; ++g) {
+      while (g >= kv_begin[p + 1]) ++p;
+      const KvCache& cache = caches_[static_cast<size_t>(step.parts[p].slot)];
+      const int64_t n_kv = kv_begin[p + 1] - kv_begin[p], j = g - kv_begin[p];
+      float* values = s.part_values[p].data();
+      cache.load_key(layer_idx, j, s.part_keys[p].data() + j * kv_w);
       cache.load_value(layer_idx, j, row.data());
-      for (int64_t i = 0; i < v_w; ++i) s.values[static_cast<size_t>(i * n_kv + j)] = row[static_cast<size_t>(i)];
+      for (int64_t i = 0; i < v_w; ++i) values[static_cast<size_t>(i * n_kv + j)] = row[static_cast<size_t>(i)];
     }
   });
   const kernels::GemmF32Fn gemm = kernels::active_table().gemm_f32;
@@ -182,11 +200,20 @@ void Context::attention(int layer_idx, int slot, int64_t n_tokens, const float* 
   const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
   const int64_t window = c.sliding_window;
   const int64_t out_w = c.n_heads * hdv;
-  pool_.parallel_for(c.n_heads, 1, [&](int64_t begin, int64_t end) {
-    std::vector<float> scores(static_cast<size_t>(n_tokens * n_kv));
-    for (int64_t h = begin; h < end; ++h) {
+  pool_.parallel_for(static_cast<int64_t>(n_parts) * c.n_heads, 1, [&](int64_t begin, int64_t end) {
+    std::vector<float> scores;
+    for (int64_t task = begin; task < end; ++task) {
+      const size_t p = static_cast<size_t>(task / c.n_heads);
+      const int64_t h = task % c.n_heads;
+      const Step::Part& part = step.parts[p];
+      const int64_t n_tokens = part.n_tokens;
+      const int64_t n_past = n_past_[static_cast<size_t>(part.slot)];
+      const int64_t n_kv = kv_begin[p + 1] - kv_begin[p];
+      const float* qp = q + part.first_row * c.q_width();
+      float* op = out + part.first_row * out_w;
+      scores.resize(static_cast<size_t>(n_tokens * n_kv));
       const int64_t kv_h = h / group;
-      gemm(n_kv, n_tokens, hd, s.keys.data() + kv_h * hd, kv_w, q + h * hd, c.q_width(), scores.data(), n_kv);
+      gemm(n_kv, n_tokens, hd, s.part_keys[p].data() + kv_h * hd, kv_w, qp + h * hd, c.q_width(), scores.data(), n_kv);
       for (int64_t t = 0; t < n_tokens; ++t) {
         float* row = scores.data() + t * n_kv;
         const int64_t qpos = n_past + t;
@@ -207,7 +234,8 @@ void Context::attention(int layer_idx, int slot, int64_t n_tokens, const float* 
         std::fill(row + qpos + 1, row + n_kv, 0.0f);
         if (pattern != nullptr) std::copy(row, row + n_kv, pattern + (h * n_tokens + t) * n_kv);
       }
-      gemm(hdv, n_tokens, n_kv, s.values.data() + kv_h * hdv * n_kv, n_kv, scores.data(), n_kv, out + h * hdv, out_w);
+      gemm(hdv, n_tokens, n_kv, s.part_values[p].data() + kv_h * hdv * n_kv, n_kv, scores.data(), n_kv, op + h * hdv,
+           out_w);
     }
   });
 }
@@ -399,16 +427,14 @@ void Context::run_step(const Step& step, float* logits_out) {
         cache.store(l, n_past + t, &s.k[row * c.kv_width()], &s.v[row * c.v_width()]);
       }
     }
-    const bool want_pattern = watch(SiteKind::kAttnPattern, l);
-    for (const Step::Part& part : step.parts) {
-      const int64_t n_kv = n_past_[static_cast<size_t>(part.slot)] + part.n_tokens;
-      if (want_pattern) s.pattern.resize(static_cast<size_t>(c.n_heads * part.n_tokens * n_kv));
-      attention(l, part.slot, part.n_tokens, s.q.data() + part.first_row * c.q_width(),
-                s.attn.data() + part.first_row * out_w, want_pattern ? s.pattern.data() : nullptr);
-      if (want_pattern) {
-        notify(SiteKind::kAttnPattern, l, s.pattern.data(), {c.n_heads, part.n_tokens, n_kv}, positions, n);
-      }
+    const bool want_pattern = watch(SiteKind::kAttnPattern, l);  // single-chunk steps only
+    int64_t pattern_kv = 0;
+    if (want_pattern) {
+      pattern_kv = n_past_[static_cast<size_t>(step.parts[0].slot)] + n;
+      s.pattern.resize(static_cast<size_t>(c.n_heads * n * pattern_kv));
     }
+    attention(l, step, s.q.data(), s.attn.data(), want_pattern ? s.pattern.data() : nullptr);
+    if (want_pattern) notify(SiteKind::kAttnPattern, l, s.pattern.data(), {c.n_heads, n, pattern_kv}, positions, n);
     lin({{&lw.wo, s.proj.data()}}, s.attn.data(), out_w);
     if (watch(SiteKind::kAttnOut, l)) notify(SiteKind::kAttnOut, l, s.proj.data(), shape_d, positions, n);
     for (int64_t i = 0; i < n * d; ++i) s.x[i] += s.proj[i];

@@ -102,7 +102,7 @@ class Context {
   Status check_chunks(std::span<const SeqChunk> chunks) const;
   void run_step(const Step& step, float* logits_out);
   void linear(std::initializer_list<Product> products, const float* x, int64_t cols, int64_t n_single, int64_t n_rows);
-  void attention(int layer_idx, int slot, int64_t n_tokens, const float* q, float* out, float* pattern);
+  void attention(int layer_idx, const Step& step, const float* q, float* out, float* pattern);
   void rope(float* x, int64_t n_tokens, int64_t n_heads, const int32_t* positions) const;
   void notify(SiteKind kind, int layer_idx, float* data, std::vector<int64_t> shape, const int32_t* positions,
               int64_t n_tokens);
