@@ -21,7 +21,7 @@ struct ServerOptions {
   int n_threads = 0;            // 0 = all cores
   int max_waiting = 8;          // requests that may wait for a free slot
   size_t max_body_bytes = 32u << 20;  // Anthropic's 32 MB limit
-  int http_threads = 8;
+  int http_threads = 8;         // at least n_parallel + max_waiting + 4 are started
 };
 
 // True for 127.0.0.0/8, ::1 and "localhost".
