@@ -3,6 +3,7 @@
 #include "model/transformer.h"
 
 #include <algorithm>
+#include <atomic>
 #include <array>
 #include <cmath>
 #include <cstring>
@@ -24,6 +25,24 @@ void rms_norm(const float* x, const float* weight, int64_t n, float eps, float* 
 }
 
 float silu(float x) { return x / (1.0f + std::exp(-x)); }
+
+// Calls fn(begin, end) over [0, n) in chunks of `grain` taken from a shared counter by the caller and whichever
+// workers join (ThreadPool::run_any): a worker whose core another process holds is not waited for, which
+// matters on a busy machine, where a static split would stall each call until that worker is scheduled.
+template <typename Fn>
+void for_each_chunk(ThreadPool& pool, int64_t n, int64_t grain, Fn fn) {
+  if (pool.n_threads() == 1 || n <= grain) {
+    if (n > 0) fn(0, n);
+    return;
+  }
+  std::atomic<int64_t> next{0};
+  pool.run_any([&](int, int) {
+    for (int64_t b = next.fetch_add(grain, std::memory_order_relaxed); b < n;
+         b = next.fetch_add(grain, std::memory_order_relaxed)) {
+      fn(b, std::min(n, b + grain));
+    }
+  });
+}
 
 }  // namespace
 
@@ -181,8 +200,9 @@ void Context::attention(int layer_idx, const Step& step, const float* q, float* 
     s.part_keys[p].resize(static_cast<size_t>(n_kv * kv_w));
     s.part_values[p].resize(static_cast<size_t>(n_kv * v_w));
   }
-  pool_.parallel_for(kv_begin[n_parts], 16, [&](int64_t b, int64_t e) {
-    std::vector<float> row(static_cast<size_t>(v_w));
+  for_each_chunk(pool_, kv_begin[n_parts], 16, [&](int64_t b, int64_t e) {
+    thread_local std::vector<float> row;
+    row.resize(static_cast<size_t>(v_w));
     size_t p = static_cast<size_t>(std::upper_bound(kv_begin.begin(), kv_begin.end(), b) - kv_begin.begin()) - 1;
     for (int64_t g = b; g < e; ++g) {
       while (g >= kv_begin[p + 1]) ++p;
@@ -200,8 +220,8 @@ void Context::attention(int layer_idx, const Step& step, const float* q, float* 
   const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
   const int64_t window = c.sliding_window;
   const int64_t out_w = c.n_heads * hdv;
-  pool_.parallel_for(static_cast<int64_t>(n_parts) * c.n_heads, 1, [&](int64_t begin, int64_t end) {
-    std::vector<float> scores;
+  for_each_chunk(pool_, static_cast<int64_t>(n_parts) * c.n_heads, 1, [&](int64_t begin, int64_t end) {
+    thread_local std::vector<float> scores;
     for (int64_t task = begin; task < end; ++task) {
       const size_t p = static_cast<size_t>(task / c.n_heads);
       const int64_t h = task % c.n_heads;
