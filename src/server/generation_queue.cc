@@ -167,6 +167,17 @@ void GenerationQueue::run() {
       std::unique_lock lock(mutex_);
       cv_.wait(lock, [&] { return stopping_ || !waiting_.empty() || !running_.empty(); });
       if (stopping_) break;
+      // A waiting job whose client went away gives its place back now, not when a slot frees.
+      for (auto it = waiting_.begin(); it != waiting_.end();) {
+        if (!(*it)->cancelled()) {
+          ++it;
+          continue;
+        }
+        GenerationResult r;
+        r.finish = FinishReason::kCancelled;
+        (*it)->finish(std::move(r));
+        it = waiting_.erase(it);
+      }
       while (!waiting_.empty() && n_running_ < n_slots_) {
         std::shared_ptr<GenerationJob> job = std::move(waiting_.front());
         waiting_.pop_front();

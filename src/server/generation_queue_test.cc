@@ -181,8 +181,14 @@ TEST(GenerationQueueTest, FullQueueRefusesAndNeverHangs) {
     ASSERT_NE(held.back(), nullptr) << i;
   }
   EXPECT_EQ(queue->submit(greedy_request(9, 8, 1)), nullptr);  // two slots busy, one waiting: full
-  for (auto& job : held) job->cancel();
+  held[2]->cancel();  // the waiting one gives its place back while both slots stay busy
+  EXPECT_EQ(held[2]->wait().finish, FinishReason::kCancelled);
+  auto replacement = queue->submit(greedy_request(8, 8, 1));
+  ASSERT_NE(replacement, nullptr);
+  held.push_back(replacement);
+  for (auto it = held.rbegin(); it != held.rend(); ++it) (*it)->cancel();  // waiting one first: never admitted
   for (auto& job : held) EXPECT_EQ(job->wait().finish, FinishReason::kCancelled);
+  for (int i = 0; i < 1000 && queue->queue_depth() > 0; ++i) std::this_thread::sleep_for(5ms);
   auto after = queue->submit(greedy_request(9, 8, 1));
   ASSERT_NE(after, nullptr);
   EXPECT_EQ(after->wait().output_tokens, 1);
