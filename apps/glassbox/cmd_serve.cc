@@ -24,18 +24,19 @@ constexpr const char* kUsage =
     "  --api-key KEY           also accept KEY (x-api-key or Authorization: Bearer) for this run; not stored\n"
     "  --db URL                keys, quotas, usage ledger: sqlite:PATH or postgres://user@host:port/db, none\n"
     "                          (default $GLASSBOX_DB, else sqlite:glassbox.db); see glassbox keys / usage\n"
-    "  -c, --ctx N             context size (default: min(trained, 4096))\n"
+    "  -c, --ctx N             context size per slot (default: min(trained, 4096))\n"
+    "  --parallel N            requests generating at once, batched into one forward pass (default 4)\n"
     "  -t, --threads N         threads (default: all cores)\n"
     "  --model-name NAME       id reported by /v1/models (default: the file's stem)\n"
     "  --chat-template FILE    Jinja chat template to use instead of the model's\n"
-    "  --queue N               requests that may wait behind the running one (default 8)\n";
+    "  --queue N               requests that may wait for a free slot (default 8)\n";
 
 }  // namespace
 
 int cmd_serve(int argc, char** argv) {
   auto args = Args::parse(argc, argv,
                           {"-m|--model", "--host", "--port", "--api-key", "--db", "-c|--ctx", "-t|--threads", "--model-name",
-                           "--queue", "--chat-template"},
+                           "--queue", "--chat-template", "--parallel"},
                           {"-h|--help"});
   if (!args.ok()) {
     std::fprintf(stderr, "glassbox serve: %s\n%s", args.status().message().c_str(), kUsage);
@@ -62,7 +63,8 @@ int cmd_serve(int argc, char** argv) {
   auto ctx = args->get_int("-c", 0);
   auto threads = args->get_int("-t", 0);
   auto queue = args->get_int("--queue", opt.max_waiting);
-  for (const Status* s : {&port.status(), &ctx.status(), &threads.status(), &queue.status()}) {
+  auto parallel = args->get_int("--parallel", opt.n_parallel);
+  for (const Status* s : {&port.status(), &ctx.status(), &threads.status(), &queue.status(), &parallel.status()}) {
     if (!s->ok()) {
       std::fprintf(stderr, "glassbox serve: %s\n", s->message().c_str());
       return 2;
@@ -72,6 +74,11 @@ int cmd_serve(int argc, char** argv) {
     std::fprintf(stderr, "glassbox serve: --port must be 0..65535; --ctx, --threads, --queue >= 0\n");
     return 2;
   }
+  if (*parallel < 1 || *parallel > 256) {
+    std::fprintf(stderr, "glassbox serve: --parallel must be 1..256, got %lld\n", static_cast<long long>(*parallel));
+    return 2;
+  }
+  opt.n_parallel = static_cast<int>(*parallel);
   opt.port = static_cast<int>(*port);
   opt.n_ctx = *ctx;
   opt.n_threads = static_cast<int>(*threads);

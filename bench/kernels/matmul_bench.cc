@@ -98,14 +98,18 @@ void bm_matvec_i16(benchmark::State& state, const kernels::KernelTable* table, D
 }
 
 // model::matmul over the active table with `threads` threads and n_tokens activation rows.
-void bm_matmul(benchmark::State& state, DType dtype, int64_t rows, int64_t cols, int64_t n_tokens, int threads) {
+// per_token: the batched-decode path (each token as a lone token: int16 dot per weight row, the row read once
+// for all tokens) instead of the prompt path (gemm over decoded panels). Preparing the input is timed too.
+void bm_matmul(benchmark::State& state, DType dtype, int64_t rows, int64_t cols, int64_t n_tokens, int threads,
+               bool per_token = false) {
   Matrix m(dtype, rows, cols);
   const auto x = activations(cols * n_tokens);
   std::vector<float> y(static_cast<size_t>(rows * n_tokens));
   ThreadPool pool(threads);
   model::PreparedInput prepared;
-  model::prepare_input(dtype, x.data(), n_tokens, cols, pool, &prepared);
+  model::prepare_input(dtype, x.data(), n_tokens, cols, pool, &prepared, per_token);
   for (auto _ : state) {
+    if (per_token) model::prepare_input(dtype, x.data(), n_tokens, cols, pool, &prepared, per_token);
     model::matmul(m.w, prepared, y.data(), pool);
     benchmark::DoNotOptimize(y.data());
     benchmark::ClobberMemory();
@@ -135,7 +139,21 @@ void register_all() {
         const std::string name = std::string("MatMul/") + std::string(tensor::dtype_name(t)) + "/" +
                                  std::to_string(rows) + "x" + std::to_string(cols) + "/tokens:" +
                                  std::to_string(n_tokens) + "/threads:" + std::to_string(threads);
-        benchmark::RegisterBenchmark(name.c_str(), bm_matmul, t, rows, cols, n_tokens, threads)
+        benchmark::RegisterBenchmark(name.c_str(), bm_matmul, t, rows, cols, n_tokens, threads, false)
+            ->Unit(benchmark::kMillisecond)
+            ->UseRealTime();
+      }
+    }
+  }
+  // Decode rows of a batched step (continuous batching): per token vs the prompt gemm, 2 threads.
+  for (DType t : {DType::kQ8_0, DType::kQ4_0, DType::kQ4_K}) {
+    for (int64_t n_tokens : {1, 2, 4, 8, 16}) {
+      for (bool per_token : {true, false}) {
+        if (n_tokens == 1 && !per_token) continue;
+        const int64_t rows = 5632, cols = 2048;
+        const std::string name = std::string("DecodeRows/") + std::string(tensor::dtype_name(t)) + "/tokens:" +
+                                 std::to_string(n_tokens) + (per_token ? "/per_token" : "/gemm");
+        benchmark::RegisterBenchmark(name.c_str(), bm_matmul, t, rows, cols, n_tokens, 2, per_token)
             ->Unit(benchmark::kMillisecond)
             ->UseRealTime();
       }

@@ -1,7 +1,9 @@
 // Matrix products through the active KernelTable.
 //
 // One token (generation): the table's int16-activation dot (vec_dot_i16) or fused decode-and-dot
-// (vec_dot_f32) per weight row; rows handed to threads in chunks from a shared counter.
+// (vec_dot_f32) per weight row; rows handed to threads in chunks from a shared counter. Several tokens
+// taken per token (the decode rows of a batched step): the same dot for each token in turn while the weight
+// row is in L1, so the weights stream from memory once and each token's result equals its lone-token result.
 // Several tokens (prompt): W is cut into panels of rows; a thread decodes a panel to floats once
 // (dequantize_row, into a per-thread buffer that stays in L2) and multiplies it into every token with the
 // table's register-blocked gemm_f32, so the decode cost is paid once per weight instead of once per
@@ -25,9 +27,10 @@ tensor::DType activation_type(tensor::DType weight_dtype) {
 }
 
 void prepare_input(tensor::DType weight_dtype, const float* x, int64_t n_tokens, int64_t cols, ThreadPool& pool,
-                   PreparedInput* out) {
+                   PreparedInput* out, bool per_token) {
   const tensor::DType vt = activation_type(weight_dtype);
   out->dtype = vt;
+  out->per_token = per_token || n_tokens == 1;
   out->n_tokens = n_tokens;
   out->cols = cols;
   out->row_bytes = tensor::row_bytes(vt, cols);
@@ -36,11 +39,14 @@ void prepare_input(tensor::DType weight_dtype, const float* x, int64_t n_tokens,
   if (vt == tensor::DType::kF32) {
     std::memcpy(out->data.data(), x, out->data.size());
     const kernels::QuantizeI16Fn to_i16 = kernels::active_table().quantize_i16;
-    if (n_tokens == 1 && to_i16 != nullptr && cols % 32 == 0) {
-      out->q16.resize(static_cast<size_t>(cols));
-      out->scale16.resize(static_cast<size_t>(cols / 32));
-      out->sum16.resize(static_cast<size_t>(cols / 16));
-      to_i16(x, cols, out->q16.data(), out->scale16.data(), out->sum16.data());
+    if (out->per_token && to_i16 != nullptr && cols % 32 == 0) {
+      out->q16.resize(static_cast<size_t>(n_tokens * cols));
+      out->scale16.resize(static_cast<size_t>(n_tokens * (cols / 32)));
+      out->sum16.resize(static_cast<size_t>(n_tokens * (cols / 16)));
+      for (int64_t t = 0; t < n_tokens; ++t) {
+        to_i16(x + t * cols, cols, out->q16.data() + t * cols, out->scale16.data() + t * (cols / 32),
+               out->sum16.data() + t * (cols / 16));
+      }
       out->has_i16 = true;
     }
     return;
@@ -112,15 +118,17 @@ void matmul(const WeightMatrix& w, const PreparedInput& x, float* y, ThreadPool&
   const int64_t n_tokens = x.n_tokens;
   const int64_t rows = w.rows;
   const kernels::GemmF32Fn gemm = kernels::active_table().gemm_f32;
-  if (x.dtype == tensor::DType::kF32 && n_tokens >= 2 && gemm != nullptr && k.dequantize_row != nullptr) {
+  if (x.dtype == tensor::DType::kF32 && !x.per_token && gemm != nullptr && k.dequantize_row != nullptr) {
     matmul_panels(w, reinterpret_cast<const float*>(x.data.data()), n_tokens, k.dequantize_row, gemm, y, pool);
     return;
   }
-  if (x.has_i16 && n_tokens == 1 && k.vec_dot_i16 != nullptr) {
-    const kernels::ActivationI16 xi{x.q16.data(), x.scale16.data(), x.sum16.data()};
+  if (x.has_i16 && k.vec_dot_i16 != nullptr) {
     auto vec_dot = k.vec_dot_i16;
     for_row_chunks(rows, pool, [&](int64_t begin, int64_t end) {
-      for (int64_t r = begin; r < end; ++r) y[r] = vec_dot(w.cols, w.row(r), xi);
+      for (int64_t r = begin; r < end; ++r) {
+        const uint8_t* wr = w.row(r);
+        for (int64_t t = 0; t < n_tokens; ++t) y[t * rows + r] = vec_dot(w.cols, wr, x.i16_row(t));
+      }
     });
     return;
   }
@@ -146,9 +154,8 @@ void matmul(const WeightMatrix& w, const PreparedInput& x, float* y, ThreadPool&
   });
 }
 
-void matmul_group(std::initializer_list<std::pair<const WeightMatrix*, float*>> products, const PreparedInput& x,
-                  ThreadPool& pool) {
-  bool fused = x.has_i16 && x.n_tokens == 1;
+void matmul_group(std::span<const Product> products, const PreparedInput& x, ThreadPool& pool) {
+  bool fused = x.has_i16;
   for (const auto& [w, y] : products) {
     fused = fused && w->cols == x.cols && x.dtype == activation_type(w->dtype) &&
             kernels::active_table().of(w->dtype).vec_dot_i16 != nullptr;
@@ -170,21 +177,22 @@ void matmul_group(std::initializer_list<std::pair<const WeightMatrix*, float*>> 
     ranges.push_back({w, y, total, kernels::active_table().of(w->dtype).vec_dot_i16});
     total += w->rows;
   }
-  const kernels::ActivationI16 xi{x.q16.data(), x.scale16.data(), x.sum16.data()};
+  const int64_t n_tokens = x.n_tokens;
   for_row_chunks(total, pool, [&](int64_t begin, int64_t end) {
     size_t k = 0;
     while (k + 1 < ranges.size() && ranges[k + 1].first <= begin) ++k;
     for (int64_t g = begin; g < end; ++g) {
       while (k + 1 < ranges.size() && ranges[k + 1].first <= g) ++k;
       const Range& r = ranges[k];
-      r.y[g - r.first] = r.dot(x.cols, r.w->row(g - r.first), xi);
+      const uint8_t* wr = r.w->row(g - r.first);
+      for (int64_t t = 0; t < n_tokens; ++t) r.y[t * r.w->rows + (g - r.first)] = r.dot(x.cols, wr, x.i16_row(t));
     }
   });
 }
 
 void matmul(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool,
-            PreparedInput* scratch) {
-  prepare_input(w.dtype, x, n_tokens, w.cols, pool, scratch);
+            PreparedInput* scratch, bool per_token) {
+  prepare_input(w.dtype, x, n_tokens, w.cols, pool, scratch, per_token);
   matmul(w, *scratch, y, pool);
 }
 

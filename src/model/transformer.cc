@@ -3,6 +3,8 @@
 #include "model/transformer.h"
 
 #include <algorithm>
+#include <atomic>
+#include <array>
 #include <cmath>
 #include <cstring>
 
@@ -23,6 +25,24 @@ void rms_norm(const float* x, const float* weight, int64_t n, float eps, float* 
 }
 
 float silu(float x) { return x / (1.0f + std::exp(-x)); }
+
+// Calls fn(begin, end) over [0, n) in chunks of `grain` taken from a shared counter by the caller and whichever
+// workers join (ThreadPool::run_any): a worker whose core another process holds is not waited for, which
+// matters on a busy machine, where a static split would stall each call until that worker is scheduled.
+template <typename Fn>
+void for_each_chunk(ThreadPool& pool, int64_t n, int64_t grain, Fn fn) {
+  if (pool.n_threads() == 1 || n <= grain) {
+    if (n > 0) fn(0, n);
+    return;
+  }
+  std::atomic<int64_t> next{0};
+  pool.run_any([&](int, int) {
+    for (int64_t b = next.fetch_add(grain, std::memory_order_relaxed); b < n;
+         b = next.fetch_add(grain, std::memory_order_relaxed)) {
+      fn(b, std::min(n, b + grain));
+    }
+  });
+}
 
 }  // namespace
 
@@ -50,19 +70,40 @@ uint64_t Model::weight_bytes() const {
 // ---------------------------------------------------------------- Context
 
 struct Context::Scratch {
-  std::vector<float> x, xn, q, k, v, attn, proj, gate, up, keys, values, pattern, logits_rows;
+  std::vector<float> x, xn, q, k, v, attn, proj, gate, up, pattern, logits_rows, logits_in;
+  std::vector<std::vector<float>> part_keys, part_values;  // per chunk of a step (attention)
   PreparedInput prepared, prepared2;
+};
+
+// One weight pass. Rows are laid out with the one-token chunks first (rows [0, n_single), the per-token
+// kernels) and the longer chunks after them (the prompt kernels), each chunk's rows contiguous.
+struct Context::Step {
+  struct Part {
+    int slot;
+    int64_t first_row;  // in the step's row layout
+    int64_t n_tokens;
+    LogitsMode logits;
+  };
+  std::vector<Part> parts;         // in the caller's chunk order
+  std::vector<int32_t> tokens;     // [n_rows]
+  std::vector<int32_t> positions;  // [n_rows]
+  int64_t n_rows = 0;
+  int64_t n_single = 0;            // rows of one-token chunks, first in the layout
+  bool single_per_token = true;    // those rows take the per-token kernels (else the prompt kernels)
+  bool observe = false;            // a single chunk: observers see the step
 };
 
 Context::Context(std::shared_ptr<const Model> model, const ContextOptions& options)
     : model_(std::move(model)),
       options_(options),
-      cache_(model_->config(),
-             options.n_ctx > 0 ? options.n_ctx : std::min<int64_t>(model_->config().ctx_train, 4096),
-             options.kv_dtype),
       pool_(options.n_threads > 0 ? options.n_threads : ThreadPool::hardware_threads()),
+      n_past_(static_cast<size_t>(std::max(options.n_seq, 1)), 0),
       scratch_(std::make_unique<Scratch>()) {
   const ModelConfig& c = model_->config();
+  GB_CHECK(options.n_seq >= 1);
+  const int64_t n_ctx = options.n_ctx > 0 ? options.n_ctx : std::min<int64_t>(c.ctx_train, 4096);
+  caches_.reserve(static_cast<size_t>(options.n_seq));
+  for (int i = 0; i < options.n_seq; ++i) caches_.emplace_back(c, n_ctx, options.kv_dtype);
   const int64_t half = c.rope_dim / 2;
   inv_freq_.resize(static_cast<size_t>(half));
   const auto& factors = model_->weights().rope_freq_factors;
@@ -97,9 +138,10 @@ Context::Context(std::shared_ptr<const Model> model, const ContextOptions& optio
 
 Context::~Context() = default;
 
-void Context::truncate(int64_t n) {
-  GB_CHECK(n >= 0 && n <= n_past_);
-  n_past_ = n;
+void Context::truncate(int slot, int64_t n) {
+  GB_CHECK(slot >= 0 && slot < n_seq());
+  GB_CHECK(n >= 0 && n <= n_past_[static_cast<size_t>(slot)]);
+  n_past_[static_cast<size_t>(slot)] = n;
 }
 
 void Context::notify(SiteKind kind, int layer_idx, float* data, std::vector<int64_t> shape, const int32_t* positions,
@@ -133,23 +175,43 @@ void Context::rope(float* x, int64_t n_tokens, int64_t n_heads, const int32_t* p
   }
 }
 
-// Per head, as two float matrix products through the kernel table's gemm_f32 (vectorized, like the weight
-// matmuls): scores S = Q_h K_h^T [n_tokens, n_kv], masked softmax by rows, then O_h = S V_h with V_h held
-// transposed [head_dim_v, n_kv] so that each output dimension is one row of the product. Heads run in parallel.
-void Context::attention(int layer_idx, int64_t n_tokens, const float* q, float* out, float* pattern) {
+// Per (chunk, head), as two float matrix products through the kernel table's gemm_f32 (vectorized, like the
+// weight matmuls): scores S = Q_h K_h^T [n_tokens, n_kv], masked softmax by rows, then O_h = S V_h with V_h held
+// transposed [head_dim_v, n_kv] so that each output dimension is one row of the product. Each chunk reads its
+// own slot's cache; all chunks' heads run as one parallel job, so many one-token chunks cost one dispatch.
+// q: [n_rows, q_width] and out: [n_rows, n_heads * head_dim_v] in the step's row layout. pattern (single-chunk
+// steps only): [n_heads, n_tokens, n_kv].
+void Context::attention(int layer_idx, const Step& step, const float* q, float* out, float* pattern) {
   const ModelConfig& c = model_->config();
   Scratch& s = *scratch_;
-  const int64_t n_kv = n_past_ + n_tokens;
   const int64_t kv_w = c.kv_width(), v_w = c.v_width();
   const int64_t hd = c.head_dim, hdv = c.head_dim_v;
-  s.keys.resize(static_cast<size_t>(n_kv * kv_w));
-  s.values.resize(static_cast<size_t>(n_kv * v_w));  // transposed: [n_kv_heads][head_dim_v][n_kv]
-  pool_.parallel_for(n_kv, 16, [&](int64_t b, int64_t e) {
-    std::vector<float> row(static_cast<size_t>(v_w));
-    for (int64_t j = b; j < e; ++j) {
-      cache_.load_key(layer_idx, j, s.keys.data() + j * kv_w);
-      cache_.load_value(layer_idx, j, row.data());
-      for (int64_t i = 0; i < v_w; ++i) s.values[static_cast<size_t>(i * n_kv + j)] = row[static_cast<size_t>(i)];
+  const size_t n_parts = step.parts.size();
+  // Keys [n_kv, kv_width] and transposed values [n_kv_heads][head_dim_v][n_kv] of each chunk, as floats.
+  if (s.part_keys.size() < n_parts) {
+    s.part_keys.resize(n_parts);
+    s.part_values.resize(n_parts);
+  }
+  std::vector<int64_t> kv_begin(n_parts + 1, 0);  // chunk p's cache rows are [kv_begin[p], kv_begin[p + 1])
+  for (size_t p = 0; p < n_parts; ++p) {
+    const Step::Part& part = step.parts[p];
+    const int64_t n_kv = n_past_[static_cast<size_t>(part.slot)] + part.n_tokens;
+    kv_begin[p + 1] = kv_begin[p] + n_kv;
+    s.part_keys[p].resize(static_cast<size_t>(n_kv * kv_w));
+    s.part_values[p].resize(static_cast<size_t>(n_kv * v_w));
+  }
+  for_each_chunk(pool_, kv_begin[n_parts], 16, [&](int64_t b, int64_t e) {
+    thread_local std::vector<float> row;
+    row.resize(static_cast<size_t>(v_w));
+    size_t p = static_cast<size_t>(std::upper_bound(kv_begin.begin(), kv_begin.end(), b) - kv_begin.begin()) - 1;
+    for (int64_t g = b; g < e; ++g) {
+      while (g >= kv_begin[p + 1]) ++p;
+      const KvCache& cache = caches_[static_cast<size_t>(step.parts[p].slot)];
+      const int64_t n_kv = kv_begin[p + 1] - kv_begin[p], j = g - kv_begin[p];
+      float* values = s.part_values[p].data();
+      cache.load_key(layer_idx, j, s.part_keys[p].data() + j * kv_w);
+      cache.load_value(layer_idx, j, row.data());
+      for (int64_t i = 0; i < v_w; ++i) values[static_cast<size_t>(i * n_kv + j)] = row[static_cast<size_t>(i)];
     }
   });
   const kernels::GemmF32Fn gemm = kernels::active_table().gemm_f32;
@@ -158,14 +220,23 @@ void Context::attention(int layer_idx, int64_t n_tokens, const float* q, float* 
   const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
   const int64_t window = c.sliding_window;
   const int64_t out_w = c.n_heads * hdv;
-  pool_.parallel_for(c.n_heads, 1, [&](int64_t begin, int64_t end) {
-    std::vector<float> scores(static_cast<size_t>(n_tokens * n_kv));
-    for (int64_t h = begin; h < end; ++h) {
+  for_each_chunk(pool_, static_cast<int64_t>(n_parts) * c.n_heads, 1, [&](int64_t begin, int64_t end) {
+    thread_local std::vector<float> scores;
+    for (int64_t task = begin; task < end; ++task) {
+      const size_t p = static_cast<size_t>(task / c.n_heads);
+      const int64_t h = task % c.n_heads;
+      const Step::Part& part = step.parts[p];
+      const int64_t n_tokens = part.n_tokens;
+      const int64_t n_past = n_past_[static_cast<size_t>(part.slot)];
+      const int64_t n_kv = kv_begin[p + 1] - kv_begin[p];
+      const float* qp = q + part.first_row * c.q_width();
+      float* op = out + part.first_row * out_w;
+      scores.resize(static_cast<size_t>(n_tokens * n_kv));
       const int64_t kv_h = h / group;
-      gemm(n_kv, n_tokens, hd, s.keys.data() + kv_h * hd, kv_w, q + h * hd, c.q_width(), scores.data(), n_kv);
+      gemm(n_kv, n_tokens, hd, s.part_keys[p].data() + kv_h * hd, kv_w, qp + h * hd, c.q_width(), scores.data(), n_kv);
       for (int64_t t = 0; t < n_tokens; ++t) {
         float* row = scores.data() + t * n_kv;
-        const int64_t qpos = n_past_ + t;
+        const int64_t qpos = n_past + t;
         const int64_t first = window > 0 ? std::max<int64_t>(0, qpos - window + 1) : 0;
         float max_score = -INFINITY;
         for (int64_t j = first; j <= qpos; ++j) {
@@ -183,24 +254,44 @@ void Context::attention(int layer_idx, int64_t n_tokens, const float* q, float* 
         std::fill(row + qpos + 1, row + n_kv, 0.0f);
         if (pattern != nullptr) std::copy(row, row + n_kv, pattern + (h * n_tokens + t) * n_kv);
       }
-      gemm(hdv, n_tokens, n_kv, s.values.data() + kv_h * hdv * n_kv, n_kv, scores.data(), n_kv, out + h * hdv, out_w);
+      gemm(hdv, n_tokens, n_kv, s.part_values[p].data() + kv_h * hdv * n_kv, n_kv, scores.data(), n_kv, op + h * hdv,
+           out_w);
     }
   });
 }
 
-Status Context::forward(std::span<const int32_t> tokens, LogitsMode mode, std::vector<float>* logits) {
+Status Context::check_chunks(std::span<const SeqChunk> chunks) const {
   const ModelConfig& c = model_->config();
-  for (size_t i = 0; i < tokens.size(); ++i) {
-    if (tokens[i] < 0 || tokens[i] >= c.vocab_size) {
-      return invalid_argument(str_format("token id %d at index %zu is outside the vocabulary [0, %lld)", tokens[i], i,
-                                         static_cast<long long>(c.vocab_size)));
+  std::vector<bool> seen(static_cast<size_t>(n_seq()), false);
+  for (size_t ci = 0; ci < chunks.size(); ++ci) {
+    const SeqChunk& chunk = chunks[ci];
+    if (chunk.slot < 0 || chunk.slot >= n_seq()) {
+      return invalid_argument(str_format("chunk %zu: slot %d is outside [0, %d)", ci, chunk.slot, n_seq()));
+    }
+    if (seen[static_cast<size_t>(chunk.slot)]) {
+      return invalid_argument(str_format("chunk %zu: slot %d appears twice in one step", ci, chunk.slot));
+    }
+    seen[static_cast<size_t>(chunk.slot)] = true;
+    for (size_t i = 0; i < chunk.tokens.size(); ++i) {
+      if (chunk.tokens[i] < 0 || chunk.tokens[i] >= c.vocab_size) {
+        return invalid_argument(str_format("token id %d at index %zu is outside the vocabulary [0, %lld)",
+                                           chunk.tokens[i], i, static_cast<long long>(c.vocab_size)));
+      }
+    }
+    const int64_t n_past = n_past_[static_cast<size_t>(chunk.slot)];
+    if (n_past + static_cast<int64_t>(chunk.tokens.size()) > n_ctx()) {
+      return out_of_range(str_format("%lld tokens exceed the context of %lld (already holding %lld)",
+                                     static_cast<long long>(chunk.tokens.size()), static_cast<long long>(n_ctx()),
+                                     static_cast<long long>(n_past)));
     }
   }
-  if (n_past_ + static_cast<int64_t>(tokens.size()) > cache_.n_ctx()) {
-    return out_of_range(str_format("%lld tokens exceed the context of %lld (already holding %lld)",
-                                   static_cast<long long>(tokens.size()), static_cast<long long>(cache_.n_ctx()),
-                                   static_cast<long long>(n_past_)));
-  }
+  return ok_status();
+}
+
+Status Context::forward(std::span<const int32_t> tokens, LogitsMode mode, std::vector<float>* logits) {
+  const ModelConfig& c = model_->config();
+  const std::array<SeqChunk, 1> whole = {SeqChunk{0, tokens, mode}};
+  GB_RETURN_IF_ERROR(check_chunks(whole));
   if (tokens.empty()) {
     if (logits) logits->clear();
     return ok_status();
@@ -210,6 +301,7 @@ Status Context::forward(std::span<const int32_t> tokens, LogitsMode mode, std::v
     if (mode == LogitsMode::kAll) logits->resize(static_cast<size_t>(n * c.vocab_size));
     if (mode == LogitsMode::kLast) logits->resize(static_cast<size_t>(c.vocab_size));
   }
+  Step step;
   for (int64_t start = 0; start < n; start += options_.max_batch) {
     const int64_t len = std::min(options_.max_batch, n - start);
     const bool last_chunk = start + len == n;
@@ -217,20 +309,87 @@ Status Context::forward(std::span<const int32_t> tokens, LogitsMode mode, std::v
     float* out = !want ? nullptr
                  : mode == LogitsMode::kAll ? logits->data() + start * c.vocab_size
                                              : logits->data();
-    GB_RETURN_IF_ERROR(forward_chunk(tokens.subspan(static_cast<size_t>(start), static_cast<size_t>(len)), want,
-                                     mode == LogitsMode::kAll, out));
+    step.parts = {{0, 0, len, want ? mode : LogitsMode::kNone}};
+    step.tokens.assign(tokens.begin() + start, tokens.begin() + start + len);
+    step.positions.resize(static_cast<size_t>(len));
+    for (int64_t t = 0; t < len; ++t) step.positions[t] = static_cast<int32_t>(n_past_[0] + t);
+    step.n_rows = len;
+    step.n_single = len == 1 ? 1 : 0;
+    step.observe = true;
+    run_step(step, out);
   }
   return ok_status();
 }
 
-Status Context::forward_chunk(std::span<const int32_t> tokens, bool want_logits, bool all_rows, float* logits_out) {
+Status Context::forward_batch(std::span<const SeqChunk> chunks, std::vector<float>* logits) {
+  GB_RETURN_IF_ERROR(check_chunks(chunks));
+  Step step;
+  int64_t n_logits = 0;
+  for (const SeqChunk& chunk : chunks) {
+    const int64_t n = static_cast<int64_t>(chunk.tokens.size());
+    if (n == 1) step.n_single += 1;
+    step.n_rows += n;
+    n_logits += chunk.logits == LogitsMode::kAll ? n : chunk.logits == LogitsMode::kLast && n > 0 ? 1 : 0;
+  }
+  step.tokens.resize(static_cast<size_t>(step.n_rows));
+  step.positions.resize(static_cast<size_t>(step.n_rows));
+  int64_t next_single = 0, next_multi = step.n_single;
+  for (const SeqChunk& chunk : chunks) {
+    const int64_t n = static_cast<int64_t>(chunk.tokens.size());
+    if (n == 0) continue;
+    int64_t& next = n == 1 ? next_single : next_multi;
+    step.parts.push_back({chunk.slot, next, n, chunk.logits});
+    for (int64_t t = 0; t < n; ++t) {
+      step.tokens[next + t] = chunk.tokens[t];
+      step.positions[next + t] = static_cast<int32_t>(n_past_[static_cast<size_t>(chunk.slot)] + t);
+    }
+    next += n;
+  }
+  step.observe = step.parts.size() == 1;
+  step.single_per_token = options_.gemm_decode_rows <= 0 || step.n_single < options_.gemm_decode_rows;
+  if (logits != nullptr) logits->resize(static_cast<size_t>(n_logits * model_->config().vocab_size));
+  if (step.n_rows > 0) run_step(step, logits != nullptr && n_logits > 0 ? logits->data() : nullptr);
+  return ok_status();
+}
+
+// y_i = W_i x for every row of a step: rows [0, n_single) per token (the generation kernels), the rest
+// through the prompt kernels. Products share one prepared input when their activation formats agree.
+void Context::linear(std::initializer_list<Product> products, const float* x, int64_t cols, int64_t n_single,
+                     int64_t n_rows) {
+  Scratch& s = *scratch_;
+  for (int group = 0; group < 2; ++group) {
+    const bool per_token = group == 0;
+    const int64_t begin = per_token ? 0 : n_single;
+    const int64_t count = per_token ? n_single : n_rows - n_single;
+    if (count == 0) continue;
+    const float* xg = x + begin * cols;
+    Product shifted[4];
+    size_t n_products = 0;
+    GB_CHECK(products.size() <= std::size(shifted));
+    for (const auto& [w, y] : products) shifted[n_products++] = {w, y + begin * w->rows};
+    prepare_input(shifted[0].first->dtype, xg, count, cols, pool_, &s.prepared, per_token);
+    bool shared = true;
+    for (size_t i = 0; i < n_products; ++i) {
+      shared = shared && activation_type(shifted[i].first->dtype) == s.prepared.dtype;
+    }
+    if (shared) {
+      matmul_group(std::span<const Product>(shifted, n_products), s.prepared, pool_);
+    } else {  // mixed activation formats (only with tables that quantize activations per weight type)
+      matmul(*shifted[0].first, s.prepared, shifted[0].second, pool_);
+      for (size_t i = 1; i < n_products; ++i) {
+        matmul(*shifted[i].first, xg, count, shifted[i].second, pool_, &s.prepared2, per_token);
+      }
+    }
+  }
+}
+
+void Context::run_step(const Step& step, float* logits_out) {
   const ModelConfig& c = model_->config();
   const Weights& w = model_->weights();
   Scratch& s = *scratch_;
-  const int64_t n = static_cast<int64_t>(tokens.size());
+  const int64_t n = step.n_rows;
   const int64_t d = c.d_model;
-  std::vector<int32_t> positions(static_cast<size_t>(n));
-  for (int64_t t = 0; t < n; ++t) positions[t] = static_cast<int32_t>(n_past_ + t);
+  const int32_t* positions = step.positions.data();
 
   s.x.resize(static_cast<size_t>(n * d));
   s.xn.resize(s.x.size());
@@ -242,25 +401,24 @@ Status Context::forward_chunk(std::span<const int32_t> tokens, bool want_logits,
   s.gate.resize(static_cast<size_t>(n * c.d_ff));
   s.up.resize(s.gate.size());
 
-  for (int64_t t = 0; t < n; ++t) dequantize_row(w.token_embd, tokens[t], s.x.data() + t * d);
+  for (int64_t t = 0; t < n; ++t) dequantize_row(w.token_embd, step.tokens[t], s.x.data() + t * d);
 
-  auto watch = [&](SiteKind kind, int l) { return observer_ != nullptr && observer_->wants(kind, l); };
+  auto watch = [&](SiteKind kind, int l) {
+    return step.observe && observer_ != nullptr && observer_->wants(kind, l);
+  };
   const std::vector<int64_t> shape_d = {n, d};
+  auto lin = [&](std::initializer_list<Product> products, const float* x, int64_t cols) {
+    linear(products, x, cols, step.single_per_token ? step.n_single : 0, n);
+  };
+  const int64_t out_w = c.n_heads * c.head_dim_v;
 
   for (int l = 0; l < static_cast<int>(c.n_layers); ++l) {
     const LayerWeights& lw = w.layers[static_cast<size_t>(l)];
-    if (watch(SiteKind::kResidPre, l)) notify(SiteKind::kResidPre, l, s.x.data(), shape_d, positions.data(), n);
+    if (watch(SiteKind::kResidPre, l)) notify(SiteKind::kResidPre, l, s.x.data(), shape_d, positions, n);
 
     // Attention.
     for (int64_t t = 0; t < n; ++t) rms_norm(&s.x[t * d], lw.attn_norm.data(), d, c.rms_eps, &s.xn[t * d]);
-    prepare_input(lw.wq.dtype, s.xn.data(), n, d, pool_, &s.prepared);
-    if (activation_type(lw.wk.dtype) == s.prepared.dtype && activation_type(lw.wv.dtype) == s.prepared.dtype) {
-      matmul_group({{&lw.wq, s.q.data()}, {&lw.wk, s.k.data()}, {&lw.wv, s.v.data()}}, s.prepared, pool_);
-    } else {  // mixed activation formats (only with tables that quantize activations per weight type)
-      matmul(lw.wq, s.prepared, s.q.data(), pool_);
-      matmul(lw.wk, s.xn.data(), n, s.k.data(), pool_, &s.prepared2);
-      matmul(lw.wv, s.xn.data(), n, s.v.data(), pool_, &s.prepared2);
-    }
+    lin({{&lw.wq, s.q.data()}, {&lw.wk, s.k.data()}, {&lw.wv, s.v.data()}}, s.xn.data(), d);
     if (!lw.bq.empty()) {
       for (int64_t t = 0; t < n; ++t) {
         for (int64_t i = 0; i < c.q_width(); ++i) s.q[t * c.q_width() + i] += lw.bq[i];
@@ -278,54 +436,94 @@ Status Context::forward_chunk(std::span<const int32_t> tokens, bool want_logits,
         rms_norm(head, lw.k_norm.data(), c.head_dim, c.rms_eps, head);
       }
     }
-    rope(s.q.data(), n, c.n_heads, positions.data());
-    rope(s.k.data(), n, c.n_kv_heads, positions.data());
-    if (watch(SiteKind::kAttnQ, l)) notify(SiteKind::kAttnQ, l, s.q.data(), {n, c.q_width()}, positions.data(), n);
-    for (int64_t t = 0; t < n; ++t) {
-      cache_.store(l, n_past_ + t, &s.k[t * c.kv_width()], &s.v[t * c.v_width()]);
+    rope(s.q.data(), n, c.n_heads, positions);
+    rope(s.k.data(), n, c.n_kv_heads, positions);
+    if (watch(SiteKind::kAttnQ, l)) notify(SiteKind::kAttnQ, l, s.q.data(), {n, c.q_width()}, positions, n);
+    for (const Step::Part& part : step.parts) {
+      KvCache& cache = caches_[static_cast<size_t>(part.slot)];
+      const int64_t n_past = n_past_[static_cast<size_t>(part.slot)];
+      for (int64_t t = 0; t < part.n_tokens; ++t) {
+        const int64_t row = part.first_row + t;
+        cache.store(l, n_past + t, &s.k[row * c.kv_width()], &s.v[row * c.v_width()]);
+      }
     }
-    const bool want_pattern = watch(SiteKind::kAttnPattern, l);
-    const int64_t n_kv = n_past_ + n;
-    if (want_pattern) s.pattern.resize(static_cast<size_t>(c.n_heads * n * n_kv));
-    attention(l, n, s.q.data(), s.attn.data(), want_pattern ? s.pattern.data() : nullptr);
+    const bool want_pattern = watch(SiteKind::kAttnPattern, l);  // single-chunk steps only
+    int64_t pattern_kv = 0;
     if (want_pattern) {
-      notify(SiteKind::kAttnPattern, l, s.pattern.data(), {c.n_heads, n, n_kv}, positions.data(), n);
+      pattern_kv = n_past_[static_cast<size_t>(step.parts[0].slot)] + n;
+      s.pattern.resize(static_cast<size_t>(c.n_heads * n * pattern_kv));
     }
-    matmul(lw.wo, s.attn.data(), n, s.proj.data(), pool_, &s.prepared);
-    if (watch(SiteKind::kAttnOut, l)) notify(SiteKind::kAttnOut, l, s.proj.data(), shape_d, positions.data(), n);
+    attention(l, step, s.q.data(), s.attn.data(), want_pattern ? s.pattern.data() : nullptr);
+    if (want_pattern) notify(SiteKind::kAttnPattern, l, s.pattern.data(), {c.n_heads, n, pattern_kv}, positions, n);
+    lin({{&lw.wo, s.proj.data()}}, s.attn.data(), out_w);
+    if (watch(SiteKind::kAttnOut, l)) notify(SiteKind::kAttnOut, l, s.proj.data(), shape_d, positions, n);
     for (int64_t i = 0; i < n * d; ++i) s.x[i] += s.proj[i];
-    if (watch(SiteKind::kResidMid, l)) notify(SiteKind::kResidMid, l, s.x.data(), shape_d, positions.data(), n);
+    if (watch(SiteKind::kResidMid, l)) notify(SiteKind::kResidMid, l, s.x.data(), shape_d, positions, n);
 
     // MLP.
     for (int64_t t = 0; t < n; ++t) rms_norm(&s.x[t * d], lw.ffn_norm.data(), d, c.rms_eps, &s.xn[t * d]);
-    if (watch(SiteKind::kMlpIn, l)) notify(SiteKind::kMlpIn, l, s.xn.data(), shape_d, positions.data(), n);
-    prepare_input(lw.w_gate.dtype, s.xn.data(), n, d, pool_, &s.prepared);
-    if (activation_type(lw.w_up.dtype) == s.prepared.dtype) {
-      matmul_group({{&lw.w_gate, s.gate.data()}, {&lw.w_up, s.up.data()}}, s.prepared, pool_);
-    } else {
-      matmul(lw.w_gate, s.prepared, s.gate.data(), pool_);
-      matmul(lw.w_up, s.xn.data(), n, s.up.data(), pool_, &s.prepared2);
-    }
+    if (watch(SiteKind::kMlpIn, l)) notify(SiteKind::kMlpIn, l, s.xn.data(), shape_d, positions, n);
+    lin({{&lw.w_gate, s.gate.data()}, {&lw.w_up, s.up.data()}}, s.xn.data(), d);
     for (size_t i = 0; i < s.gate.size(); ++i) s.gate[i] = silu(s.gate[i]) * s.up[i];
-    matmul(lw.w_down, s.gate.data(), n, s.proj.data(), pool_, &s.prepared);
-    if (watch(SiteKind::kMlpOut, l)) notify(SiteKind::kMlpOut, l, s.proj.data(), shape_d, positions.data(), n);
+    lin({{&lw.w_down, s.proj.data()}}, s.gate.data(), c.d_ff);
+    if (watch(SiteKind::kMlpOut, l)) notify(SiteKind::kMlpOut, l, s.proj.data(), shape_d, positions, n);
     for (int64_t i = 0; i < n * d; ++i) s.x[i] += s.proj[i];
-    if (watch(SiteKind::kResidPost, l)) notify(SiteKind::kResidPost, l, s.x.data(), shape_d, positions.data(), n);
+    if (watch(SiteKind::kResidPost, l)) notify(SiteKind::kResidPost, l, s.x.data(), shape_d, positions, n);
   }
 
-  n_past_ += n;
-  if (!want_logits && !watch(SiteKind::kFinalNorm, -1)) return ok_status();
+  for (const Step::Part& part : step.parts) n_past_[static_cast<size_t>(part.slot)] += part.n_tokens;
+  if (watch(SiteKind::kFinalNorm, -1)) {
+    for (int64_t t = 0; t < n; ++t) rms_norm(&s.x[t * d], w.output_norm.data(), d, c.rms_eps, &s.xn[t * d]);
+    notify(SiteKind::kFinalNorm, -1, s.xn.data(), shape_d, positions, n);
+  }
+  if (logits_out == nullptr) return;
 
-  for (int64_t t = 0; t < n; ++t) rms_norm(&s.x[t * d], w.output_norm.data(), d, c.rms_eps, &s.xn[t * d]);
-  if (watch(SiteKind::kFinalNorm, -1)) notify(SiteKind::kFinalNorm, -1, s.xn.data(), shape_d, positions.data(), n);
-  if (!want_logits) return ok_status();
-  const int64_t first_row = all_rows ? 0 : n - 1;
-  const int64_t rows = n - first_row;
-  matmul(w.output, s.xn.data() + first_row * d, rows, logits_out, pool_, &s.prepared);
+  // Logits rows in the caller's order: a chunk's last row (kLast) or every row (kAll). A row that forward()
+  // would multiply alone (kLast, or a one-token chunk) goes per token; kAll rows of longer chunks go through
+  // the prompt kernels, as forward() would send them.
+  struct Wanted {
+    int64_t row;      // in the step's layout
+    int64_t out_row;  // in logits_out
+    bool per_token;
+  };
+  std::vector<Wanted> wanted;
+  int64_t out_row = 0;
+  for (const Step::Part& part : step.parts) {
+    if (part.logits == LogitsMode::kLast) {
+      wanted.push_back({part.first_row + part.n_tokens - 1, out_row++, true});
+    } else if (part.logits == LogitsMode::kAll) {
+      for (int64_t t = 0; t < part.n_tokens; ++t) {
+        wanted.push_back({part.first_row + t, out_row++, part.n_tokens == 1});
+      }
+    }
+  }
+  if (wanted.empty()) return;
+  std::stable_partition(wanted.begin(), wanted.end(), [](const Wanted& x) { return x.per_token; });
+  const int64_t rows = static_cast<int64_t>(wanted.size());
+  s.logits_in.resize(static_cast<size_t>(rows * d));
+  int64_t n_single = 0;
+  bool in_order = true;
+  for (int64_t i = 0; i < rows; ++i) {
+    rms_norm(&s.x[wanted[i].row * d], w.output_norm.data(), d, c.rms_eps, &s.logits_in[i * d]);
+    n_single += wanted[i].per_token ? 1 : 0;
+    in_order = in_order && wanted[i].out_row == i;
+  }
+  if (!step.single_per_token) n_single = 0;
+  const int64_t V = c.vocab_size;
+  float* dst = logits_out;
+  if (!in_order) {
+    s.logits_rows.resize(static_cast<size_t>(rows * V));
+    dst = s.logits_rows.data();
+  }
+  linear({{&w.output, dst}}, s.logits_in.data(), d, n_single, rows);
+  if (!in_order) {
+    for (int64_t i = 0; i < rows; ++i) {
+      std::memcpy(logits_out + wanted[i].out_row * V, dst + i * V, static_cast<size_t>(V) * sizeof(float));
+    }
+  }
   if (watch(SiteKind::kLogits, -1)) {
-    notify(SiteKind::kLogits, -1, logits_out, {rows, c.vocab_size}, positions.data() + first_row, rows);
+    notify(SiteKind::kLogits, -1, logits_out, {rows, V}, positions + wanted.front().row, rows);
   }
-  return ok_status();
 }
 
 }  // namespace glassbox::model

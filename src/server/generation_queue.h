@@ -1,5 +1,7 @@
-// GenerationQueue: one worker thread owning the model Context, serving generation jobs one at a time from a
-// bounded queue, with prefix reuse between consecutive jobs.
+// GenerationQueue: the continuous-batching scheduler. One worker thread owns a model Context with N sequence
+// slots; each step it decodes one token for every running job and advances the prompts of newly admitted
+// jobs, all in one batched forward pass. Jobs wait in a bounded queue for a free slot; a job takes the free
+// slot whose cached tokens share the longest prefix with its prompt (prefix reuse).
 #pragma once
 
 #include <atomic>
@@ -9,6 +11,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -37,9 +40,9 @@ struct GenerationResult {
   std::string stop_sequence;   // the matched one when finish == kStopSequence
   std::string text;            // everything emitted (stop sequence excluded)
   int64_t input_tokens = 0;    // prompt tokens that were computed (not reused)
-  int64_t cached_tokens = 0;   // prompt tokens reused from the previous job's KV cache
+  int64_t cached_tokens = 0;   // prompt tokens reused from the KV cache its slot held (an earlier job's)
   int64_t output_tokens = 0;
-  double time_to_first_token_s = 0;
+  double time_to_first_token_s = 0;  // from submit() to the first token's logits (queue wait + prefill)
   double generation_s = 0;     // from first token to the end
   Status error;                // set when finish == kError
 };
@@ -49,7 +52,8 @@ class GenerationJob {
  public:
   enum class Event { kPiece, kDone, kTimeout };
 
-  explicit GenerationJob(GenerationRequest request) : request_(std::move(request)) {}
+  explicit GenerationJob(GenerationRequest request)
+      : request_(std::move(request)), created_(std::chrono::steady_clock::now()) {}
 
   // Waits up to `timeout` for the next piece (kPiece, *piece set) or the end (kDone, result() is final).
   Event next(std::string* piece, std::chrono::milliseconds timeout);
@@ -68,6 +72,7 @@ class GenerationJob {
   void finish(GenerationResult result);
 
   GenerationRequest request_;
+  std::chrono::steady_clock::time_point created_;
   std::mutex mutex_;
   std::condition_variable cv_;
   std::deque<std::string> pieces_;
@@ -76,32 +81,61 @@ class GenerationJob {
   std::atomic<bool> cancelled_{false};
 };
 
+class Metrics;
+
 class GenerationQueue {
  public:
-  // `max_waiting`: jobs that may wait behind the running one before submit() refuses.
-  GenerationQueue(std::shared_ptr<const model::Model> model, const tokenizer::Tokenizer& tokenizer,
-                  const model::ContextOptions& options, int max_waiting);
-  ~GenerationQueue();  // cancels waiting jobs and joins the worker
+  // Prompt tokens one step may compute, beside one token per running job: bounds how long a long prompt
+  // holds the running streams back (one step of this many rows), while keeping prefill batched.
+  static constexpr int64_t kDefaultStepTokens = 256;
 
-  // Queues a job; nullptr when the queue is full.
+  // options.n_seq: slots (jobs generating at once); options.n_ctx: context per slot. `max_waiting`: jobs
+  // that may wait for a slot before submit() refuses. `metrics` (may be null, must outlive the queue)
+  // receives the scheduler's gauges and per-step batch sizes.
+  GenerationQueue(std::shared_ptr<const model::Model> model, const tokenizer::Tokenizer& tokenizer,
+                  const model::ContextOptions& options, int max_waiting, Metrics* metrics = nullptr,
+                  int64_t step_tokens = kDefaultStepTokens);
+  ~GenerationQueue();  // ends waiting and running jobs with an error and joins the worker
+
+  // Queues a job; nullptr when all slots are busy and max_waiting jobs already wait.
   std::shared_ptr<GenerationJob> submit(GenerationRequest request);
-  int64_t n_ctx() const { return n_ctx_; }
+  int64_t n_ctx() const { return n_ctx_; }  // per slot
+  int n_slots() const { return n_slots_; }
   int queue_depth() const;  // waiting + running
+  int running() const;      // jobs holding a slot
 
  private:
+  struct Sequence;
+  struct Slot {
+    std::vector<int32_t> tokens;  // what the slot's KV cache holds (context_.n_past(slot) of them)
+    bool busy = false;
+    uint64_t last_used = 0;       // step counter at release: ties in prefix length go to the oldest
+  };
+
   void run();
-  void generate(GenerationJob& job);
+  void admit(std::shared_ptr<GenerationJob> job);  // worker thread, mutex_ held
+  void step();
+  int32_t sample_next(Sequence& seq, std::span<float> logits);
+  void on_logits(Sequence& seq, std::span<float> logits);
+  void finish(Sequence& seq, FinishReason reason);
+  void fail(Sequence& seq, const Status& error);
 
   const tokenizer::Tokenizer& tokenizer_;
   model::Context context_;
+  Metrics* metrics_;
   int64_t n_ctx_;
+  int n_slots_;
   int max_waiting_;
-  std::vector<int32_t> cached_;  // the tokens whose KV entries the context holds
+  int64_t step_tokens_;
+  uint64_t steps_ = 0;
+  std::vector<Slot> slots_;                         // worker thread only
+  std::vector<std::unique_ptr<Sequence>> running_;  // worker thread only, in admission order
+  std::vector<float> logits_;
   mutable std::mutex mutex_;
   std::condition_variable cv_;
-  std::deque<std::shared_ptr<GenerationJob>> waiting_;
-  bool running_job_ = false;
-  bool stopping_ = false;
+  std::deque<std::shared_ptr<GenerationJob>> waiting_;  // guarded by mutex_
+  int n_running_ = 0;                                   // guarded by mutex_
+  bool stopping_ = false;                               // guarded by mutex_
   std::thread worker_;
 };
 

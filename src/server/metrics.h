@@ -15,6 +15,10 @@ class Metrics {
   // One finished generation: prompt tokens computed and reused, tokens generated, latencies.
   void record_generation(int64_t input_tokens, int64_t cached_tokens, int64_t output_tokens, double ttft_s,
                          double generation_s);
+  // One scheduler step: sequences in the batch and tokens (rows) they ran.
+  void record_step(int n_sequences, int64_t n_tokens);
+  // Jobs holding a slot, out of n_slots.
+  void set_running(int running, int n_slots);
   std::string render(int queue_depth) const;
 
  private:
@@ -26,6 +30,11 @@ class Metrics {
   // Cumulative histogram of time to first token (seconds).
   static constexpr double kTtftBuckets[] = {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300};
   int64_t ttft_counts_[std::size(kTtftBuckets)] = {};
+  int running_ = 0, slots_ = 0;
+  int64_t steps_ = 0, step_sequences_ = 0, step_tokens_ = 0;
+  // Cumulative histogram of sequences per batched step.
+  static constexpr int kBatchBuckets[] = {1, 2, 4, 8, 16, 32, 64};
+  int64_t batch_counts_[std::size(kBatchBuckets)] = {};
 };
 
 }  // namespace glassbox::server

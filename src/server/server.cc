@@ -1,6 +1,7 @@
 // Server: model loading, the HTTP server's edges (auth, errors, request ids, metrics) and the small routes.
 #include "server/server.h"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <random>
@@ -170,11 +171,15 @@ Result<std::unique_ptr<Server>> Server::create(const ServerOptions& options) {
   model::ContextOptions co;
   co.n_ctx = options.n_ctx;
   co.n_threads = options.n_threads;
-  st.queue = std::make_unique<GenerationQueue>(st.model, *st.tokenizer, co, options.max_waiting);
+  co.n_seq = options.n_parallel > 0 ? options.n_parallel : 1;
+  st.queue = std::make_unique<GenerationQueue>(st.model, *st.tokenizer, co, options.max_waiting, &st.metrics);
 
   httplib::Server& http = impl->http;
   http.set_payload_max_length(options.max_body_bytes);
-  http.new_task_queue = [n = options.http_threads] { return new httplib::ThreadPool(n); };
+  // A streaming request holds an HTTP thread until it ends: enough for every slot and waiting request plus a few
+  // for /health and /metrics, so overload is answered with 529/429 by the queue, not left waiting for a thread.
+  const int http_threads = std::max(options.http_threads, options.n_parallel + options.max_waiting + 4);
+  http.new_task_queue = [n = http_threads] { return new httplib::ThreadPool(n); };
   ServerState* sp = &st;
   http.set_pre_routing_handler([sp](const httplib::Request& req, httplib::Response& res) {
     res.set_header("request-id", sp->new_id("req_"));

@@ -17,11 +17,12 @@ struct ServerOptions {
   int port = 8080;              // 0 = any free port (see Server::port())
   std::string api_key;          // a key accepted for this run only, not stored ("" = none)
   std::string db;               // keys, ledger and quotas: "sqlite:PATH" or "postgres://..."; "" = none
-  int64_t n_ctx = 0;            // 0 = min(trained, 4096)
+  int64_t n_ctx = 0;            // per slot; 0 = min(trained, 4096)
+  int n_parallel = 4;           // sequence slots: requests generating at once, batched in one forward
   int n_threads = 0;            // 0 = all cores
-  int max_waiting = 8;          // requests that may queue behind the running one
+  int max_waiting = 8;          // requests that may wait for a free slot
   size_t max_body_bytes = 32u << 20;  // Anthropic's 32 MB limit
-  int http_threads = 8;
+  int http_threads = 8;         // at least n_parallel + max_waiting + 4 are started
 };
 
 // True for 127.0.0.0/8, ::1 and "localhost".
