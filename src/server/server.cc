@@ -1,6 +1,8 @@
 // Server: model loading, the HTTP server's edges (auth, errors, request ids, metrics) and the small routes.
 #include "server/server.h"
 
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
@@ -226,9 +228,15 @@ Result<std::unique_ptr<Server>> Server::create(const ServerOptions& options) {
   register_embeddings_routes(http, st);
   register_web_routes(http);
 
+  // SO_REUSEADDR only: cpp-httplib's default also sets SO_REUSEPORT, which lets a second server bind a port
+  // that is in use and then receive half of its connections, instead of failing with "address in use".
+  http.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   int port = options.port == 0 ? http.bind_to_any_port(options.host) : options.port;
   if (options.port != 0 && !http.bind_to_port(options.host, options.port)) port = -1;
-  if (port < 0) return io_error(str_format("cannot listen on %s:%d", options.host.c_str(), options.port));
+  if (port < 0) return io_error(str_format("cannot listen on %s:%d (in use by another process, or not an address of this machine)", options.host.c_str(), options.port));
   impl->port = port;
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
