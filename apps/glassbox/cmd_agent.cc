@@ -23,6 +23,7 @@
 #include "agent/session_store.h"
 #include "agent/system_prompt.h"
 #include "args.h"
+#include "base/mapped_file.h"
 #include "commands.h"
 
 namespace glassbox::app {
@@ -121,7 +122,17 @@ Answer ask_terminal(const ag::Tool& tool, const std::string& subject, const json
   if (tool.name() == "Bash") {
     std::fprintf(tty, "  $ %s\n", subject.c_str());
   } else if (tool.name() == "Edit") {
-    std::fprintf(tty, "  %s%s\n", subject.c_str(),
+    // Where the change lands: the line of the first match in the file as it is now.
+    std::string where;
+    std::string old_text = input.value("old_string", "");
+    if (auto text = read_file_to_string(subject); text.ok() && !old_text.empty()) {
+      size_t at = text->find(old_text);
+      if (at != std::string::npos) {
+        where = " at line " + std::to_string(1 + std::count(text->begin(), text->begin() +
+                                                            static_cast<std::ptrdiff_t>(at), '\n'));
+      }
+    }
+    std::fprintf(tty, "  %s%s%s\n", subject.c_str(), where.c_str(),
                  input.value("replace_all", false) ? " (every occurrence)" : "");
     print_marked(tty, input.value("old_string", ""), "- ");
     print_marked(tty, input.value("new_string", ""), "+ ");
@@ -336,8 +347,15 @@ int cmd_agent(int argc, char** argv) {
   for (const auto& e : mcp.errors) {
     std::fprintf(stderr, "glassbox agent: %s (its tools are not available)\n", e.c_str());
   }
+  ojson mcp_status = ojson::array();
   for (const auto& c : mcp.clients) {
     for (auto& t : ag::mcp::make_mcp_tools(c.get())) tools.push_back(std::move(t));
+    mcp_status.push_back({{"name", c->server_name()}, {"status", "connected"}});
+  }
+  for (const auto& cfg : *mcp_configs) {
+    bool connected = false;
+    for (const auto& c : mcp.clients) connected |= c->server_name() == cfg.name;
+    if (!connected) mcp_status.push_back({{"name", cfg.name}, {"status", "failed"}});
   }
   std::vector<std::string> tool_names;
   for (const auto& t : tools) tool_names.push_back(t->name());
@@ -462,6 +480,7 @@ int cmd_agent(int argc, char** argv) {
                {"tools", tool_names},
                {"model", copts.model},
                {"permissionMode", ag::permission_mode_name(policy.mode())},
+               {"mcp_servers", mcp_status},
                {"apiKeySource", copts.api_key.empty() ? "none" : "ANTHROPIC_API_KEY"}});
   }
 

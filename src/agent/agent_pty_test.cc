@@ -60,7 +60,7 @@ TEST_F(AgentPtyTest, ApprovedEditShowsTheDiffAndRewindRestoresTheFile) {
   ASSERT_EQ(rc, 0) << driver_output_ << transcript_;
   // The prompt showed the file and the exact lines removed and added.
   EXPECT_NE(transcript_.find("Edit wants to run"), std::string::npos) << transcript_;
-  EXPECT_NE(transcript_.find(p("calc.py")), std::string::npos);
+  EXPECT_NE(transcript_.find(p("calc.py") + " at line 2"), std::string::npos) << transcript_;
   EXPECT_NE(transcript_.find("-     return a - b"), std::string::npos) << transcript_;
   EXPECT_NE(transcript_.find("+     return a + b"), std::string::npos) << transcript_;
   EXPECT_NE(transcript_.find("1. fix add  (1 file(s) changed)"), std::string::npos) << transcript_;

@@ -36,7 +36,7 @@ bool skipped_dir(const std::string& name) {
 }  // namespace
 
 WorkspaceScan capture_workspace(const std::string& root, size_t max_files, size_t max_file_bytes,
-                                size_t max_total_bytes) {
+                                size_t max_total_bytes, const WorkspaceScan* reuse) {
   WorkspaceScan scan;
   size_t total = 0;
   std::error_code ec;
@@ -59,14 +59,25 @@ WorkspaceScan capture_workspace(const std::string& root, size_t max_files, size_
     entry.size = static_cast<uintmax_t>(st.st_size);
     entry.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
     entry.mode = st.st_mode & 07777;
+    std::string path = e.path().lexically_normal().string();
     if (entry.size <= max_file_bytes && total + entry.size <= max_total_bytes) {
-      auto text = read_file_to_string(e.path().string());
-      if (text.ok()) {
+      const WorkspaceScan::Entry* prev = nullptr;
+      if (reuse) {
+        auto it = reuse->files.find(path);
+        if (it != reuse->files.end() && it->second.size == entry.size &&
+            it->second.mtime_ns == entry.mtime_ns && it->second.content) {
+          prev = &it->second;
+        }
+      }
+      if (prev) {
+        entry.content = prev->content;
+        total += entry.size;
+      } else if (auto text = read_file_to_string(path); text.ok()) {
         total += text->size();
-        entry.content = std::move(*text);
+        entry.content = std::make_shared<const std::string>(std::move(*text));
       }
     }
-    scan.files[e.path().lexically_normal().string()] = std::move(entry);
+    scan.files[path] = std::move(entry);
   }
   return scan;
 }
@@ -200,7 +211,7 @@ Result<std::vector<std::string>> CheckpointStore::record_changes(const Workspace
       missed.push_back(path);
       continue;
     }
-    GB_RETURN_IF_ERROR(save_locked(path, old.content, old.mode));
+    GB_RETURN_IF_ERROR(save_locked(path, *old.content, old.mode));
   }
   if (!before.truncated) {
     for (const auto& [path, _] : after.files) {
@@ -208,6 +219,12 @@ Result<std::vector<std::string>> CheckpointStore::record_changes(const Workspace
     }
   }
   return missed;
+}
+
+WorkspaceScan CheckpointStore::scan_workspace(const std::string& root) {
+  std::lock_guard<std::mutex> lock(scan_mu_);
+  last_scan_ = capture_workspace(root, 5000, 1 << 20, 32 << 20, &last_scan_);
+  return last_scan_;  // entries share their content with the cache
 }
 
 std::vector<CheckpointTurn> CheckpointStore::turns() const {

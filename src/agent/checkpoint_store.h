@@ -37,17 +37,19 @@ struct WorkspaceScan {
     uintmax_t size = 0;
     int64_t mtime_ns = 0;
     unsigned mode = 0;
-    std::optional<std::string> content;  // absent when over the size limits
+    std::shared_ptr<const std::string> content;  // null when over the size limits
   };
   std::map<std::string, Entry> files;  // absolute path -> entry
   bool truncated = false;              // the scan stopped at max_files
 };
 
 // Scans `root` (skipping .git, node_modules and build directories), keeping the content of files up
-// to `max_file_bytes` while the total stays under `max_total_bytes`.
+// to `max_file_bytes` while the total stays under `max_total_bytes`. Content of a file whose size
+// and mtime match its entry in `reuse` (optional) is shared from there instead of read again.
 WorkspaceScan capture_workspace(const std::string& root, size_t max_files = 5000,
                                 size_t max_file_bytes = 1 << 20,
-                                size_t max_total_bytes = 32 << 20);
+                                size_t max_total_bytes = 32 << 20,
+                                const WorkspaceScan* reuse = nullptr);
 
 // Thread-safe (tools run in parallel).
 class CheckpointStore {
@@ -65,6 +67,9 @@ class CheckpointStore {
   // paths that changed but could not be checkpointed (too large).
   Result<std::vector<std::string>> record_changes(const WorkspaceScan& before,
                                                   const std::string& root);
+  // capture_workspace(root) that reuses the previous scan's content for unchanged files, so a
+  // session of many commands reads each file once.
+  WorkspaceScan scan_workspace(const std::string& root);
 
   std::vector<CheckpointTurn> turns() const;
   // Restores each file changed in turn `turn` or later to its content before `turn` and forgets
@@ -91,6 +96,8 @@ class CheckpointStore {
   std::vector<CheckpointTurn> turns_;
   std::vector<FileRecord> files_;
   int blob_counter_ = 0;
+  std::mutex scan_mu_;
+  WorkspaceScan last_scan_;  // guarded by scan_mu_
 };
 
 }  // namespace glassbox::agent

@@ -113,6 +113,18 @@ TEST_F(CheckpointStoreTest, WorkspaceChangesFromACommandAreRecorded) {
   EXPECT_EQ(get("keep.txt"), "same");
 }
 
+TEST_F(CheckpointStoreTest, RepeatedScansReuseUnchangedContentAndSeeChanges) {
+  auto store = CheckpointStore::open((root_ / "ckpt").string());
+  ASSERT_TRUE(store.ok());
+  put("a.txt", "one");
+  put("b.txt", "two");
+  WorkspaceScan first = (*store)->scan_workspace((root_ / "ws").string());
+  put("b.txt", "two, changed");
+  WorkspaceScan second = (*store)->scan_workspace((root_ / "ws").string());
+  EXPECT_EQ(first.files[ws("a.txt")].content.get(), second.files[ws("a.txt")].content.get());
+  EXPECT_EQ(*second.files[ws("b.txt")].content, "two, changed");
+}
+
 TEST_F(CheckpointStoreTest, FilesOverTheLimitAreReportedNotSilentlyLost) {
   auto store = CheckpointStore::open((root_ / "ckpt").string());
   ASSERT_TRUE(store.ok());

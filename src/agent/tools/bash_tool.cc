@@ -60,7 +60,7 @@ class BashTool : public Tool {
 // read before it runs and those it changed, created or deleted are recorded afterwards.
 ToolOutput BashTool::run(const json& input, ToolContext& ctx) const {
   if (!ctx.checkpoints || ctx.project_root.empty()) return run_command(input, ctx);
-  WorkspaceScan before = capture_workspace(ctx.project_root);
+  WorkspaceScan before = ctx.checkpoints->scan_workspace(ctx.project_root);
   ToolOutput out = run_command(input, ctx);
   auto missed = ctx.checkpoints->record_changes(before, ctx.project_root);
   if (!missed.ok()) {
