@@ -16,6 +16,7 @@
 
 #include "agent/agent.h"
 #include "agent/checkpoint_store.h"
+#include "agent/mcp/mcp_approvals.h"
 #include "agent/mcp/mcp_config.h"
 #include "agent/mcp/mcp_tool.h"
 #include "agent/permissions.h"
@@ -60,7 +61,8 @@ constexpr const char* kUsage =
     "  --allow-network           with --sandbox on: let commands use the network\n"
     "  --request-timeout S       seconds of silence before a request is abandoned (default 600)\n"
     "  --max-retries N           retries on 429/5xx/connection errors (default 4)\n"
-    "  --mcp-config FILE         MCP servers to use besides .mcp.json and $GLASSBOX_HOME/mcp.json\n"
+    "  --mcp-config FILE         MCP servers to start (besides $GLASSBOX_HOME/mcp.json, and the\n"
+    "                            project's .mcp.json entries you approved)\n"
     "  --context-window N        tokens; compact the conversation near it (default: the server's\n"
     "                            max_input_tokens for the model, else 200000; 0 = never)\n"
     "  --rewind N                with --resume/--continue: restore the files and the conversation\n"
@@ -335,14 +337,58 @@ int cmd_agent(int argc, char** argv) {
   }
 
   auto tools = ag::make_builtin_tools();
-  // MCP servers: .mcp.json at the project root, then $GLASSBOX_HOME/mcp.json, then --mcp-config.
-  std::vector<std::string> mcp_files = {project_root + "/.mcp.json", ag::glassbox_home() + "/mcp.json"};
+  // MCP servers: the user's own ($GLASSBOX_HOME/mcp.json, --mcp-config) start as configured; a
+  // project's .mcp.json starts a server only once the user approved that exact entry (on the
+  // terminal; headless runs skip unapproved ones), since a cloned repository must not be able to
+  // run programs outside the sandbox just by being opened.
+  std::vector<std::string> user_files = {ag::glassbox_home() + "/mcp.json"};
   if (auto f = args->get("--mcp-config")) {
     if (!std::filesystem::exists(*f, ec)) return usage_error("--mcp-config: no file " + *f);
-    mcp_files.push_back(*f);
+    user_files.push_back(*f);
   }
-  auto mcp_configs = ag::mcp::load_mcp_configs(mcp_files);
-  if (!mcp_configs.ok()) return usage_error(mcp_configs.status().message());
+  auto user_servers = ag::mcp::load_mcp_configs(user_files);
+  if (!user_servers.ok()) return usage_error(user_servers.status().message());
+  auto project_servers = ag::mcp::load_mcp_configs({project_root + "/.mcp.json"});
+  if (!project_servers.ok()) return usage_error(project_servers.status().message());
+  std::vector<ag::mcp::McpServerConfig> mcp_configs_v = *user_servers;
+  ag::mcp::McpApprovals approvals(ag::glassbox_home());
+  for (const auto& cfg : *project_servers) {
+    bool overridden = false;
+    for (const auto& u : *user_servers) overridden |= u.name == cfg.name;
+    if (overridden) continue;
+    auto ok = approvals.approved(project_root, cfg);
+    if (!ok.ok()) return usage_error(ok.status().message());
+    bool start = *ok;
+    if (!start && !headless && isatty(STDIN_FILENO)) {
+      std::string what = cfg.kind == ag::mcp::McpServerConfig::Kind::kHttp ? cfg.url : cfg.command;
+      for (const auto& a : cfg.args) what += " " + a;
+      if (FILE* tty = std::fopen("/dev/tty", "r+")) {
+        std::fprintf(tty,
+                     "\nThis project's .mcp.json wants to start the MCP server '%s':\n  %s\n"
+                     "Start it? [y = this time, a = always for this entry, N = no] ",
+                     cfg.name.c_str(), what.c_str());
+        std::fflush(tty);
+        char line[64] = {0};
+        if (std::fgets(line, sizeof(line), tty)) {
+          start = line[0] == 'y' || line[0] == 'Y' || line[0] == 'a' || line[0] == 'A';
+          if (line[0] == 'a' || line[0] == 'A') {
+            Status saved = approvals.approve(project_root, cfg);
+            if (!saved.ok()) std::fprintf(stderr, "glassbox agent: %s\n", saved.message().c_str());
+          }
+        }
+        std::fclose(tty);
+      }
+    }
+    if (start) {
+      mcp_configs_v.push_back(cfg);
+    } else {
+      std::fprintf(stderr,
+                   "glassbox agent: MCP server '%s' from %s/.mcp.json is not approved, so it was not "
+                   "started: approve it once in an interactive session, or pass --mcp-config %s/.mcp.json\n",
+                   cfg.name.c_str(), project_root.c_str(), project_root.c_str());
+    }
+  }
+  const std::vector<ag::mcp::McpServerConfig>* mcp_configs = &mcp_configs_v;
   ag::mcp::McpConnections mcp = ag::mcp::connect_mcp_servers(*mcp_configs, project_root);
   for (const auto& e : mcp.errors) {
     std::fprintf(stderr, "glassbox agent: %s (its tools are not available)\n", e.c_str());

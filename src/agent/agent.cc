@@ -188,6 +188,10 @@ Result<CompactResult> Agent::compact(json* messages, const std::string& focus,
   out.messages_after = messages->size();
   last_context_tokens_ = estimate_tokens(*messages) + estimate_tokens(options_.system_prompt);
   record("compact", {{"messages", *messages}});
+  if (ctx_->checkpoints) {
+    Status s = ctx_->checkpoints->conversation_compacted();
+    if (!s.ok() && events_.on_notice) events_.on_notice(s.message());
+  }
   if (events_.on_compact) events_.on_compact(out);
   return out;
 }

@@ -101,5 +101,42 @@ TEST_F(AgentPtyTest, DeniedBashCommandReachesTheModelAsADenialAndCompactRuns) {
             std::string::npos);
 }
 
+TEST_F(AgentPtyTest, AProjectMcpServerStartsOnlyAfterTheUserApprovesIt) {
+  write(".mcp.json",
+        json{{"mcpServers",
+              {{"fake",
+                {{"command", "/usr/bin/python3"},
+                 {"args", {std::string(GLASSBOX_SOURCE_DIR) + "/tests/agent/mcp/fake_server.py",
+                           "paged"}}}}}}}
+            .dump());
+  server_.plan_turn("first");
+  server_.plan_turn("second");
+  // "a": start it and remember the approval; the next session starts it without asking.
+  int rc = drive(json::array({{{"expect", "wants to start the MCP server"}},
+                              {{"expect", "Start it?"}},
+                              {{"send", "a\n"}},
+                              {{"expect", "> "}},
+                              {{"send", "hi\n"}},
+                              {{"expect", "first"}},
+                              {{"expect", "> "}}}));
+  ASSERT_EQ(rc, 0) << driver_output_ << transcript_;
+  rc = drive(json::array({{{"expect", "> "}},
+                          {{"send", "hi again\n"}},
+                          {{"expect", "second"}},
+                          {{"expect", "> "}}}));
+  ASSERT_EQ(rc, 0) << driver_output_ << transcript_;
+  EXPECT_EQ(transcript_.find("Start it?"), std::string::npos) << transcript_;
+  for (size_t i : {0, 1}) {
+    bool offered = false;
+    std::string names;
+    json request = json::parse(server_.requests().at(i));
+    for (const auto& tool : request["tools"]) {
+      offered |= tool["name"] == "mcp__fake__three_dot";
+      names += tool["name"].get<std::string>() + " ";
+    }
+    EXPECT_TRUE(offered) << "request " << i << " offered " << names;
+  }
+}
+
 }  // namespace
 }  // namespace glassbox::agent::testing

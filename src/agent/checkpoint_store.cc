@@ -110,6 +110,8 @@ Result<std::unique_ptr<CheckpointStore>> CheckpointStore::open(const std::string
         t.message_index = rec.value("message_index", size_t{0});
         t.time = rec.value("time", "");
         store->turns_.push_back(std::move(t));
+      } else if (rec.value("kind", "") == "compacted") {
+        for (auto& t : store->turns_) t.message_index = CheckpointTurn::kNotRewindable;
       } else if (rec.value("kind", "") == "file") {
         FileRecord f{rec.value("turn", 0), rec.value("path", ""), rec.value("existed", false),
                      rec.value("blob", ""), rec.value("mode", 0u)};
@@ -225,6 +227,13 @@ WorkspaceScan CheckpointStore::scan_workspace(const std::string& root) {
   std::lock_guard<std::mutex> lock(scan_mu_);
   last_scan_ = capture_workspace(root, 5000, 1 << 20, 32 << 20, &last_scan_);
   return last_scan_;  // entries share their content with the cache
+}
+
+Status CheckpointStore::conversation_compacted() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (turns_.empty()) return ok_status();
+  for (auto& t : turns_) t.message_index = CheckpointTurn::kNotRewindable;
+  return append_index_locked(json{{"kind", "compacted"}}.dump());
 }
 
 std::vector<CheckpointTurn> CheckpointStore::turns() const {

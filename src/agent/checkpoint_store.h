@@ -18,13 +18,15 @@ namespace glassbox::agent {
 struct CheckpointTurn {
   int turn = 0;                    // 1-based, in order
   std::string prompt;              // the user's text that started the turn
-  size_t message_index = 0;        // conversation length before the turn's prompt was added
+  size_t message_index = 0;        // conversation length before the turn's prompt was added;
+                                   // kNotRewindable once the conversation was compacted since
+  static constexpr size_t kNotRewindable = static_cast<size_t>(-1);
   std::string time;                // ISO 8601
   std::vector<std::string> files;  // absolute paths changed during the turn
 };
 
 struct RewindResult {
-  size_t message_index = 0;            // truncate the conversation to this many messages
+  size_t message_index = 0;  // truncate the conversation to this many messages (or kNotRewindable)
   std::vector<std::string> restored;   // files given back their earlier content
   std::vector<std::string> removed;    // files that did not exist before, deleted
   std::vector<std::string> failed;     // "path: why" for files that could not be restored
@@ -70,6 +72,10 @@ class CheckpointStore {
   // capture_workspace(root) that reuses the previous scan's content for unchanged files, so a
   // session of many commands reads each file once.
   WorkspaceScan scan_workspace(const std::string& root);
+
+  // The conversation was compacted: the message indexes of the turns so far no longer point into
+  // it, so rewinding them restores files but leaves the conversation as it is.
+  Status conversation_compacted();
 
   std::vector<CheckpointTurn> turns() const;
   // Restores each file changed in turn `turn` or later to its content before `turn` and forgets

@@ -125,6 +125,30 @@ TEST_F(CheckpointStoreTest, RepeatedScansReuseUnchangedContentAndSeeChanges) {
   EXPECT_EQ(*second.files[ws("b.txt")].content, "two, changed");
 }
 
+TEST_F(CheckpointStoreTest, TurnsBeforeACompactionRestoreFilesButNotTheConversation) {
+  std::string dir = (root_ / "ckpt").string();
+  {
+    auto store = CheckpointStore::open(dir);
+    ASSERT_TRUE(store.ok());
+    put("a.txt", "v1");
+    ASSERT_TRUE((*store)->begin_turn("one", 0).ok());
+    ASSERT_TRUE((*store)->snapshot(ws("a.txt")).ok());
+    put("a.txt", "v2");
+    ASSERT_TRUE((*store)->conversation_compacted().ok());
+    ASSERT_TRUE((*store)->begin_turn("two", 2).ok());
+  }
+  auto store = CheckpointStore::open(dir);
+  ASSERT_TRUE(store.ok());
+  auto turns = (*store)->turns();
+  ASSERT_EQ(turns.size(), 2u);
+  EXPECT_EQ(turns[0].message_index, CheckpointTurn::kNotRewindable);
+  EXPECT_EQ(turns[1].message_index, 2u);
+  auto r = (*store)->rewind_to(1);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->message_index, CheckpointTurn::kNotRewindable);
+  EXPECT_EQ(get("a.txt"), "v1");
+}
+
 TEST_F(CheckpointStoreTest, FilesOverTheLimitAreReportedNotSilentlyLost) {
   auto store = CheckpointStore::open((root_ / "ckpt").string());
   ASSERT_TRUE(store.ok());

@@ -7,6 +7,7 @@
 
 #include <thread>
 
+#include "agent/mcp/mcp_approvals.h"
 #include "agent/mcp/mcp_client.h"
 #include "agent/mcp/mcp_tool.h"
 #include "agent/testing/e2e_fixture.h"
@@ -170,34 +171,65 @@ TEST_F(McpSdkTest, DefaultModeAsksBeforeAnMcpCallAndRulesAllowIt) {
   EXPECT_EQ(results_in_request(3)["a2"]["content"], "2");
 }
 
-TEST_F(McpSdkTest, CliLoadsMcpJsonAndReportsABrokenServerWithoutFailing) {
+TEST_F(McpSdkTest, CliStartsProjectServersOnlyOnceApprovedAndReportsBrokenOnes) {
   SKIP_WITHOUT_SDK();
   write(".mcp.json", json{{"mcpServers",
                            {{"calc", {{"command", "node"}, {"args", {sdk_dir() + "/server.mjs"}}}},
                             {"broken", {{"command", "/nonexistent/server"}}}}}}
                          .dump());
+  std::string bin = std::string(GLASSBOX_BINARY_DIR) + "/bin/glassbox";
+  auto agent = [&](const std::string& extra, std::string* err) {
+    std::string cmd = "cd '" + repo_.string() + "' && GLASSBOX_HOME='" + repo_.string() +
+                      "_home' '" + bin + "' agent -p 'add' --output-format json --sandbox off " +
+                      "--allowed-tools mcp__calc --context-window 0 --base-url " +
+                      server_.base_url() + " " + extra + " 2> '" + repo_.string() + "_home.err'";
+    FILE* p = popen(cmd.c_str(), "r");
+    std::string out;
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof(buf), p)) > 0) out.append(buf, n);
+    EXPECT_EQ(WEXITSTATUS(pclose(p)), 0) << out;
+    *err = *read_file_to_string(repo_.string() + "_home.err");
+    while (!out.empty() && out.back() == '\n') out.pop_back();
+    return json::parse(out.substr(out.rfind('\n') + 1), nullptr, false);
+  };
+  // Headless, not approved: the project's servers do not start, and the run says why.
+  server_.plan_turn("no tools");
+  std::string err;
+  json result = agent("", &err);
+  EXPECT_EQ(result.value("result", ""), "no tools");
+  EXPECT_NE(err.find("MCP server 'calc' from " + repo_.string() + "/.mcp.json is not approved"),
+            std::string::npos)
+      << err;
+  json first = json::parse(server_.requests().at(0));
+  ASSERT_GE(first["tools"].size(), 7u);
+  for (const auto& tool : first["tools"])
+    EXPECT_EQ(tool["name"].get<std::string>().rfind("mcp__", 0), std::string::npos);
+  // Named explicitly with --mcp-config, they start; the broken one is reported, not fatal.
   server_.plan_turn("", {{"a1", "mcp__calc__add", R"({"a": 20, "b": 22})"}});
   server_.plan_turn("It is 42.");
-  std::string bin = std::string(GLASSBOX_BINARY_DIR) + "/bin/glassbox";
-  std::string cmd = "cd '" + repo_.string() + "' && GLASSBOX_HOME='" + repo_.string() +
-                    "_home' '" + bin + "' agent -p 'add' --output-format json --sandbox off " +
-                    "--allowed-tools mcp__calc --context-window 0 --base-url " +
-                    server_.base_url() + " 2> '" + repo_.string() + "_home.err'";
-  FILE* p = popen(cmd.c_str(), "r");
-  ASSERT_NE(p, nullptr);
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) out.append(buf, n);
-  int rc = pclose(p);
-  EXPECT_EQ(WEXITSTATUS(rc), 0) << out;
-  while (!out.empty() && out.back() == '\n') out.pop_back();
-  json result = json::parse(out.substr(out.rfind('\n') + 1), nullptr, false);
-  EXPECT_EQ(result.value("result", ""), "It is 42.") << out;
-  EXPECT_EQ(results_in_request(1)["a1"]["content"], "42");
-  std::string err = *read_file_to_string(repo_.string() + "_home.err");
+  result = agent("--mcp-config '" + p(".mcp.json") + "'", &err);
+  EXPECT_EQ(result.value("result", ""), "It is 42.");
+  EXPECT_EQ(results_in_request(2)["a1"]["content"], "42");
   EXPECT_NE(err.find("MCP server 'broken'"), std::string::npos) << err;
   EXPECT_NE(err.find("cannot run '/nonexistent/server'"), std::string::npos) << err;
+}
+
+TEST(McpApprovalsTest, AnApprovalCoversExactlyTheApprovedEntry) {
+  fs::path home = fs::path(::testing::TempDir()) / ("mcp_home_" + std::to_string(getpid()));
+  fs::remove_all(home);
+  mcp::McpApprovals approvals(home.string());
+  McpServerConfig c = stdio_config();
+  EXPECT_FALSE(*approvals.approved("/repo", c));
+  ASSERT_TRUE(approvals.approve("/repo", c).ok());
+  EXPECT_TRUE(*approvals.approved("/repo", c));
+  EXPECT_FALSE(*approvals.approved("/other", c));
+  McpServerConfig changed = c;
+  changed.args.push_back("--evil");
+  EXPECT_FALSE(*approvals.approved("/repo", changed));
+  std::ofstream(home / "mcp-approvals.json") << "[]";
+  EXPECT_FALSE(approvals.approved("/repo", c).ok());
+  fs::remove_all(home);
 }
 
 }  // namespace
