@@ -21,6 +21,7 @@ constexpr const char* kEvalUsage =
     "                        http://127.0.0.1:8080)\n"
     "  --model NAME          model name sent to the server\n"
     "  --max-turns N         turn limit per task (default 30; task.json max_turns wins)\n"
+    "  --max-tokens N        max_tokens per model turn, passed to the agent\n"
     "  --sandbox on|off      run the agent's commands under bubblewrap (default on)\n"
     "  --filter TEXT         only tasks whose name contains TEXT\n"
     "  --work-dir DIR        where the workspace copies go (default a new /tmp directory)\n"
@@ -39,7 +40,7 @@ int cmd_agent_eval(int argc, char** argv) {
   namespace ag = glassbox::agent;
   auto args = Args::parse(argc, argv,
                           {"--base-url", "--model", "--max-turns", "--sandbox", "--filter",
-                           "--work-dir", "--test-timeout"},
+                           "--work-dir", "--test-timeout", "--max-tokens"},
                           {"-h|--help", "--json", "--keep"});
   if (!args.ok()) {
     std::fprintf(stderr, "glassbox agent eval: %s\n%s", args.status().message().c_str(),
@@ -75,7 +76,7 @@ int cmd_agent_eval(int argc, char** argv) {
   opts.max_turns = static_cast<int>(*max_turns);
   opts.test_timeout_s = *test_timeout;
   opts.keep_workspaces = args->has("--keep");
-  for (const char* flag : {"--base-url", "--model", "--sandbox"}) {
+  for (const char* flag : {"--base-url", "--model", "--sandbox", "--max-tokens"}) {
     if (auto v = args->get(flag)) {
       opts.agent_args.push_back(flag);
       opts.agent_args.push_back(*v);
