@@ -136,15 +136,11 @@ int cmd_agent_eval(int argc, char** argv) {
                   {"cache_read_input_tokens", u.cache_read_input_tokens},
                   {"cache_creation_input_tokens", u.cache_creation_input_tokens}};
     };
-    json out = {{"passed", passed},
-                {"total", results.size()},
-                {"pass_rate", rate},
-                {"num_turns", turns},
-                {"seconds", seconds},
-                {"usage", usage_json(total)},
+    json out = {{"passed", passed},      {"total", results.size()}, {"pass_rate", rate},
+                {"num_turns", turns},    {"seconds", seconds},      {"usage", usage_json(total)},
                 {"tasks", json::array()}};
     for (const auto& r : results) {
-      json t = {{"name", r.name},          {"passed", r.passed},   {"subtype", r.subtype},
+      json t = {{"name", r.name},           {"passed", r.passed},   {"subtype", r.subtype},
                 {"num_turns", r.num_turns}, {"seconds", r.seconds}, {"usage", usage_json(r.usage)}};
       if (!r.error.empty()) t["error"] = r.error;
       if (!r.passed) t["test_output"] = r.test_output;
@@ -163,8 +159,8 @@ int cmd_agent_eval(int argc, char** argv) {
                   static_cast<long long>(r.usage.cache_read_input_tokens), r.seconds);
     }
     std::printf("%-28s %-5s %-22s %6d %10lld %10lld %10lld %8.1f\n", "total",
-                (std::to_string(passed) + "/" + std::to_string(results.size())).c_str(), "",
-                turns, static_cast<long long>(total.input_tokens),
+                (std::to_string(passed) + "/" + std::to_string(results.size())).c_str(), "", turns,
+                static_cast<long long>(total.input_tokens),
                 static_cast<long long>(total.output_tokens),
                 static_cast<long long>(total.cache_read_input_tokens), seconds);
     std::printf("pass rate: %.1f%% (%zu of %zu)\n", 100.0 * rate, passed, results.size());

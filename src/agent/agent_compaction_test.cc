@@ -13,9 +13,11 @@ TEST_F(AgentE2eTest, CompactsNearTheContextWindowKeepingInstructionsAndTheLatest
   PlannedResponse p1, p2, summary, p3;
   // Turn 1 asks for a long output (estimated ~750 tokens), turn 2's usage says the context is
   // nearly full: compaction runs before the third request.
-  p1.body = sse_turn("", {{"t1", "Bash", R"({"command": "head -c 3000 /dev/zero | tr '\\0' x"})"}}, 500, 20);
+  p1.body = sse_turn("", {{"t1", "Bash", R"({"command": "head -c 3000 /dev/zero | tr '\\0' x"})"}},
+                     500, 20);
   p2.body = sse_turn("", {{"t2", "Bash", R"({"command": "echo latest-state-marker"})"}}, 1700, 20);
-  summary.body = sse_turn("SUMMARY: printed 3000 x characters; next, check the latest output.", {}, 900, 30);
+  summary.body =
+      sse_turn("SUMMARY: printed 3000 x characters; next, check the latest output.", {}, 900, 30);
   p3.body = sse_turn("All done.", {}, 400, 10);
   for (auto* p : {&p1, &p2, &summary, &p3}) server_.plan(*p);
 
@@ -42,16 +44,17 @@ TEST_F(AgentE2eTest, CompactsNearTheContextWindowKeepingInstructionsAndTheLatest
   ASSERT_EQ(next["messages"].size(), 3u) << next["messages"].dump();
   EXPECT_EQ(next["messages"][1]["content"][0]["id"], "t2");
   EXPECT_EQ(next["messages"][2]["content"][0]["tool_use_id"], "t2");
-  EXPECT_NE(next["messages"][2]["content"][0]["content"].get<std::string>().find("latest-state-marker"),
-            std::string::npos);
+  EXPECT_NE(
+      next["messages"][2]["content"][0]["content"].get<std::string>().find("latest-state-marker"),
+      std::string::npos);
   EXPECT_EQ(requests[3].find("xxxxxxxxxxxxxxxx"), std::string::npos);
   // The summary call's tokens count too.
   EXPECT_EQ(r.usage.input_tokens, 500 + 1700 + 900 + 400);
 
   // Resuming the session gives the compacted conversation, not the long one.
   json resumed;
-  auto reopened = SessionStore::open(fs::path(store_->path()).parent_path().string(), store_->id(),
-                                     &resumed);
+  auto reopened =
+      SessionStore::open(fs::path(store_->path()).parent_path().string(), store_->id(), &resumed);
   ASSERT_TRUE(reopened.ok()) << reopened.status().message();
   ASSERT_EQ(resumed.size(), 4u) << resumed.dump();  // summary, t2 call, t2 result, final answer
   EXPECT_EQ(resumed[0]["content"][0]["text"].get<std::string>().rfind(kCompactionSummaryHeader, 0),
@@ -61,7 +64,8 @@ TEST_F(AgentE2eTest, CompactsNearTheContextWindowKeepingInstructionsAndTheLatest
 TEST_F(AgentE2eTest, AFailedCompactionLeavesTheConversationAndCarriesOn) {
   context_window_ = 1000;
   PlannedResponse p1, bad, p2;
-  p1.body = sse_turn("", {{"t1", "Bash", R"({"command": "head -c 4000 /dev/zero | tr '\\0' y"})"}}, 900, 20);
+  p1.body = sse_turn("", {{"t1", "Bash", R"({"command": "head -c 4000 /dev/zero | tr '\\0' y"})"}},
+                     900, 20);
   bad.status = 400;
   bad.body = error_body("invalid_request_error", "summary refused");
   p2.body = sse_turn("Finished anyway.", {}, 950, 10);

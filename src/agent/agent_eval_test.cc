@@ -26,14 +26,14 @@ TEST(AgentTasksTest, EveryShippedTaskFailsAsGivenAndPassesWithItsSolution) {
     fs::path ws = fs::path(::testing::TempDir()) / ("task_" + t.name + std::to_string(getpid()));
     fs::remove_all(ws);
     fs::copy(fs::path(t.dir) / "workspace", ws, fs::copy_options::recursive);
-    auto before = run_process({"bash", "-c", t.test_command}, ws.string(), {{"TASK_DIR", t.dir}},
-                              120, true);
+    auto before =
+        run_process({"bash", "-c", t.test_command}, ws.string(), {{"TASK_DIR", t.dir}}, 120, true);
     ASSERT_TRUE(before.ok());
     EXPECT_NE(before->exit_code, 0) << "the task is already solved:\n" << before->output;
     fs::copy(fs::path(t.dir) / "solution", ws,
              fs::copy_options::recursive | fs::copy_options::overwrite_existing);
-    auto after = run_process({"bash", "-c", t.test_command}, ws.string(), {{"TASK_DIR", t.dir}},
-                             120, true);
+    auto after =
+        run_process({"bash", "-c", t.test_command}, ws.string(), {{"TASK_DIR", t.dir}}, 120, true);
     ASSERT_TRUE(after.ok());
     EXPECT_EQ(after->exit_code, 0) << "the reference solution fails:\n" << after->output;
     fs::remove_all(ws);
@@ -70,8 +70,9 @@ TEST_F(AgentE2eTest, EvalScoresASolvedTaskAsPassAndAnUntouchedOneAsFail) {
         << "[ ! -e test.sh ] && [ \"$(bash greet.sh)\" = hello ] && echo pass\n";
   }
   // Task a: the model fixes the file (a relative path: the workspace is a fresh temp dir).
-  server_.plan_turn("Fixing.", {{"e1", "Edit",
-                                 R"({"file_path": "greet.sh", "old_string": "helo", "new_string": "hello"})"}});
+  server_.plan_turn(
+      "Fixing.", {{"e1", "Edit",
+                   R"({"file_path": "greet.sh", "old_string": "helo", "new_string": "hello"})"}});
   server_.plan_turn("Done.");
   // Task b: the model does nothing.
   server_.plan_turn("I will leave it as it is.");

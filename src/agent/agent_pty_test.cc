@@ -17,9 +17,9 @@ class AgentPtyTest : public AgentE2eTest {
     std::string transcript = repo_.string() + "_home.tty";
     std::string cmd = "GLASSBOX_HOME='" + repo_.string() + "_home' /usr/bin/python3 '" +
                       std::string(GLASSBOX_SOURCE_DIR) + "/tests/agent/pty_driver.py' '" +
-                      script.dump() + "' '" + transcript + "' '" + repo_.string() + "' -- '" +
-                      bin + "' agent --sandbox off --context-window 0 --base-url " +
-                      server_.base_url() + " 2>&1";
+                      script.dump() + "' '" + transcript + "' '" + repo_.string() + "' -- '" + bin +
+                      "' agent --sandbox off --context-window 0 --base-url " + server_.base_url() +
+                      " 2>&1";
     FILE* p = popen(cmd.c_str(), "r");
     EXPECT_NE(p, nullptr);
     char buf[4096];
@@ -102,13 +102,15 @@ TEST_F(AgentPtyTest, DeniedBashCommandReachesTheModelAsADenialAndCompactRuns) {
 }
 
 TEST_F(AgentPtyTest, AProjectMcpServerStartsOnlyAfterTheUserApprovesIt) {
-  write(".mcp.json",
-        json{{"mcpServers",
-              {{"fake",
-                {{"command", "/usr/bin/python3"},
-                 {"args", {std::string(GLASSBOX_SOURCE_DIR) + "/tests/agent/mcp/fake_server.py",
-                           "paged"}}}}}}}
-            .dump());
+  write(
+      ".mcp.json",
+      json{
+          {"mcpServers",
+           {{"fake",
+             {{"command", "/usr/bin/python3"},
+              {"args",
+               {std::string(GLASSBOX_SOURCE_DIR) + "/tests/agent/mcp/fake_server.py", "paged"}}}}}}}
+          .dump());
   server_.plan_turn("first");
   server_.plan_turn("second");
   // "a": start it and remember the approval; the next session starts it without asking.
@@ -120,10 +122,8 @@ TEST_F(AgentPtyTest, AProjectMcpServerStartsOnlyAfterTheUserApprovesIt) {
                               {{"expect", "first"}},
                               {{"expect", "> "}}}));
   ASSERT_EQ(rc, 0) << driver_output_ << transcript_;
-  rc = drive(json::array({{{"expect", "> "}},
-                          {{"send", "hi again\n"}},
-                          {{"expect", "second"}},
-                          {{"expect", "> "}}}));
+  rc = drive(json::array(
+      {{{"expect", "> "}}, {{"send", "hi again\n"}}, {{"expect", "second"}}, {{"expect", "> "}}}));
   ASSERT_EQ(rc, 0) << driver_output_ << transcript_;
   EXPECT_EQ(transcript_.find("Start it?"), std::string::npos) << transcript_;
   for (size_t i : {0, 1}) {

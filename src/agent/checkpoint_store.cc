@@ -101,7 +101,8 @@ Result<std::unique_ptr<CheckpointStore>> CheckpointStore::open(const std::string
       json rec = json::parse(line, nullptr, false);
       if (rec.is_discarded() || !rec.is_object()) {
         if (pos >= text.size()) break;  // a torn last line
-        return data_loss(str_format("checkpoints: %s line %zu is not JSON", index.c_str(), line_no));
+        return data_loss(
+            str_format("checkpoints: %s line %zu is not JSON", index.c_str(), line_no));
       }
       if (rec.value("kind", "") == "turn") {
         CheckpointTurn t;
@@ -145,13 +146,12 @@ Status CheckpointStore::begin_turn(const std::string& prompt, size_t message_ind
   t.prompt = prompt;
   t.message_index = message_index;
   t.time = now_iso8601();
-  GB_RETURN_IF_ERROR(append_index_locked(json{{"kind", "turn"},
-                                              {"turn", t.turn},
-                                              {"prompt", t.prompt},
-                                              {"message_index", t.message_index},
-                                              {"time", t.time}}
-                                             .dump(-1, ' ', false,
-                                                   json::error_handler_t::replace)));
+  GB_RETURN_IF_ERROR(append_index_locked(json{
+      {"kind", "turn"},
+      {"turn", t.turn},
+      {"prompt", t.prompt},
+      {"message_index", t.message_index},
+      {"time", t.time}}.dump(-1, ' ', false, json::error_handler_t::replace)));
   turns_.push_back(std::move(t));
   return ok_status();
 }
@@ -174,14 +174,13 @@ Status CheckpointStore::save_locked(const std::string& path,
     GB_RETURN_IF_ERROR(
         write_file_atomic(dir_ + "/blobs/" + rec.blob, content->data(), content->size()));
   }
-  GB_RETURN_IF_ERROR(append_index_locked(json{{"kind", "file"},
-                                              {"turn", rec.turn},
-                                              {"path", rec.path},
-                                              {"existed", rec.existed},
-                                              {"blob", rec.blob},
-                                              {"mode", rec.mode}}
-                                             .dump(-1, ' ', false,
-                                                   json::error_handler_t::replace)));
+  GB_RETURN_IF_ERROR(append_index_locked(json{
+      {"kind", "file"},
+      {"turn", rec.turn},
+      {"path", rec.path},
+      {"existed", rec.existed},
+      {"blob", rec.blob},
+      {"mode", rec.mode}}.dump(-1, ' ', false, json::error_handler_t::replace)));
   turns_.back().files.push_back(path);
   files_.push_back(std::move(rec));
   return ok_status();
@@ -304,7 +303,7 @@ Result<RewindResult> CheckpointStore::rewind_to(int turn) {
              "\n";
     for (const auto& f : kept_files) {
       if (f.turn != t.turn) continue;
-      index += json{{"kind", "file"},     {"turn", f.turn}, {"path", f.path},
+      index += json{{"kind", "file"},       {"turn", f.turn}, {"path", f.path},
                     {"existed", f.existed}, {"blob", f.blob}, {"mode", f.mode}}
                    .dump(-1, ' ', false, json::error_handler_t::replace) +
                "\n";

@@ -16,10 +16,10 @@
 namespace glassbox::agent {
 
 struct CheckpointTurn {
-  int turn = 0;                    // 1-based, in order
-  std::string prompt;              // the user's text that started the turn
-  size_t message_index = 0;        // conversation length before the turn's prompt was added;
-                                   // kNotRewindable once the conversation was compacted since
+  int turn = 0;              // 1-based, in order
+  std::string prompt;        // the user's text that started the turn
+  size_t message_index = 0;  // conversation length before the turn's prompt was added;
+                             // kNotRewindable once the conversation was compacted since
   static constexpr size_t kNotRewindable = static_cast<size_t>(-1);
   std::string time;                // ISO 8601
   std::vector<std::string> files;  // absolute paths changed during the turn
@@ -27,9 +27,9 @@ struct CheckpointTurn {
 
 struct RewindResult {
   size_t message_index = 0;  // truncate the conversation to this many messages (or kNotRewindable)
-  std::vector<std::string> restored;   // files given back their earlier content
-  std::vector<std::string> removed;    // files that did not exist before, deleted
-  std::vector<std::string> failed;     // "path: why" for files that could not be restored
+  std::vector<std::string> restored;  // files given back their earlier content
+  std::vector<std::string> removed;   // files that did not exist before, deleted
+  std::vector<std::string> failed;    // "path: why" for files that could not be restored
 };
 
 // The regular files under a directory with their size and mtime, and the content of the small
@@ -49,8 +49,7 @@ struct WorkspaceScan {
 // to `max_file_bytes` while the total stays under `max_total_bytes`. Content of a file whose size
 // and mtime match its entry in `reuse` (optional) is shared from there instead of read again.
 WorkspaceScan capture_workspace(const std::string& root, size_t max_files = 5000,
-                                size_t max_file_bytes = 1 << 20,
-                                size_t max_total_bytes = 32 << 20,
+                                size_t max_file_bytes = 1 << 20, size_t max_total_bytes = 32 << 20,
                                 const WorkspaceScan* reuse = nullptr);
 
 // Thread-safe (tools run in parallel).

@@ -17,9 +17,10 @@ namespace fs = std::filesystem;
 class CheckpointStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    root_ = fs::path(::testing::TempDir()) /
-            ("ckpt_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) +
-             "_" + std::to_string(getpid()));
+    root_ =
+        fs::path(::testing::TempDir()) /
+        ("ckpt_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) +
+         "_" + std::to_string(getpid()));
     fs::remove_all(root_);
     fs::create_directories(root_ / "ws");
   }

@@ -28,8 +28,8 @@ bool starts_tail(const json& msg) {
 
 std::string clip(const std::string& s, size_t n) {
   if (s.size() <= n) return s;
-  return s.substr(0, n / 2) + "\n...[" + std::to_string(s.size() - n) + " characters omitted]...\n" +
-         s.substr(s.size() - n / 2);
+  return s.substr(0, n / 2) + "\n...[" + std::to_string(s.size() - n) +
+         " characters omitted]...\n" + s.substr(s.size() - n / 2);
 }
 
 std::string block_text(const json& block) {

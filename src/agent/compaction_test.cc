@@ -11,7 +11,8 @@ using nlohmann::json;
 json user_text(const std::string& t) { return {{"role", "user"}, {"content", t}}; }
 json tool_call(const std::string& id) {
   return {{"role", "assistant"},
-          {"content", {{{"type", "tool_use"}, {"id", id}, {"name", "Bash"}, {"input", {{"command", "ls"}}}}}}};
+          {"content",
+           {{{"type", "tool_use"}, {"id", id}, {"name", "Bash"}, {"input", {{"command", "ls"}}}}}}};
 }
 json tool_result(const std::string& id, const std::string& text) {
   return {{"role", "user"},
@@ -32,8 +33,8 @@ TEST(CompactionTest, TheKeptTailNeverStartsWithAnOrphanToolResult) {
 }
 
 TEST(CompactionTest, ASummaryMergesIntoATailThatStartsWithAPrompt) {
-  json m = json::array({user_text("old task"), {{"role", "assistant"}, {"content", "done"}},
-                        user_text("new task")});
+  json m = json::array(
+      {user_text("old task"), {{"role", "assistant"}, {"content", "done"}}, user_text("new task")});
   size_t split = choose_compaction_split(m, 1);
   EXPECT_EQ(split, 2u);
   json out = compacted_messages("S", m, split);

@@ -3,8 +3,8 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <sys/prctl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -40,7 +40,8 @@ Result<std::vector<EvalTask>> load_eval_tasks(const std::string& tasks_dir) {
       json j = json::parse(text, nullptr, false);
       if (j.is_discarded() || !j.is_object())
         return invalid_argument("eval: " + (dir / "task.json").string() + " is not a JSON object");
-      if (!j.contains("prompt") || !j["prompt"].is_string() || j["prompt"].get<std::string>().empty())
+      if (!j.contains("prompt") || !j["prompt"].is_string() ||
+          j["prompt"].get<std::string>().empty())
         return invalid_argument("eval: " + (dir / "task.json").string() +
                                 ": \"prompt\" (a non-empty string) is required");
       t.prompt = j["prompt"].get<std::string>();
@@ -51,7 +52,8 @@ Result<std::vector<EvalTask>> load_eval_tasks(const std::string& tasks_dir) {
         t.test_command = j["test"].get<std::string>();
       }
       if (j.contains("timeout_s") && j["timeout_s"].is_number()) t.timeout_s = j["timeout_s"];
-      if (j.contains("max_turns") && j["max_turns"].is_number_integer()) t.max_turns = j["max_turns"];
+      if (j.contains("max_turns") && j["max_turns"].is_number_integer())
+        t.max_turns = j["max_turns"];
     } else if (fs::exists(dir / "task.md", ec)) {
       GB_ASSIGN_OR_RETURN(t.prompt, read_file_to_string((dir / "task.md").string()));
     } else {
@@ -146,8 +148,8 @@ Result<ProcessResult> run_process(const std::vector<std::string>& argv_in, const
   int status = 0;
   waitpid(pid, &status, 0);
   kill(-pid, SIGKILL);  // anything it left running in its group
-  r.exit_code = timed_out            ? 124
-                : WIFEXITED(status)  ? WEXITSTATUS(status)
+  r.exit_code = timed_out             ? 124
+                : WIFEXITED(status)   ? WEXITSTATUS(status)
                 : WIFSIGNALED(status) ? 128 + WTERMSIG(status)
                                       : -1;
   return r;
@@ -185,11 +187,17 @@ EvalTaskResult run_eval_task(const EvalTask& task, const EvalOptions& options) {
   if (!git.ok() || git->exit_code != 0) fs::create_directories(ws / ".git", ec);
 
   std::string home = (fs::path(options.work_dir) / "home").string();
-  std::vector<std::string> argv = {options.glassbox_bin, "agent", "-p", task.prompt,
-                                   "--output-format", "json", "--permission-mode",
-                                   "bypassPermissions", "--max-turns",
-                                   std::to_string(task.max_turns > 0 ? task.max_turns
-                                                                     : options.max_turns)};
+  std::vector<std::string> argv = {
+      options.glassbox_bin,
+      "agent",
+      "-p",
+      task.prompt,
+      "--output-format",
+      "json",
+      "--permission-mode",
+      "bypassPermissions",
+      "--max-turns",
+      std::to_string(task.max_turns > 0 ? task.max_turns : options.max_turns)};
   argv.insert(argv.end(), options.agent_args.begin(), options.agent_args.end());
   auto agent = run_process(argv, ws.string(), {{"GLASSBOX_HOME", home}}, task.timeout_s, false);
   if (!agent.ok()) {
@@ -216,8 +224,8 @@ EvalTaskResult run_eval_task(const EvalTask& task, const EvalOptions& options) {
     }
   }
   // The hidden test runs whatever the agent's outcome: a task may pass even after a turn limit.
-  auto test = run_process({"bash", "-c", task.test_command}, ws.string(),
-                          {{"TASK_DIR", task.dir}}, options.test_timeout_s, true);
+  auto test = run_process({"bash", "-c", task.test_command}, ws.string(), {{"TASK_DIR", task.dir}},
+                          options.test_timeout_s, true);
   if (test.ok()) {
     r.passed = test->exit_code == 0;
     r.test_output = last_lines(test->output, 10);

@@ -13,8 +13,8 @@
 namespace glassbox::agent {
 
 struct EvalTask {
-  std::string name;          // the folder name
-  std::string dir;           // absolute
+  std::string name;  // the folder name
+  std::string dir;   // absolute
   std::string prompt;
   std::string test_command;  // run with bash -c in the workspace copy, TASK_DIR set
   double timeout_s = 600;    // for the agent run

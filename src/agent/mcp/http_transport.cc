@@ -45,9 +45,9 @@ class HttpTransport : public McpTransport {
         json msg = json::parse(e.data, nullptr, false);
         if (msg.is_discarded()) {
           if (bad.ok())
-            bad = data_loss("MCP server '" + config_.name +
-                            "' sent an SSE event that is not JSON-RPC: '" + clip(e.data, 200) +
-                            "'");
+            bad =
+                data_loss("MCP server '" + config_.name +
+                          "' sent an SSE event that is not JSON-RPC: '" + clip(e.data, 200) + "'");
           return;
         }
         on_message(msg);

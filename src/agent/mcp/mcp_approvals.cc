@@ -11,12 +11,10 @@ namespace glassbox::agent::mcp {
 using nlohmann::json;
 
 std::string mcp_server_fingerprint(const McpServerConfig& c) {
-  json j = {{"name", c.name},
-            {"kind", c.kind == McpServerConfig::Kind::kStdio ? "stdio" : "http"},
-            {"command", c.command},
-            {"args", c.args},
-            {"env", c.env},
-            {"url", c.url}};
+  json j = {
+      {"name", c.name},       {"kind", c.kind == McpServerConfig::Kind::kStdio ? "stdio" : "http"},
+      {"command", c.command}, {"args", c.args},
+      {"env", c.env},         {"url", c.url}};
   return j.dump();
 }
 

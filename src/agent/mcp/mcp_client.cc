@@ -22,12 +22,12 @@ Result<std::unique_ptr<McpClient>> McpClient::connect(const McpServerConfig& con
                                                       std::unique_ptr<McpTransport> transport) {
   std::unique_ptr<McpClient> c(new McpClient(config, std::move(transport)));
   double t = config.startup_timeout_s;
-  GB_ASSIGN_OR_RETURN(
-      json init, c->rpc("initialize",
-                        {{"protocolVersion", kMcpProtocolVersion},
-                         {"capabilities", json::object()},
-                         {"clientInfo", {{"name", "glassbox-agent"}, {"version", "0.1"}}}},
-                        t, nullptr));
+  GB_ASSIGN_OR_RETURN(json init,
+                      c->rpc("initialize",
+                             {{"protocolVersion", kMcpProtocolVersion},
+                              {"capabilities", json::object()},
+                              {"clientInfo", {{"name", "glassbox-agent"}, {"version", "0.1"}}}},
+                             t, nullptr));
   if (!init.is_object() || !init.contains("protocolVersion")) {
     return data_loss("MCP server '" + config.name +
                      "': its initialize result has no protocolVersion: " + init.dump());

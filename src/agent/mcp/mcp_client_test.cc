@@ -48,7 +48,8 @@ TEST(McpConfigTest, RejectsMalformedEntriesNamingThem) {
   EXPECT_NE(bad.status().message().find("a.json: mcpServers.calc"), std::string::npos)
       << bad.status().message();
   EXPECT_FALSE(parse_mcp_config(R"({"mcpServers": {"x y": {"command": "a"}}})", "b").ok());
-  EXPECT_FALSE(parse_mcp_config(R"({"mcpServers": {"w": {"type": "http", "url": "ftp://x"}}})", "c").ok());
+  EXPECT_FALSE(
+      parse_mcp_config(R"({"mcpServers": {"w": {"type": "http", "url": "ftp://x"}}})", "c").ok());
   EXPECT_FALSE(parse_mcp_config("not json", "d").ok());
 }
 
@@ -129,8 +130,7 @@ TEST(McpClientTest, RendersNonTextContentAsSummaries) {
   json result = {{"content",
                   {{{"type", "text"}, {"text", "hello"}},
                    {{"type", "image"}, {"data", "aGVsbG8h"}, {"mimeType", "image/png"}},
-                   {{"type", "resource"},
-                    {"resource", {{"uri", "file:///a.txt"}, {"text", "A"}}}},
+                   {{"type", "resource"}, {"resource", {{"uri", "file:///a.txt"}, {"text", "A"}}}},
                    {{"type", "resource_link"}, {"uri", "file:///b"}, {"name", "b"}}}}};
   EXPECT_EQ(render_tool_content(result),
             "hello\n[image: image/png, 6 bytes]\n[resource file:///a.txt]\nA\n[resource link "

@@ -76,7 +76,8 @@ Result<std::vector<McpServerConfig>> parse_mcp_config(const std::string& text,
         return invalid_argument(where + ": an http server needs \"url\" (a string)");
       c.url = s["url"].get<std::string>();
       if (c.url.rfind("http://", 0) != 0 && c.url.rfind("https://", 0) != 0)
-        return invalid_argument(where + ".url: '" + c.url + "' must start with http:// or https://");
+        return invalid_argument(where + ".url: '" + c.url +
+                                "' must start with http:// or https://");
       GB_ASSIGN_OR_RETURN(c.headers, string_map(s.value("headers", json()), where + ".headers"));
     } else {
       return invalid_argument(where + ".type: '" + type +
@@ -84,8 +85,7 @@ Result<std::vector<McpServerConfig>> parse_mcp_config(const std::string& text,
     }
     GB_ASSIGN_OR_RETURN(c.startup_timeout_s,
                         timeout_field(s, "startup_timeout_ms", c.startup_timeout_s, where));
-    GB_ASSIGN_OR_RETURN(c.call_timeout_s,
-                        timeout_field(s, "timeout_ms", c.call_timeout_s, where));
+    GB_ASSIGN_OR_RETURN(c.call_timeout_s, timeout_field(s, "timeout_ms", c.call_timeout_s, where));
     out.push_back(std::move(c));
   }
   return out;

@@ -25,9 +25,9 @@ bool sdk_installed() {
          fs::exists(sdk_dir() + "/server.mjs");
 }
 
-#define SKIP_WITHOUT_SDK()                                                                  \
-  if (!sdk_installed())                                                                     \
-  GTEST_SKIP() << "the MCP SDK is not installed in " << sdk_dir()                           \
+#define SKIP_WITHOUT_SDK()                                        \
+  if (!sdk_installed())                                           \
+  GTEST_SKIP() << "the MCP SDK is not installed in " << sdk_dir() \
                << " (the agent_mcp_sdk_install fixture needs node and npm)"
 
 McpServerConfig stdio_config() {

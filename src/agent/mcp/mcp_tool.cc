@@ -35,8 +35,8 @@ class McpTool : public Tool {
   std::string permission_subject(const json&, ToolContext&) const override { return ""; }
 
   ToolOutput run(const json& input, ToolContext& ctx) const override {
-    auto r = client_->call_tool(info_.name, input.is_object() ? input : json::object(),
-                                ctx.interrupted);
+    auto r =
+        client_->call_tool(info_.name, input.is_object() ? input : json::object(), ctx.interrupted);
     if (!r.ok()) return {r.status().message(), true};
     std::string text = truncate_middle(r->text, ctx.max_output_chars);
     return {text, r->is_error};

@@ -213,8 +213,8 @@ Result<std::unique_ptr<McpTransport>> start_stdio_transport(const McpServerConfi
   int in_pipe[2], out_pipe[2], err_pipe[2], exec_pipe[2];
   if (pipe2(in_pipe, O_CLOEXEC) != 0 || pipe2(out_pipe, O_CLOEXEC) != 0 ||
       pipe2(err_pipe, O_CLOEXEC) != 0 || pipe2(exec_pipe, O_CLOEXEC) != 0) {
-    return io_error("MCP server '" + config.name + "': cannot create pipes: " +
-                    std::strerror(errno));
+    return io_error("MCP server '" + config.name +
+                    "': cannot create pipes: " + std::strerror(errno));
   }
   // Everything the child needs is built before fork (only async-signal-safe calls after it).
   std::vector<std::string> env_strings;
