@@ -15,14 +15,22 @@
 #include <string>
 
 #include "agent/agent.h"
+#include "agent/checkpoint_store.h"
+#include "agent/mcp/mcp_approvals.h"
+#include "agent/mcp/mcp_config.h"
+#include "agent/mcp/mcp_tool.h"
 #include "agent/permissions.h"
 #include "agent/sandbox.h"
 #include "agent/session_store.h"
 #include "agent/system_prompt.h"
 #include "args.h"
+#include "base/mapped_file.h"
 #include "commands.h"
 
 namespace glassbox::app {
+
+int cmd_agent_eval(int argc, char** argv);  // cmd_agent_eval.cc
+
 namespace {
 
 using nlohmann::json;
@@ -53,6 +61,15 @@ constexpr const char* kUsage =
     "  --allow-network           with --sandbox on: let commands use the network\n"
     "  --request-timeout S       seconds of silence before a request is abandoned (default 600)\n"
     "  --max-retries N           retries on 429/5xx/connection errors (default 4)\n"
+    "  --mcp-config FILE         MCP servers to start (besides $GLASSBOX_HOME/mcp.json, and the\n"
+    "                            project's .mcp.json entries you approved)\n"
+    "  --context-window N        tokens; compact the conversation near it (default: the server's\n"
+    "                            max_input_tokens for the model, else 200000; 0 = never)\n"
+    "  --rewind N                with --resume/--continue: restore the files and the conversation\n"
+    "                            to before turn N (then run -p TASK if given)\n"
+    "  agent eval TASKS_DIR ...  run an evaluation task set (glassbox agent eval --help)\n"
+    "interactive commands: /rewind (restore files and conversation to an earlier turn),\n"
+    "  /compact [focus] (summarise older turns now), /help\n"
     "environment: ANTHROPIC_API_KEY (sent as x-api-key), ANTHROPIC_AUTH_TOKEN (a Bearer token),\n"
     "  ANTHROPIC_BASE_URL, GLASSBOX_HOME (default ~/.glassbox)\n"
     "settings: .glassbox/settings.json and .claude/settings.json "
@@ -107,7 +124,17 @@ Answer ask_terminal(const ag::Tool& tool, const std::string& subject, const json
   if (tool.name() == "Bash") {
     std::fprintf(tty, "  $ %s\n", subject.c_str());
   } else if (tool.name() == "Edit") {
-    std::fprintf(tty, "  %s%s\n", subject.c_str(),
+    // Where the change lands: the line of the first match in the file as it is now.
+    std::string where;
+    std::string old_text = input.value("old_string", "");
+    if (auto text = read_file_to_string(subject); text.ok() && !old_text.empty()) {
+      size_t at = text->find(old_text);
+      if (at != std::string::npos) {
+        where = " at line " + std::to_string(1 + std::count(text->begin(), text->begin() +
+                                                            static_cast<std::ptrdiff_t>(at), '\n'));
+      }
+    }
+    std::fprintf(tty, "  %s%s%s\n", subject.c_str(), where.c_str(),
                  input.value("replace_all", false) ? " (every occurrence)" : "");
     print_marked(tty, input.value("old_string", ""), "- ");
     print_marked(tty, input.value("new_string", ""), "+ ");
@@ -144,12 +171,13 @@ const char* subtype_of(ag::StopKind k) {
 }  // namespace
 
 int cmd_agent(int argc, char** argv) {
+  if (argc >= 1 && std::string(argv[0]) == "eval") return cmd_agent_eval(argc - 1, argv + 1);
   auto args = Args::parse(
       argc, argv,
       {"-p|--print", "--output-format", "--max-turns", "--max-tokens-budget", "--permission-mode",
        "--allowed-tools|--allowedTools", "--disallowed-tools|--disallowedTools", "--base-url",
        "--model", "--max-tokens", "--append-system-prompt", "-r|--resume", "--sandbox",
-       "--request-timeout", "--max-retries"},
+       "--request-timeout", "--max-retries", "--mcp-config", "--context-window", "--rewind"},
       {"-h|--help", "-c|--continue", "--dangerously-skip-permissions", "--allow-network",
        "--verbose"});
   if (!args.ok()) {
@@ -174,8 +202,11 @@ int cmd_agent(int argc, char** argv) {
   auto max_tokens = args->get_int("--max-tokens", 8192);
   auto timeout_s = args->get_double("--request-timeout", 600);
   auto max_retries = args->get_int("--max-retries", 4);
+  auto context_window = args->get_int("--context-window", -1);
+  auto rewind_turn = args->get_int("--rewind", 0);
   for (const Status& s : {max_turns.status(), budget.status(), max_tokens.status(),
-                          timeout_s.status(), max_retries.status()}) {
+                          timeout_s.status(), max_retries.status(), context_window.status(),
+                          rewind_turn.status()}) {
     if (!s.ok()) return usage_error(s.message());
   }
 
@@ -270,7 +301,108 @@ int cmd_agent(int argc, char** argv) {
   }
   const std::string session_id = store->id();
 
+  // Checkpoints of every file the tools change, beside the transcript.
+  auto checkpoints = ag::CheckpointStore::open(sessions_dir + "/" + session_id + ".checkpoints");
+  if (!checkpoints.ok()) {
+    std::fprintf(stderr, "glassbox agent: %s\n", checkpoints.status().message().c_str());
+    return 1;
+  }
+  ctx.checkpoints = checkpoints->get();
+  // Puts files and conversation back to before `turn`; prints what it did on stderr.
+  auto do_rewind = [&](int turn) -> bool {
+    auto r = (*checkpoints)->rewind_to(turn);
+    if (!r.ok()) {
+      std::fprintf(stderr, "glassbox agent: %s\n", r.status().message().c_str());
+      return false;
+    }
+    for (const auto& f : r->restored) std::fprintf(stderr, "  restored %s\n", f.c_str());
+    for (const auto& f : r->removed) std::fprintf(stderr, "  removed %s\n", f.c_str());
+    for (const auto& f : r->failed) std::fprintf(stderr, "  could not restore %s\n", f.c_str());
+    if (r->message_index <= messages.size()) {
+      messages.erase(messages.begin() + static_cast<std::ptrdiff_t>(r->message_index),
+                     messages.end());
+      (void)store->append("rewind", {{"message_count", r->message_index}}, ctx.get_cwd());
+    } else {
+      std::fprintf(stderr, "  (the conversation was compacted since; it is kept as it is)\n");
+    }
+    std::fprintf(stderr, "glassbox agent: rewound to before turn %d (%zu file(s) restored, %zu "
+                 "removed)\n", turn, r->restored.size(), r->removed.size());
+    return r->failed.empty();
+  };
+  if (*rewind_turn > 0) {
+    if (!args->has("-c") && !args->has("-r"))
+      return usage_error("--rewind needs --resume ID or --continue");
+    if (!do_rewind(static_cast<int>(*rewind_turn))) return 1;
+    if (!headless) return 0;
+  }
+
   auto tools = ag::make_builtin_tools();
+  // MCP servers: the user's own ($GLASSBOX_HOME/mcp.json, --mcp-config) start as configured; a
+  // project's .mcp.json starts a server only once the user approved that exact entry (on the
+  // terminal; headless runs skip unapproved ones), since a cloned repository must not be able to
+  // run programs outside the sandbox just by being opened.
+  std::vector<std::string> user_files = {ag::glassbox_home() + "/mcp.json"};
+  if (auto f = args->get("--mcp-config")) {
+    if (!std::filesystem::exists(*f, ec)) return usage_error("--mcp-config: no file " + *f);
+    user_files.push_back(*f);
+  }
+  auto user_servers = ag::mcp::load_mcp_configs(user_files);
+  if (!user_servers.ok()) return usage_error(user_servers.status().message());
+  auto project_servers = ag::mcp::load_mcp_configs({project_root + "/.mcp.json"});
+  if (!project_servers.ok()) return usage_error(project_servers.status().message());
+  std::vector<ag::mcp::McpServerConfig> mcp_configs_v = *user_servers;
+  ag::mcp::McpApprovals approvals(ag::glassbox_home());
+  for (const auto& cfg : *project_servers) {
+    bool overridden = false;
+    for (const auto& u : *user_servers) overridden |= u.name == cfg.name;
+    if (overridden) continue;
+    auto ok = approvals.approved(project_root, cfg);
+    if (!ok.ok()) return usage_error(ok.status().message());
+    bool start = *ok;
+    if (!start && !headless && isatty(STDIN_FILENO)) {
+      std::string what = cfg.kind == ag::mcp::McpServerConfig::Kind::kHttp ? cfg.url : cfg.command;
+      for (const auto& a : cfg.args) what += " " + a;
+      if (FILE* tty = std::fopen("/dev/tty", "r+")) {
+        std::fprintf(tty,
+                     "\nThis project's .mcp.json wants to start the MCP server '%s':\n  %s\n"
+                     "Start it? [y = this time, a = always for this entry, N = no] ",
+                     cfg.name.c_str(), what.c_str());
+        std::fflush(tty);
+        char line[64] = {0};
+        if (std::fgets(line, sizeof(line), tty)) {
+          start = line[0] == 'y' || line[0] == 'Y' || line[0] == 'a' || line[0] == 'A';
+          if (line[0] == 'a' || line[0] == 'A') {
+            Status saved = approvals.approve(project_root, cfg);
+            if (!saved.ok()) std::fprintf(stderr, "glassbox agent: %s\n", saved.message().c_str());
+          }
+        }
+        std::fclose(tty);
+      }
+    }
+    if (start) {
+      mcp_configs_v.push_back(cfg);
+    } else {
+      std::fprintf(stderr,
+                   "glassbox agent: MCP server '%s' from %s/.mcp.json is not approved, so it was not "
+                   "started: approve it once in an interactive session, or pass --mcp-config %s/.mcp.json\n",
+                   cfg.name.c_str(), project_root.c_str(), project_root.c_str());
+    }
+  }
+  const std::vector<ag::mcp::McpServerConfig>* mcp_configs = &mcp_configs_v;
+  ag::mcp::McpConnections mcp = ag::mcp::connect_mcp_servers(*mcp_configs, project_root);
+  for (const auto& e : mcp.errors) {
+    std::fprintf(stderr, "glassbox agent: %s (its tools are not available)\n", e.c_str());
+  }
+  ojson mcp_status = ojson::array();
+  for (const auto& c : mcp.clients) {
+    for (auto& t : ag::mcp::make_mcp_tools(c.get())) tools.push_back(std::move(t));
+    mcp_status.push_back({{"name", c->server_name()}, {"status", "connected"}});
+  }
+  for (const auto& cfg : *mcp_configs) {
+    bool connected = false;
+    for (const auto& c : mcp.clients) connected |= c->server_name() == cfg.name;
+    if (!connected) mcp_status.push_back({{"name", cfg.name}, {"status", "failed"}});
+  }
   std::vector<std::string> tool_names;
   for (const auto& t : tools) tool_names.push_back(t->name());
   ag::AgentOptions aopts;
@@ -278,6 +410,12 @@ int cmd_agent(int argc, char** argv) {
   aopts.token_budget = *budget;
   aopts.system_prompt = ag::build_system_prompt(project_root, cwd, tool_names);
   if (auto extra = args->get("--append-system-prompt")) aopts.system_prompt += "\n" + *extra + "\n";
+  if (*context_window >= 0) {
+    aopts.context_window = *context_window;
+  } else {
+    auto w = (*client)->model_context_window();
+    aopts.context_window = w.ok() ? *w : 200000;
+  }
 
   ag::AgentEvents events;
   bool text_mode = format == "text";
@@ -346,6 +484,18 @@ int cmd_agent(int argc, char** argv) {
       std::fprintf(stderr, "glassbox agent: %s\n", n.c_str());
     }
   };
+  events.on_compact = [&](const ag::CompactResult& c) {
+    if (format == "stream-json") {
+      emit_line({{"type", "system"},
+                 {"subtype", "compact_boundary"},
+                 {"messages_before", c.messages_before},
+                 {"messages_after", c.messages_after},
+                 {"session_id", session_id}});
+    } else {
+      std::fprintf(stderr, "glassbox agent: compacted the conversation: %zu messages -> %zu\n",
+                   c.messages_before, c.messages_after);
+    }
+  };
   ag::ApproveFn approve;
   if (!headless && isatty(STDIN_FILENO)) {
     // "a" adds a session rule: this exact command for Bash, every edit for Edit and Write.
@@ -376,6 +526,7 @@ int cmd_agent(int argc, char** argv) {
                {"tools", tool_names},
                {"model", copts.model},
                {"permissionMode", ag::permission_mode_name(policy.mode())},
+               {"mcp_servers", mcp_status},
                {"apiKeySource", copts.api_key.empty() ? "none" : "ANTHROPIC_API_KEY"}});
   }
 
@@ -436,6 +587,43 @@ int cmd_agent(int argc, char** argv) {
       if (!std::getline(std::cin, line)) break;
       if (line.empty()) continue;
       g_interrupted = false;
+      if (line == "/help") {
+        std::fprintf(stderr,
+                     "/rewind            restore files and conversation to before an earlier turn\n"
+                     "/compact [focus]   summarise the older turns now\n"
+                     "Ctrl-C stops the current task; Ctrl-D quits.\n");
+        continue;
+      }
+      if (line == "/rewind") {
+        auto turns = (*checkpoints)->turns();
+        if (turns.empty()) {
+          std::fprintf(stderr, "nothing to rewind yet\n");
+          continue;
+        }
+        for (const auto& t : turns) {
+          std::string p = t.prompt.substr(0, 70);
+          for (char& ch : p) if (ch == '\n') ch = ' ';
+          std::fprintf(stderr, "  %d. %s%s  (%zu file(s) changed)\n", t.turn, p.c_str(),
+                       t.prompt.size() > 70 ? "..." : "", t.files.size());
+        }
+        std::fprintf(stderr, "Rewind to before which turn? [number, empty = cancel] ");
+        std::fflush(stderr);
+        std::string answer;
+        if (!std::getline(std::cin, answer)) break;
+        if (answer.empty()) continue;
+        int turn = std::atoi(answer.c_str());
+        if (turn <= 0) {
+          std::fprintf(stderr, "'%s' is not a turn number\n", answer.c_str());
+          continue;
+        }
+        do_rewind(turn);
+        continue;
+      }
+      if (line == "/compact" || line.rfind("/compact ", 0) == 0) {
+        auto c = agent.compact(&messages, line.size() > 9 ? line.substr(9) : "");
+        if (!c.ok()) std::fprintf(stderr, "glassbox agent: %s\n", c.status().message().c_str());
+        continue;
+      }
       run_one(line);
     }
   }

@@ -5,6 +5,9 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "agent/checkpoint_store.h"
+#include "agent/compaction.h"
+
 namespace glassbox::agent {
 
 using nlohmann::json;
@@ -165,10 +168,43 @@ json history_content(const json& content) {
 
 }  // namespace
 
+Result<CompactResult> Agent::compact(json* messages, const std::string& focus,
+                                     int64_t keep_tokens) {
+  CompactResult out;
+  out.messages_before = messages->size();
+  size_t split = choose_compaction_split(*messages, keep_tokens);
+  if (split == 0) return invalid_argument("compact: the conversation is too short to summarise");
+  json request = compaction_request(*messages, split, focus);
+  std::atomic<bool> never{false};
+  auto turn = client_->create_message(request, nullptr, events_.on_notice,
+                                      ctx_->interrupted ? ctx_->interrupted : &never);
+  if (!turn.ok()) return internal_error("compact: the summary call failed: " + turn.status().message());
+  for (const auto& block : (*turn->message)["content"]) {
+    if (block.value("type", "") == "text") out.summary += block.value("text", "");
+  }
+  if (out.summary.empty()) return data_loss("compact: the model returned an empty summary");
+  out.usage = turn->usage;
+  *messages = compacted_messages(out.summary, *messages, split);
+  out.messages_after = messages->size();
+  last_context_tokens_ = estimate_tokens(*messages) + estimate_tokens(options_.system_prompt);
+  record("compact", {{"messages", *messages}});
+  if (ctx_->checkpoints) {
+    Status s = ctx_->checkpoints->conversation_compacted();
+    if (!s.ok() && events_.on_notice) events_.on_notice(s.message());
+  }
+  if (events_.on_compact) events_.on_compact(out);
+  return out;
+}
+
 RunResult Agent::run(const std::string& prompt, json* messages) {
   RunResult out;
   json user_msg = {{"role", "user"},
                    {"content", json::array({{{"type", "text"}, {"text", prompt}}})}};
+  if (ctx_->checkpoints) {
+    bool merges = !messages->empty() && messages->back().value("role", "") == "user";
+    Status s = ctx_->checkpoints->begin_turn(prompt, messages->size() - (merges ? 1 : 0));
+    if (!s.ok() && events_.on_notice) events_.on_notice(s.message());
+  }
   if (!messages->empty() && messages->back().value("role", "") == "user") {
     json& prev = messages->back()["content"];
     if (prev.is_string()) prev = json::array({{{"type", "text"}, {"text", prev}}});
@@ -180,6 +216,7 @@ RunResult Agent::run(const std::string& prompt, json* messages) {
 
   const json tools = tool_definitions();
   auto interrupted = [this] { return ctx_->interrupted && ctx_->interrupted->load(); };
+  bool just_compacted = false;
   while (true) {
     if (interrupted()) {
       out.stop = StopKind::kInterrupted;
@@ -190,6 +227,25 @@ RunResult Agent::run(const std::string& prompt, json* messages) {
       out.stop = StopKind::kMaxTurns;
       out.result = str_format("stopped after reaching the turn limit (%d)", options_.max_turns);
       return out;
+    }
+    if (options_.context_window > 0 && !just_compacted) {
+      int64_t context = std::max(last_context_tokens_, estimate_tokens(*messages) +
+                                                           estimate_tokens(options_.system_prompt));
+      if (context >= static_cast<int64_t>(options_.compact_threshold *
+                                          static_cast<double>(options_.context_window))) {
+        if (events_.on_notice) {
+          events_.on_notice(str_format("compacting the conversation (%lld of %lld context tokens)",
+                                       static_cast<long long>(context),
+                                       static_cast<long long>(options_.context_window)));
+        }
+        auto c = compact(messages, "", options_.context_window / 4);
+        just_compacted = true;  // at most once between two model turns
+        if (c.ok()) {
+          out.usage.add(c->usage);
+        } else if (events_.on_notice) {
+          events_.on_notice(c.status().message());
+        }
+      }
     }
     json request = {{"messages", *messages}, {"tools", tools}};
     if (!options_.system_prompt.empty()) request["system"] = options_.system_prompt;
@@ -205,7 +261,10 @@ RunResult Agent::run(const std::string& prompt, json* messages) {
       return out;
     }
     ++out.num_turns;
+    just_compacted = false;
     out.usage.add(turn->usage);
+    last_context_tokens_ = turn->usage.input_tokens + turn->usage.cache_read_input_tokens +
+                           turn->usage.cache_creation_input_tokens + turn->usage.output_tokens;
     json& full = *turn->message;
     json assistant = {{"role", "assistant"}, {"content", history_content(full["content"])}};
     if (!assistant["content"].empty()) {

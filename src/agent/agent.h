@@ -23,6 +23,17 @@ struct AgentOptions {
   int max_turns = 0;         // model calls per run(); 0 = unlimited
   int64_t token_budget = 0;  // input + output tokens per run(); 0 = unlimited
   std::string system_prompt;
+  // Automatic compaction: before a request, when the last turn's context (input + cache + output
+  // tokens from the server's usage, else an estimate) reaches compact_threshold * context_window,
+  // the older turns are summarised (compaction.h). 0 = never automatically.
+  int64_t context_window = 0;
+  double compact_threshold = 0.8;
+};
+
+struct CompactResult {
+  size_t messages_before = 0, messages_after = 0;
+  std::string summary;
+  Usage usage;  // of the summary call
 };
 
 enum class StopKind { kEndTurn, kMaxTurns, kTokenBudget, kInterrupted, kError };
@@ -51,6 +62,7 @@ struct AgentEvents {
       on_tool_results;  // each user message of tool_result blocks
   std::function<void(const std::string& name, const nlohmann::json& input)> on_tool_start;
   std::function<void(const std::string&)> on_notice;  // retries and other status lines
+  std::function<void(const CompactResult&)> on_compact;  // after each compaction
 };
 
 // Interactive approval of a call that needs it; absent in headless mode, where such calls are
@@ -69,6 +81,13 @@ class Agent {
   // Appends the prompt and the turns that follow to `messages` (a JSON array of {role, content}).
   RunResult run(const std::string& prompt, nlohmann::json* messages);
 
+  // Replaces messages before the latest turns by a summary the model writes (one extra call);
+  // `focus` (optional) says what the summary should stress; about `keep_tokens` of the latest
+  // messages stay word for word (at least the latest exchange). Fails without changing `messages`
+  // when there is nothing to summarise or the call fails.
+  Result<CompactResult> compact(nlohmann::json* messages, const std::string& focus = "",
+                                int64_t keep_tokens = 0);
+
   std::vector<std::string> tool_names() const;
   nlohmann::json tool_definitions() const;
 
@@ -84,6 +103,7 @@ class Agent {
   AgentOptions options_;
   AgentEvents events_;
   ApproveFn approve_;
+  int64_t last_context_tokens_ = 0;  // the context size of the latest turn, from its usage
 };
 
 }  // namespace glassbox::agent

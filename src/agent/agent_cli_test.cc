@@ -237,3 +237,53 @@ TEST_F(AgentCliTest, ContinueResumesTheLatestSession) {
 
 }  // namespace
 }  // namespace glassbox::agent
+
+namespace glassbox::agent {
+namespace {
+
+// The scriptable form of /rewind: --resume ID --rewind N restores files changed since turn N
+// (Write, Edit, and a Bash command's changes) and cuts the conversation back, also for a later
+// --resume.
+TEST_F(AgentCliTest, RewindByTurnRestoresFilesAndTheConversationHeadless) {
+  write("notes.txt", "original\n");
+  write("data.txt", "v1\n");
+  server_.plan_turn("", {{"w1", "Write", jstr({{"file_path", "new.txt"}, {"content", "new\n"}})},
+                         {"e1", "Edit",
+                          jstr({{"file_path", "notes.txt"},
+                                {"old_string", "original"},
+                                {"new_string", "changed"}})}});
+  server_.plan_turn("", {{"b1", "Bash", jstr({{"command", "echo v2 > data.txt; rm notes.txt"}})}});
+  server_.plan_turn("turn one done");
+  server_.plan_turn("turn two done");
+  int rc = -1;
+  std::string args = "--output-format json --permission-mode bypassPermissions --sandbox off "
+                     "--context-window 0";
+  json first = json::parse(cli("-p 'first' " + args, &rc));
+  ASSERT_EQ(rc, 0);
+  std::string id = first["session_id"];
+  json second = json::parse(cli("-p 'second' --resume " + id + " " + args, &rc));
+  ASSERT_EQ(rc, 0);
+  ASSERT_FALSE(fs::exists(p("notes.txt")));
+  EXPECT_EQ(read("data.txt"), "v2\n");
+  EXPECT_EQ(read("new.txt"), "new\n");
+
+  // Back to before turn 1: every change undone, including the command's.
+  cli("--resume " + id + " --rewind 1", &rc);
+  EXPECT_EQ(rc, 0);
+  EXPECT_EQ(read("notes.txt"), "original\n");
+  EXPECT_EQ(read("data.txt"), "v1\n");
+  EXPECT_FALSE(fs::exists(p("new.txt")));
+  // The conversation was cut too: the next resumed request holds only the new prompt.
+  server_.plan_turn("fresh start");
+  json third = json::parse(cli("-p 'third' --resume " + id + " " + args, &rc));
+  EXPECT_EQ(third["result"], "fresh start");
+  json last = json::parse(server_.requests().back());
+  ASSERT_EQ(last["messages"].size(), 1u) << last["messages"].dump();
+  EXPECT_EQ(last["messages"][0]["content"][0]["text"], "third");
+  // A turn that does not exist is a clear error.
+  std::string out = cli("--resume " + id + " --rewind 7", &rc);
+  EXPECT_EQ(rc, 1);
+}
+
+}  // namespace
+}  // namespace glassbox::agent

@@ -2,6 +2,7 @@
 // in temporary repositories, parallel tool calls, malformed input, server failures, runaway
 // commands.
 #include "agent/testing/e2e_fixture.h"
+#include "agent/sandbox.h"
 
 namespace glassbox::agent {
 namespace {
@@ -324,3 +325,37 @@ TEST_F(AgentE2eTest, InteractiveApprovalRunsApprovedCallsAndReportsDeclinedOnes)
 
 }  // namespace
 }  // namespace glassbox::agent
+
+namespace glassbox::agent::testing {
+namespace {
+
+// The sandbox has its own network namespace: even the loopback server the agent itself talks to
+// (the scripted server) cannot be reached from a command, unless the network is allowed.
+TEST_F(AgentE2eTest, SandboxedCommandsCannotReachTheNetworkUnlessAllowed) {
+  for (bool allow : {false, true}) {
+    SCOPED_TRACE(allow ? "allow_network" : "no network");
+    SandboxOptions opts;
+    opts.workspace = repo_.string();
+    opts.extra_writable = {repo_.string() + "_home"};
+    fs::create_directories(opts.extra_writable[0]);
+    opts.allow_network = allow;
+    auto prefix = make_sandbox_prefix(opts);
+    if (!prefix.ok()) GTEST_SKIP() << prefix.status().message();
+    ctx_.sandbox_argv = *prefix;
+    ctx_.temp_dir = opts.extra_writable[0];
+    std::string port = server_.base_url().substr(server_.base_url().rfind(':') + 1);
+    std::string id = allow ? "n2" : "n1";
+    server_.plan_turn("", {{id, "Bash",
+                            jstr({{"command", "(exec 3<>/dev/tcp/127.0.0.1/" + port +
+                                                  ") 2>/dev/null && echo REACHED || echo "
+                                                  "unreachable"}})}});
+    server_.plan_turn("checked");
+    RunResult r = run("probe");
+    ASSERT_EQ(r.stop, StopKind::kEndTurn) << r.result;
+    auto res = results_in_request(server_.requests().size() - 1)[id];
+    EXPECT_EQ(res["content"], allow ? "REACHED\n" : "unreachable\n") << res.dump();
+  }
+}
+
+}  // namespace
+}  // namespace glassbox::agent::testing

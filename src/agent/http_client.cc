@@ -59,12 +59,13 @@ Result<std::unique_ptr<HttpClient>> HttpClient::create(const std::string& base_u
 Result<HttpResponse> HttpClient::post_stream(
     const std::string& path, const std::vector<std::pair<std::string, std::string>>& headers,
     const std::string& body, const std::function<bool(std::string_view)>& on_chunk,
-    TransportError* transport) {
+    TransportError* transport, HttpResponse* canceled) {
   if (transport) *transport = TransportError::kNone;
   HttpResponse out;
   httplib::Request req;
   req.method = "POST";
   req.path = impl_->path_prefix + path;
+  if (req.path.empty()) req.path = "/";
   for (const auto& [k, v] : headers) req.headers.emplace(k, v);
   req.headers.emplace("Content-Type", "application/json");
   req.body = body;
@@ -103,6 +104,7 @@ Result<HttpResponse> HttpClient::post_stream(
     else if (err == httplib::Error::Read)
       kind = TransportError::kTimeout;  // httplib reports read timeouts as Read
     if (transport) *transport = kind;
+    if (kind == TransportError::kCanceled && canceled_by_caller && canceled) *canceled = out;
     if (kind == TransportError::kCanceled)
       return io_error("http: request to " + base_url_ + path + " was canceled");
     return io_error("http: POST " + base_url_ + path + " failed: " + httplib::to_string(err) +
@@ -112,6 +114,19 @@ Result<HttpResponse> HttpClient::post_stream(
   }
   if (out.status == 0) out.status = res.status;
   return out;
+}
+
+Result<std::pair<int, std::string>> HttpClient::get(
+    const std::string& path, const std::vector<std::pair<std::string, std::string>>& headers) {
+  httplib::Headers h;
+  for (const auto& [k, v] : headers) h.emplace(k, v);
+  std::string full = impl_->path_prefix + path;
+  auto res = impl_->client->Get(full.empty() ? "/" : full, h);
+  if (!res) {
+    return io_error("http: GET " + base_url_ + path + " failed: " + httplib::to_string(res.error()));
+  }
+  std::string body = res->body.size() > (1u << 20) ? res->body.substr(0, 1u << 20) : res->body;
+  return std::make_pair(res->status, std::move(body));
 }
 
 }  // namespace glassbox::agent

@@ -38,12 +38,16 @@ class HttpClient {
 
   // POSTs `body`. For a 2xx response each body chunk goes to `on_chunk` as it arrives; returning
   // false cancels the request. Transport failures return a kIo Status and set *transport (when
-  // non-null).
+  // non-null). When on_chunk cancelled and `canceled` is non-null, it receives the status and
+  // headers seen so far. An empty `path` means the base URL itself.
   Result<HttpResponse> post_stream(const std::string& path,
                                    const std::vector<std::pair<std::string, std::string>>& headers,
                                    const std::string& body,
                                    const std::function<bool(std::string_view)>& on_chunk,
-                                   TransportError* transport);
+                                   TransportError* transport, HttpResponse* canceled = nullptr);
+  // GET `path`; the status and the whole body (at most 1 MiB). Transport failures are kIo.
+  Result<std::pair<int, std::string>> get(const std::string& path,
+                                          const std::vector<std::pair<std::string, std::string>>& headers);
 
   const std::string& base_url() const { return base_url_; }
 

@@ -63,6 +63,25 @@ Result<std::unique_ptr<MessagesClient>> MessagesClient::create(ClientOptions opt
   return std::unique_ptr<MessagesClient>(new MessagesClient(std::move(options), std::move(http)));
 }
 
+Result<int64_t> MessagesClient::model_context_window() {
+  std::vector<std::pair<std::string, std::string>> headers = {{"anthropic-version", "2023-06-01"}};
+  if (!options_.api_key.empty()) headers.emplace_back("x-api-key", options_.api_key);
+  if (!options_.auth_token.empty()) {
+    headers.emplace_back("Authorization", "Bearer " + options_.auth_token);
+  }
+  GB_ASSIGN_OR_RETURN(auto res, http_->get("/v1/models/" + options_.model, headers));
+  if (res.first != 200) {
+    return not_found(str_format("GET /v1/models/%s answered HTTP %d", options_.model.c_str(),
+                                res.first));
+  }
+  json j = json::parse(res.second, nullptr, false);
+  for (const char* key : {"max_input_tokens", "context_window"}) {
+    if (j.is_object() && j.contains(key) && j[key].is_number_integer() && j[key].get<int64_t>() > 0)
+      return j[key].get<int64_t>();
+  }
+  return not_found("GET /v1/models/" + options_.model + " does not give max_input_tokens");
+}
+
 Result<Turn> MessagesClient::create_message(const json& request,
                                             const std::function<void(std::string_view)>& on_text,
                                             const std::function<void(const std::string&)>& on_retry,

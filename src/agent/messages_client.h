@@ -50,6 +50,10 @@ class MessagesClient {
                               const std::function<void(const std::string&)>& on_retry,
                               const std::atomic<bool>* interrupted);
 
+  // The model's context window from GET /v1/models/{model} (`max_input_tokens`, which glassbox
+  // serve reports); an error when the server does not say.
+  Result<int64_t> model_context_window();
+
   const ClientOptions& options() const { return options_; }
 
  private:

@@ -51,6 +51,11 @@ Result<PermissionRule> PermissionRule::parse(const std::string& text) {
     std::string spec = t.substr(open + 1, t.size() - open - 2);
     if (!spec.empty() && spec != "*") rule.specifier = spec;
   }
+  // "mcp__server__*" is the same rule as "mcp__server": every tool of that server.
+  if (rule.tool.rfind("mcp__", 0) == 0 && rule.tool.size() > 8 &&
+      rule.tool.compare(rule.tool.size() - 3, 3, "__*") == 0) {
+    rule.tool.resize(rule.tool.size() - 3);
+  }
   for (char c : rule.tool) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') {
       return invalid_argument("permission rule '" + text + "': tool name '" + rule.tool +
@@ -137,7 +142,11 @@ std::vector<std::string> split_shell_segments(const std::string& command) {
 bool PermissionPolicy::matches(const PermissionRule& rule, const std::string& tool,
                                const std::string& subject) const {
   bool tool_ok = rule.tool == tool || (rule.tool == "Edit" && tool == "Write") ||
-                 (rule.tool == "Read" && (tool == "Glob" || tool == "Grep"));
+                 (rule.tool == "Read" && (tool == "Glob" || tool == "Grep")) ||
+                 // "mcp__server" covers every tool of the server ("mcp__server__tool").
+                 (rule.tool.rfind("mcp__", 0) == 0 &&
+                  rule.tool.find("__", 5) == std::string::npos &&
+                  tool.rfind(rule.tool + "__", 0) == 0);
   if (!tool_ok) return false;
   if (!rule.specifier) return true;
   const std::string& spec = *rule.specifier;

@@ -132,6 +132,17 @@ Result<SessionStore> SessionStore::open(const std::string& dir, const std::strin
     }
     if (!rec.is_object()) continue;
     std::string type = rec.value("type", "");
+    // A compaction replaces the conversation; a rewind truncates it.
+    if (type == "compact" && rec.contains("message") && rec["message"].is_object() &&
+        rec["message"].contains("messages") && rec["message"]["messages"].is_array()) {
+      *messages = rec["message"]["messages"];
+      continue;
+    }
+    if (type == "rewind" && rec.contains("message") && rec["message"].is_object()) {
+      size_t keep = rec["message"].value("message_count", messages->size());
+      if (keep < messages->size()) messages->erase(messages->begin() + keep, messages->end());
+      continue;
+    }
     if ((type != "user" && type != "assistant") || !rec.contains("message") ||
         !rec["message"].is_object()) {
       continue;

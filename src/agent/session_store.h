@@ -1,6 +1,8 @@
 // SessionStore: a session's transcript as JSON Lines under
 // <home>/sessions/<project-hash>/<id>.jsonl, one record per message
-// ({"type":"user"|"assistant","message":{...},"session_id","timestamp","cwd"}).
+// ({"type":"user"|"assistant","message":{...},"session_id","timestamp","cwd"}); a "compact"
+// record ({"message":{"messages":[...]}}) replaces the conversation so far, a "rewind" record
+// ({"message":{"message_count":N}}) truncates it to N messages.
 #pragma once
 
 #include <cstdio>

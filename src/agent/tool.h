@@ -11,6 +11,8 @@
 
 namespace glassbox::agent {
 
+class CheckpointStore;
+
 struct TodoItem {
   std::string content;
   std::string status;  // pending | in_progress | completed
@@ -33,6 +35,9 @@ struct ToolContext {
   // The command prefix Bash runs commands under (empty: none), e.g. a bwrap invocation; see
   // sandbox.h.
   std::vector<std::string> sandbox_argv;
+  // Where Write and Edit save a file's content before changing it, and Bash (best effort) the
+  // workspace files a command changed; null: no checkpoints.
+  CheckpointStore* checkpoints = nullptr;
 
   std::string get_cwd() {
     std::lock_guard<std::mutex> lock(mu);

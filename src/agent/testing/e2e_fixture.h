@@ -58,12 +58,18 @@ class AgentE2eTest : public ::testing::Test {
     EXPECT_TRUE(store.ok());
     store_ = std::make_unique<SessionStore>(std::move(*store));
     AgentOptions aopts;
-    aopts.system_prompt = "test system prompt";
+    aopts.system_prompt = system_prompt_;
     aopts.max_turns = max_turns;
+    aopts.context_window = context_window_;
     AgentEvents events;
     events.on_text = [this](std::string_view t) { streamed_ += t; };
-    Agent agent(client->get(), make_builtin_tools(), policy_.get(), &ctx_, store_.get(), aopts,
-                events, nullptr);
+    events.on_notice = [this](const std::string& n) { notices_.push_back(n); };
+    auto tools = make_builtin_tools();
+    for (auto& t : extra_tools_) tools.push_back(std::move(t));
+    extra_tools_.clear();
+    for (const auto& rule : allow_rules_) EXPECT_TRUE(policy_->add_allow(rule).ok());
+    Agent agent(client->get(), std::move(tools), policy_.get(), &ctx_, store_.get(), aopts,
+                events, approve_);
     return agent.run(prompt, &messages_);
   }
 
@@ -90,6 +96,13 @@ class AgentE2eTest : public ::testing::Test {
   std::unique_ptr<SessionStore> store_;
   json messages_ = json::array();
   std::string streamed_;
+  // Set before run(): tools added to the built-ins (moved in), rules, approval, compaction.
+  std::vector<std::unique_ptr<Tool>> extra_tools_;
+  std::vector<std::string> allow_rules_;
+  ApproveFn approve_;
+  int64_t context_window_ = 0;
+  std::string system_prompt_ = "test system prompt";
+  std::vector<std::string> notices_;
 };
 
 }  // namespace glassbox::agent::testing

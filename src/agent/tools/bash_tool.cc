@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <string_view>
 
+#include "agent/checkpoint_store.h"
 #include "agent/tool.h"
 #include "base/mapped_file.h"
 #include "base/status.h"
@@ -50,9 +51,29 @@ class BashTool : public Tool {
                : "";
   }
   ToolOutput run(const json& input, ToolContext& ctx) const override;
+
+ private:
+  ToolOutput run_command(const json& input, ToolContext& ctx) const;
 };
 
+// Checkpoints, best effort: a command can change any file, so the workspace's small files are
+// read before it runs and those it changed, created or deleted are recorded afterwards.
 ToolOutput BashTool::run(const json& input, ToolContext& ctx) const {
+  if (!ctx.checkpoints || ctx.project_root.empty()) return run_command(input, ctx);
+  WorkspaceScan before = ctx.checkpoints->scan_workspace(ctx.project_root);
+  ToolOutput out = run_command(input, ctx);
+  auto missed = ctx.checkpoints->record_changes(before, ctx.project_root);
+  if (!missed.ok()) {
+    out.content += "\n(checkpoint: " + missed.status().message() + ")";
+  } else if (!missed->empty()) {
+    out.content += str_format("\n(checkpoint: %zu changed file(s) too large to keep for /rewind, "
+                              "e.g. %s)",
+                              missed->size(), missed->front().c_str());
+  }
+  return out;
+}
+
+ToolOutput BashTool::run_command(const json& input, ToolContext& ctx) const {
   if (!input.contains("command") || !input["command"].is_string() ||
       input["command"].get<std::string>().empty()) {
     return {"Bash: 'command' is required and must be a non-empty string", true};

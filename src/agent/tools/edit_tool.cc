@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "agent/checkpoint_store.h"
 #include "agent/tool.h"
 #include "base/mapped_file.h"
 #include "base/status.h"
@@ -73,6 +74,10 @@ class EditTool : public Tool {
                     " already exists; give the text to replace, or use Write",
                 true};
       }
+      if (ctx.checkpoints) {
+        Status saved = ctx.checkpoints->snapshot(path);
+        if (!saved.ok()) return {"Edit: " + saved.message() + "; nothing was written", true};
+      }
       std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
       Status s = write_file_atomic(path, new_s.data(), new_s.size());
       if (!s.ok()) return {"Edit: " + s.message(), true};
@@ -130,6 +135,10 @@ class EditTool : public Tool {
     if (!std::filesystem::exists(path, ec)) {
       return {"Edit: " + path + " disappeared while it was being edited; nothing was written",
               true};
+    }
+    if (ctx.checkpoints) {
+      Status saved = ctx.checkpoints->snapshot(path);
+      if (!saved.ok()) return {"Edit: " + saved.message() + "; nothing was written", true};
     }
     auto perms = std::filesystem::status(path, ec).permissions();
     Status s = write_file_atomic(path, out.data(), out.size());

@@ -2,6 +2,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "agent/checkpoint_store.h"
 #include "agent/tool.h"
 #include "base/mapped_file.h"
 #include "base/status.h"
@@ -42,6 +43,10 @@ class WriteTool : public Tool {
     std::error_code ec;
     if (std::filesystem::is_directory(path, ec))
       return {"Write: " + path + " is a directory", true};
+    if (ctx.checkpoints) {
+      Status saved = ctx.checkpoints->snapshot(path);
+      if (!saved.ok()) return {"Write: " + saved.message() + "; the file was not changed", true};
+    }
     bool existed = std::filesystem::exists(path, ec);
     std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
     if (ec) return {"Write: cannot create the directory of " + path + ": " + ec.message(), true};
