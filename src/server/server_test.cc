@@ -490,6 +490,7 @@ TEST(ServerAuthTest, ApiKeyIsRequiredWhenSet) {
   ASSERT_TRUE(s.ok()) << s.status().message();
   (*s)->start();
   httplib::Client c("127.0.0.1", (*s)->port());
+  c.set_read_timeout(60, 0);  // a loaded CI machine can take longer than the 5 s default
   auto none = c.Get("/v1/models");
   ASSERT_TRUE(none);
   EXPECT_EQ(none->status, 401);
@@ -514,6 +515,7 @@ TEST(ServerTemplateTest, ToolsAreRenderedIntoThePrompt) {
   ASSERT_TRUE(s.ok()) << s.status().message();
   (*s)->start();
   httplib::Client c("127.0.0.1", (*s)->port());
+  c.set_read_timeout(60, 0);  // a loaded CI machine can take longer than the 5 s default
   Json req = {{"model", "claude"}, {"messages", Json::array({{{"role", "user"}, {"content", "weather?"}}})}};
   auto plain = c.Post("/v1/messages/count_tokens", req.dump(), "application/json");
   req["tools"] = Json::array({{{"name", "get_weather"},
