@@ -60,21 +60,26 @@ test('the page loads without a key, asks for one, then lists the served model', 
 });
 
 test('a reply streams into the page as it is generated', async () => {
-  await setField('#max-tokens', 60);
+  // Long enough that the reply arrives in many network reads even from a fast model on an idle machine.
+  await setField('#max-tokens', 400);
   await setField('#temperature', 0.8);
-  // Sample the reply's length every few milliseconds while it streams.
+  // Record the reply's length at every change of the page (and every few milliseconds) while it streams.
   await page.evaluate(() => {
     window.__lengths = [];
-    window.__sampler = setInterval(() => {
+    const sample = () => {
       const bodies = document.querySelectorAll('.message.assistant .body');
       if (bodies.length) window.__lengths.push(bodies[bodies.length - 1].textContent.length);
-    }, 5);
+    };
+    window.__observer = new MutationObserver(sample);
+    window.__observer.observe(document.body, { childList: true, subtree: true, characterData: true });
+    window.__sampler = setInterval(sample, 5);
   });
   const response = page.waitForResponse((r) => r.url().endsWith('/v1/messages'));
   await sendAndWait('Once upon a time');
   assert.match((await response).headers()['content-type'], /^text\/event-stream/);
   const lengths = await page.evaluate(() => {
     clearInterval(window.__sampler);
+    window.__observer.disconnect();
     return window.__lengths;
   });
   const final = (await lastAssistant().locator('.body').textContent()).length;
