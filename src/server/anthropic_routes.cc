@@ -241,20 +241,7 @@ void handle_messages(ServerState& state, const httplib::Request& req, httplib::R
   res.set_header("X-Accel-Buffering", "no");
   res.set_chunked_content_provider(
       "text/event-stream", [&state, job, id, model, n_prompt, parse](size_t, httplib::DataSink& sink) {
-        Json start = {{"type", "message_start"},
-                      {"message",
-                       {{"id", id},
-                        {"type", "message"},
-                        {"role", "assistant"},
-                        {"model", model},
-                        {"content", Json::array()},
-                        {"stop_reason", nullptr},
-                        {"stop_sequence", nullptr},
-                        {"usage",
-                         {{"input_tokens", n_prompt},
-                          {"cache_creation_input_tokens", 0},
-                          {"cache_read_input_tokens", 0},
-                          {"output_tokens", 0}}}}}};
+        Json start = message_start(id, model, n_prompt);
         const std::string ping = sse({{"type", "ping"}});
         std::string head = sse(start);
         if (!parse) {

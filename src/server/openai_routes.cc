@@ -221,6 +221,15 @@ Json chat_chunk(const std::string& id, const std::string& model, int64_t created
                                         {"finish_reason", finish}}})}};
 }
 
+// stream_options.include_usage: a last chunk with no choices and the usage.
+std::string usage_chunk_line(const std::string& id, const std::string& model, int64_t created,
+                             const GenerationResult& r) {
+  Json u = chat_chunk(id, model, created, Json::object(), nullptr);
+  u["choices"] = Json::array();
+  u["usage"] = usage_json(r);
+  return data_line(u);
+}
+
 // A forced tool call: tool_calls with the constrained arguments. Streamed, a named call's arguments arrive
 // piece by piece; with "required" the name is known only at the end, so the call comes whole then.
 void respond_forced_call(ServerState& state, httplib::Response& res, std::shared_ptr<GenerationJob> job, bool stream,
@@ -282,12 +291,7 @@ void respond_forced_call(ServerState& state, httplib::Response& res, std::shared
             tail += call_start(call.name, call.arguments_text);
           }
           tail += data_line(chunk(Json::object(), forced_finish(r)));
-          if (include_usage) {
-            Json u = chunk(Json::object(), nullptr);
-            u["choices"] = Json::array();
-            u["usage"] = usage_json(r);
-            tail += data_line(u);
-          }
+          if (include_usage) tail += usage_chunk_line(id, model, created, r);
         }
         tail += "data: [DONE]\n\n";
         sink_write(sink, tail);
@@ -370,14 +374,7 @@ void handle_chat(ServerState& state, const httplib::Request& req, httplib::Respo
   res.set_chunked_content_provider(
       "text/event-stream",
       [&state, job, id, model, created, parse, include_usage, final_message](size_t, httplib::DataSink& sink) {
-        auto chunk = [&](Json delta, Json finish) {
-          return Json{{"id", id},
-                      {"object", "chat.completion.chunk"},
-                      {"created", created},
-                      {"model", model},
-                      {"choices", Json::array({{{"index", 0}, {"delta", delta}, {"logprobs", nullptr},
-                                                {"finish_reason", finish}}})}};
-        };
+        auto chunk = [&](Json delta, Json finish) { return chat_chunk(id, model, created, delta, finish); };
         if (!sink_write(sink, data_line(chunk({{"role", "assistant"}, {"content", ""}}, nullptr)))) {
           job->cancel();
           finish_job(state, *job);
@@ -406,12 +403,7 @@ void handle_chat(ServerState& state, const httplib::Request& req, httplib::Respo
             tail += data_line(chunk(delta, nullptr));
           }
           tail += data_line(chunk(Json::object(), finish_name(r.finish, has_calls)));
-          if (include_usage) {
-            Json u = chunk(Json::object(), nullptr);
-            u["choices"] = Json::array();
-            u["usage"] = usage_json(r);
-            tail += data_line(u);
-          }
+          if (include_usage) tail += usage_chunk_line(id, model, created, r);
         }
         tail += "data: [DONE]\n\n";
         sink_write(sink, tail);
