@@ -57,6 +57,7 @@ CpuFeatures detect() {
       f.bmi2 = bit(r7.b, 8);
       f.avx512f = bit(r7.b, 16) && zmm_state;
       f.avx512bw = bit(r7.b, 30) && f.avx512f;
+      f.avx512dq = bit(r7.b, 17) && f.avx512f;
       f.avx512vl = bit(r7.b, 31) && f.avx512f;
       f.avx512vnni = bit(r7.c, 11) && f.avx512f;
       const Regs r71 = cpuid(7, 1);
@@ -105,6 +106,7 @@ std::string cpu_summary() {
   add(f.f16c, "f16c");
   add(f.avx512f, "avx512f");
   add(f.avx512bw, "avx512bw");
+  add(f.avx512dq, "avx512dq");
   add(f.avx512vl, "avx512vl");
   add(f.avx512vnni, "avx512vnni");
   add(f.avxvnni, "avxvnni");

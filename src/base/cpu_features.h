@@ -14,6 +14,7 @@ struct CpuFeatures {
   bool bmi2 = false;
   bool avx512f = false;  // also requires the OS to save zmm/opmask state (XCR0 bits 5-7)
   bool avx512bw = false;
+  bool avx512dq = false;
   bool avx512vl = false;
   bool avx512vnni = false;
   bool avxvnni = false;
@@ -22,6 +23,10 @@ struct CpuFeatures {
 
   // The features the avx2 kernel table is compiled for (-mavx2 -mfma -mf16c).
   bool has_avx2_table_features() const { return avx2 && fma && f16c; }
+  // The features the avx512 kernel table is compiled for (those plus -mavx512f/bw/vl/dq/vnni).
+  bool has_avx512_table_features() const {
+    return has_avx2_table_features() && avx512f && avx512bw && avx512vl && avx512dq && avx512vnni;
+  }
 };
 
 // The features of this machine, detected on first call. Thread-safe; never fails (a non-x86 build reports

@@ -9,6 +9,7 @@ namespace glassbox::kernels {
 
 std::vector<const KernelTable*> supported_tables() {
   std::vector<const KernelTable*> tables;
+  if (const KernelTable* t = avx512_table()) tables.push_back(t);
   if (const KernelTable* t = avx2_table()) tables.push_back(t);
   tables.push_back(&reference_table());
   return tables;
@@ -22,9 +23,10 @@ const KernelTable& active_table() {
     for (const KernelTable* t : tables) {
       if (std::strcmp(forced, t->name) == 0) return *t;
     }
-    const bool known = std::strcmp(forced, "avx2") == 0 || std::strcmp(forced, "reference") == 0;
+    const bool known = std::strcmp(forced, "avx512") == 0 || std::strcmp(forced, "avx2") == 0 ||
+                       std::strcmp(forced, "reference") == 0;
     std::fprintf(stderr, "glassbox: GLASSBOX_KERNELS=%s %s; using '%s'\n", forced,
-                 known ? "is not supported by this CPU" : "is not a kernel table (known: avx2, reference)",
+                 known ? "is not supported by this CPU" : "is not a kernel table (known: avx512, avx2, reference)",
                  tables.front()->name);
     return *tables.front();
   }();

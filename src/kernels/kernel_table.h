@@ -36,6 +36,12 @@ using QuantizeI16Fn = void (*)(const float* x, int64_t n, int16_t* q, float* sca
 // Dot product of a weight row of this type with int16 activations, both n elements long.
 using VecDotI16Fn = float (*)(int64_t n, const void* weight_row, const ActivationI16& x);
 
+// A weight row decoded to int16 integers with one float scale (and min) per sub-block of `block` elements
+// (TypeKernels::i16_block, 16 or 32): w[i] = scale[i / block] * q[i] - min[i / block]. |q| is small enough that
+// the dot of one sub-block with int16 activations (|x| <= 32767) cannot overflow int32. min may be null for
+// the symmetric formats (TypeKernels::i16_has_min false), which then write none.
+using DecodeRowI16Fn = void (*)(const void* src, int64_t n, int16_t* q, float* scale, float* min);
+
 struct TypeKernels {
   DequantizeRowFn dequantize_row = nullptr;
   QuantizeRowFn quantize_row = nullptr;
@@ -44,12 +50,26 @@ struct TypeKernels {
   // Optional: the generation (one token) path of quantized weights; null where the table has none, and
   // matmul then uses vec_dot_f32.
   VecDotI16Fn vec_dot_i16 = nullptr;
+  // Optional: the int16 prompt path (KernelTable::gemm_i16); null where the type has none.
+  DecodeRowI16Fn decode_row_i16 = nullptr;
+  int i16_block = 32;         // sub-block of decode_row_i16's scales: 16 or 32
+  bool i16_has_min = false;   // decode_row_i16 writes mins
 };
 
 // Float matrix product over a tile: y[t * ldy + r] = sum_k w[r * ldw + k] * x[t * ldx + k] for r < rows,
 // t < n_tokens, k < k_len. w, x, y: float rows at any alignment; writes y only.
 using GemmF32Fn = void (*)(int64_t rows, int64_t n_tokens, int64_t k_len, const float* w, int64_t ldw,
                            const float* x, int64_t ldx, float* y, int64_t ldy);
+
+// Prompt product in integers over weight rows decoded by a type's decode_row_i16 and activations in the
+// ActivationI16 block form:
+//   y[t * ldy + r] = sum over sub-blocks b of  scale[r][b] * xs[t][b*block/32] * (sum_{i in b} q[r][i] * xq[t][i])
+//                                            - min[r][b] * xs[t][b*block/32] * (sum_{i in b} xq[t][i])
+// w_q [rows][k_len], w_scale and w_min [rows][k_len / block] (w_min null: no mins); xq [n_tokens][k_len],
+// xs [n_tokens][k_len / 32], xsum16 [n_tokens][k_len / 16]; k_len a multiple of 32. Writes y only.
+using GemmI16Fn = void (*)(int64_t rows, int64_t k_len, int block, const int16_t* w_q, const float* w_scale,
+                           const float* w_min, int64_t n_tokens, const int16_t* xq, const float* xs,
+                           const int32_t* xsum16, float* y, int64_t ldy);
 
 struct KernelTable {
   const char* name = "";
@@ -60,6 +80,10 @@ struct KernelTable {
   GemmF32Fn gemm_f32 = nullptr;
   // Generation with int16 activations (ActivationI16) for the types that have vec_dot_i16. Null: none.
   QuantizeI16Fn quantize_i16 = nullptr;
+  // Prompt processing in integers (int16 x int16 -> int32 multiply-adds, AVX-512 VNNI vpdpwssd does 32 per
+  // instruction, twice the float FMA rate): matmul decodes a panel of weight rows with decode_row_i16 and
+  // multiplies it into every token's ActivationI16 row. Null, or a type without decode_row_i16: gemm_f32.
+  GemmI16Fn gemm_i16 = nullptr;
   // How matrix products feed activations to quantized weights: true = float activations through
   // vec_dot_f32 (exact up to float rounding; lands on ../shared/fixtures/golden_exact), false = activations
   // quantized to each type's vec_dot_type through vec_dot (llama.cpp's scheme). Quantizing activations
@@ -77,12 +101,16 @@ const KernelTable& reference_table();
 // without an AVX2 kernel keep their reference entries.
 const KernelTable* avx2_table();
 
+// The AVX-512 table (kernels/avx512/: F, BW, VL, DQ and VNNI, with AVX2 + FMA + F16C), or nullptr when this CPU
+// lacks them. Entries without an AVX-512 kernel keep the avx2 table's.
+const KernelTable* avx512_table();
+
 // Every table this machine can run, fastest first (the reference table last). For tests that run one
 // body over each table, and for `GLASSBOX_KERNELS`.
 std::vector<const KernelTable*> supported_tables();
 
 // The table in use: the fastest the CPU supports, or the one named by the environment variable
-// GLASSBOX_KERNELS ("reference", "avx2", ...). Chosen on first call; thread-safe.
+// GLASSBOX_KERNELS ("reference", "avx2", "avx512"). Chosen on first call; thread-safe.
 const KernelTable& active_table();
 
 // Convenience forms over active_table(), for callers that handle whole rows of one type (loaders, tests,

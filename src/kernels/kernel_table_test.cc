@@ -230,5 +230,13 @@ TEST(DispatchTest, Avx2TableExistsExactlyWhenTheCpuHasAvx2FmaF16c) {
   }
 }
 
+TEST(DispatchTest, Avx512TableExistsExactlyWhenTheCpuHasItsFeatures) {
+  EXPECT_EQ(avx512_table() != nullptr, cpu_features().has_avx512_table_features());
+  if (avx512_table() != nullptr) {
+    EXPECT_STREQ(avx512_table()->name, "avx512");
+    EXPECT_EQ(supported_tables().front(), avx512_table());
+  }
+}
+
 }  // namespace
 }  // namespace glassbox::kernels
