@@ -10,6 +10,7 @@
 
 #include "base/cpu_features.h"
 #include "kernels/kernel_table.h"
+#include "kernels/reference/reference_kernels.h"
 #include "kernels/reference/quant_test_util.h"
 #include "tensor/dtype.h"
 
@@ -164,6 +165,85 @@ TEST_P(KernelTableTest, Int16DotMatchesDotOfDecodedRows) {
         const ActivationI16 act{xq.data(), scale.data(), sum16.data()};
         const float got = table().of(t).vec_dot_i16(n, q.data(), act);
         EXPECT_NEAR(got, want, 2e-6 * magnitude + 1e-6) << tensor::dtype_name(t) << " n=" << n << " off=" << offset;
+      }
+    }
+  }
+}
+
+// decode_row_i16 (the int16 prompt path's first step): scale * q - min gives exactly the reference
+// dequantized weights, |q| stays within 128 (so a 32-element dot with int16 activations fits int32), and a
+// fast table writes the same integers and factors as the reference decoder. Odd block counts, unaligned rows.
+TEST_P(KernelTableTest, Int16RowDecodeGivesTheDequantizedWeights) {
+  for (DType t : kWeightTypes) {
+    const TypeKernels& k = table().of(t);
+    if (k.decode_row_i16 == nullptr) continue;
+    ASSERT_TRUE(k.i16_block == 16 || k.i16_block == 32) << tensor::dtype_name(t);
+    const TypeKernels& ref = reference_table().of(t);
+    ASSERT_NE(ref.decode_row_i16, nullptr) << tensor::dtype_name(t) << ": no reference decoder";
+    ASSERT_EQ(ref.i16_block, k.i16_block);
+    ASSERT_EQ(ref.i16_has_min, k.i16_has_min);
+    for (int64_t n : lengths_for(t)) {
+      for (int offset : {0, 3}) {
+        auto w = random_row(n, static_cast<uint32_t>(7 * n + 5));
+        for (auto& v : w) v += 0.3f;  // asymmetric rows: nonzero mins
+        const OffsetBuffer q = testing::quantize_row(reference_table(), t, w, offset);
+        const auto want = testing::dequantize_row(reference_table(), t, q.data(), n);
+        const int64_t nb = n / k.i16_block;
+        std::vector<int16_t> qi(static_cast<size_t>(n)), qr(static_cast<size_t>(n));
+        std::vector<float> scale(static_cast<size_t>(nb)), min(static_cast<size_t>(nb)), scale_r(scale), min_r(min);
+        k.decode_row_i16(q.data(), n, qi.data(), scale.data(), k.i16_has_min ? min.data() : nullptr);
+        ref.decode_row_i16(q.data(), n, qr.data(), scale_r.data(), k.i16_has_min ? min_r.data() : nullptr);
+        for (int64_t i = 0; i < n; ++i) {
+          const int64_t b = i / k.i16_block;
+          ASSERT_LE(std::abs(static_cast<int>(qi[i])), 128) << tensor::dtype_name(t) << " i=" << i;
+          ASSERT_EQ(qi[i], qr[i]) << tensor::dtype_name(t) << " n=" << n << " i=" << i;
+          ASSERT_EQ(scale[b] * static_cast<float>(qi[i]) - min[b], want[i])
+              << tensor::dtype_name(t) << " n=" << n << " i=" << i;
+        }
+        EXPECT_EQ(scale, scale_r) << tensor::dtype_name(t);
+        EXPECT_EQ(min, min_r) << tensor::dtype_name(t);
+      }
+    }
+  }
+}
+
+// gemm_i16 against the same sums in double (reference::gemm_i16), on row counts around the 16-row group,
+// token counts 1..19 (every tail tile), sub-blocks of 16 and 32, with and without mins; writes only its rows.
+TEST_P(KernelTableTest, Int16GemmMatchesReference) {
+  if (table().gemm_i16 == nullptr) GTEST_SKIP() << "no int16 prompt path in this table";
+  uint32_t seed = 1;
+  for (int block : {16, 32}) {
+    for (bool has_min : {false, true}) {
+      for (int64_t rows : {1, 15, 16, 17, 40}) {
+        for (int64_t k_len : {32, 96, 544}) {
+          for (int64_t n_tokens : {1, 2, 3, 5, 8, 11, 19}) {
+            const int64_t nb = k_len / block, ldy = rows + 3;
+            std::vector<int16_t> wq(static_cast<size_t>(rows * k_len)), xq(static_cast<size_t>(n_tokens * k_len));
+            const auto ws = random_row(rows * nb, ++seed), wm = random_row(rows * nb, ++seed);
+            const auto xs = random_row(n_tokens * (k_len / 32), ++seed);
+            const auto wf = random_row(rows * k_len, ++seed), xf = random_row(n_tokens * k_len, ++seed);
+            for (size_t i = 0; i < wq.size(); ++i) wq[i] = static_cast<int16_t>(std::lround(wf[i] * 40.0f));
+            for (size_t i = 0; i < xq.size(); ++i) xq[i] = static_cast<int16_t>(std::lround(xf[i] * 16000.0f));
+            std::vector<int32_t> xsum16(static_cast<size_t>(n_tokens * (k_len / 16)));
+            for (size_t j = 0; j < xsum16.size(); ++j) {
+              for (int i = 0; i < 16; ++i) xsum16[j] += xq[16 * j + i];
+            }
+            const float* mins = has_min ? wm.data() : nullptr;
+            std::vector<float> got(static_cast<size_t>(n_tokens * ldy), -7.0f), want(got);
+            table().gemm_i16(rows, k_len, block, wq.data(), ws.data(), mins, n_tokens, xq.data(), xs.data(),
+                             xsum16.data(), got.data(), ldy);
+            reference::gemm_i16(rows, k_len, block, wq.data(), ws.data(), mins, n_tokens, xq.data(), xs.data(),
+                                xsum16.data(), want.data(), ldy);
+            for (int64_t t = 0; t < n_tokens; ++t) {
+              for (int64_t r = 0; r < ldy; ++r) {
+                const float g = got[t * ldy + r], w = want[t * ldy + r];
+                ASSERT_NEAR(g, w, 2e-5 * (std::fabs(w) + 40.0 * 16000.0 * k_len / 64))
+                    << "block=" << block << " min=" << has_min << " rows=" << rows << " k=" << k_len
+                    << " tokens=" << n_tokens << " t=" << t << " r=" << r;
+              }
+            }
+          }
+        }
       }
     }
   }

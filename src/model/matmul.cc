@@ -7,7 +7,10 @@
 // Several tokens (prompt): W is cut into panels of rows; a thread decodes a panel to floats once
 // (dequantize_row, into a per-thread buffer that stays in L2) and multiplies it into every token with the
 // table's register-blocked gemm_f32, so the decode cost is paid once per weight instead of once per
-// (weight, token). Threads take panels from a shared counter, so a stalled core does not hold the rest.
+// (weight, token). Where the table has an int16 prompt product (KernelTable::gemm_i16, AVX-512 VNNI) and the
+// weight type an int16 row decoder, the panel is decoded to int16 + per-sub-block scales instead and the
+// tokens are taken in int16 blocks (the generation path's ActivationI16): twice the multiply-add rate of
+// float FMA. Threads take panels from a shared counter, so a stalled core does not hold the rest.
 // Both paths use ThreadPool::run_any: a worker that has not picked the job up by the time the caller has
 // run out of chunks (its core taken by another process) is not waited for.
 #include "model/matmul.h"
@@ -38,14 +41,24 @@ void prepare_input(tensor::DType weight_dtype, const float* x, int64_t n_tokens,
   out->has_i16 = false;
   if (vt == tensor::DType::kF32) {
     std::memcpy(out->data.data(), x, out->data.size());
-    const kernels::QuantizeI16Fn to_i16 = kernels::active_table().quantize_i16;
-    if (out->per_token && to_i16 != nullptr && cols % 32 == 0) {
+    const kernels::KernelTable& table = kernels::active_table();
+    const kernels::QuantizeI16Fn to_i16 = table.quantize_i16;
+    // int16 rows for the generation dots, or for the int16 prompt product when the table and type have it.
+    const bool want_i16 = out->per_token || (table.gemm_i16 != nullptr && table.of(weight_dtype).decode_row_i16 != nullptr);
+    if (want_i16 && to_i16 != nullptr && cols % 32 == 0) {
       out->q16.resize(static_cast<size_t>(n_tokens * cols));
       out->scale16.resize(static_cast<size_t>(n_tokens * (cols / 32)));
       out->sum16.resize(static_cast<size_t>(n_tokens * (cols / 16)));
-      for (int64_t t = 0; t < n_tokens; ++t) {
-        to_i16(x + t * cols, cols, out->q16.data() + t * cols, out->scale16.data() + t * (cols / 32),
-               out->sum16.data() + t * (cols / 16));
+      auto convert = [&](int64_t begin, int64_t end) {
+        for (int64_t t = begin; t < end; ++t) {
+          to_i16(x + t * cols, cols, out->q16.data() + t * cols, out->scale16.data() + t * (cols / 32),
+                 out->sum16.data() + t * (cols / 16));
+        }
+      };
+      if (n_tokens >= 16) {
+        pool.parallel_for(n_tokens, 8, convert);
+      } else {
+        convert(0, n_tokens);
       }
       out->has_i16 = true;
     }
@@ -109,6 +122,38 @@ void matmul_panels(const WeightMatrix& w, const float* x, int64_t n_tokens, kern
   });
 }
 
+// The int16 prompt product: a thread decodes a panel of weight rows to int16 + per-sub-block factors
+// (decode_row_i16; half the bytes of a float panel) and hands it with every token's int16 row to the table's
+// gemm_i16, which repacks it for its multiply-add instruction. Panels of at most 128 KiB of int16 weights,
+// so the panel and its repacked copy stay in L2 while the tokens pass over them.
+void matmul_panels_i16(const WeightMatrix& w, const PreparedInput& x, const kernels::TypeKernels& k,
+                       kernels::GemmI16Fn gemm, float* y, ThreadPool& pool) {
+  const int64_t rows = w.rows, cols = w.cols;
+  const int64_t nb = cols / k.i16_block;
+  int64_t panel_rows = (64 * 1024) / std::max<int64_t>(cols, 1);
+  panel_rows = std::clamp<int64_t>(panel_rows - panel_rows % 16, 16, 128);
+  const int64_t n_panels = (rows + panel_rows - 1) / panel_rows;
+  std::atomic<int64_t> next{0};
+  pool.run_any([&](int, int) {
+    thread_local std::vector<int16_t> q;
+    thread_local std::vector<float> scale, min;
+    q.resize(static_cast<size_t>(panel_rows * cols));
+    scale.resize(static_cast<size_t>(panel_rows * nb));
+    min.resize(k.i16_has_min ? static_cast<size_t>(panel_rows * nb) : 0);
+    for (int64_t p = next.fetch_add(1, std::memory_order_relaxed); p < n_panels;
+         p = next.fetch_add(1, std::memory_order_relaxed)) {
+      const int64_t r0 = p * panel_rows;
+      const int64_t nr = std::min(panel_rows, rows - r0);
+      for (int64_t r = 0; r < nr; ++r) {
+        k.decode_row_i16(w.row(r0 + r), cols, q.data() + r * cols, scale.data() + r * nb,
+                         k.i16_has_min ? min.data() + r * nb : nullptr);
+      }
+      gemm(nr, cols, k.i16_block, q.data(), scale.data(), k.i16_has_min ? min.data() : nullptr, x.n_tokens,
+           x.q16.data(), x.scale16.data(), x.sum16.data(), y + r0, rows);
+    }
+  });
+}
+
 }  // namespace
 
 void matmul(const WeightMatrix& w, const PreparedInput& x, float* y, ThreadPool& pool) {
@@ -118,11 +163,16 @@ void matmul(const WeightMatrix& w, const PreparedInput& x, float* y, ThreadPool&
   const int64_t n_tokens = x.n_tokens;
   const int64_t rows = w.rows;
   const kernels::GemmF32Fn gemm = kernels::active_table().gemm_f32;
+  const kernels::GemmI16Fn gemm_i16 = kernels::active_table().gemm_i16;
+  if (!x.per_token && x.has_i16 && gemm_i16 != nullptr && k.decode_row_i16 != nullptr) {
+    matmul_panels_i16(w, x, k, gemm_i16, y, pool);
+    return;
+  }
   if (x.dtype == tensor::DType::kF32 && !x.per_token && gemm != nullptr && k.dequantize_row != nullptr) {
     matmul_panels(w, reinterpret_cast<const float*>(x.data.data()), n_tokens, k.dequantize_row, gemm, y, pool);
     return;
   }
-  if (x.has_i16 && k.vec_dot_i16 != nullptr) {
+  if (x.per_token && x.has_i16 && k.vec_dot_i16 != nullptr) {
     auto vec_dot = k.vec_dot_i16;
     for_row_chunks(rows, pool, [&](int64_t begin, int64_t end) {
       for (int64_t r = begin; r < end; ++r) {
@@ -155,7 +205,7 @@ void matmul(const WeightMatrix& w, const PreparedInput& x, float* y, ThreadPool&
 }
 
 void matmul_group(std::span<const Product> products, const PreparedInput& x, ThreadPool& pool) {
-  bool fused = x.has_i16;
+  bool fused = x.per_token && x.has_i16;
   for (const auto& [w, y] : products) {
     fused = fused && w->cols == x.cols && x.dtype == activation_type(w->dtype) &&
             kernels::active_table().of(w->dtype).vec_dot_i16 != nullptr;

@@ -26,7 +26,8 @@ struct PreparedInput {
   // depend on the other rows: true for one token, or when asked for (several sequences' decode rows in one
   // batched step). False: the prompt path (gemm over decoded weight panels) for 2+ tokens.
   bool per_token = false;
-  // Per-token inputs, when the table has int16 generation kernels: the rows as ActivationI16 blocks,
+  // Per-token inputs when the table has int16 generation kernels, and prompt inputs when it has the int16
+  // prompt product (KernelTable::gemm_i16) for the weight type: the rows as ActivationI16 blocks,
   // q16 [n_tokens, cols], scale16 [n_tokens, cols / 32], sum16 [n_tokens, cols / 16].
   bool has_i16 = false;
   std::vector<int16_t> q16;

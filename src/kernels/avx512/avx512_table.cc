@@ -11,6 +11,20 @@ const KernelTable* avx512_table() {
     static KernelTable t = *avx2_table();
     t.name = "avx512";
     using tensor::DType;
+    // The int16 prompt path (gemm_i16.cc, decode_i16.cc) for the types with an AVX-512 decoder; the others
+    // (whose inherited decoders are the scalar reference ones) keep the float prompt path.
+    for (TypeKernels& k : t.types) k.decode_row_i16 = nullptr;
+    auto set_i16 = [&](DType dtype, DecodeRowI16Fn decode, int block, bool has_min) {
+      TypeKernels& k = t.types[static_cast<uint32_t>(dtype)];
+      k.decode_row_i16 = decode;
+      k.i16_block = block;
+      k.i16_has_min = has_min;
+    };
+    set_i16(DType::kQ4_0, avx512::decode_row_i16_q4_0, 32, false);
+    set_i16(DType::kQ8_0, avx512::decode_row_i16_q8_0, 32, false);
+    set_i16(DType::kQ4_K, avx512::decode_row_i16_q4_k, 32, true);
+    set_i16(DType::kQ6_K, avx512::decode_row_i16_q6_k, 16, false);
+    t.gemm_i16 = avx512::gemm_i16;
     return &t;
   }();
   return table;

@@ -1,2 +1,101 @@
-// Weight rows as int16 integers and per-sub-block scales (TypeKernels::decode_row_i16), AVX-512.
+// Weight rows as int16 integers and per-sub-block scales (TypeKernels::decode_row_i16), AVX-512: the first
+// step of the int16 prompt product (gemm_i16.cc). Same values as the reference decoders
+// (reference/quant_legacy.cc, reference/quant_k.cc): w = scale * q - min. Layouts: tensor/quant_blocks.h.
+#include <immintrin.h>
+
+#include <cstring>
+
 #include "kernels/avx512/avx512_kernels.h"
+#include "tensor/quant_blocks.h"
+
+namespace glassbox::kernels::avx512 {
+namespace {
+
+using tensor::kQK;
+using tensor::kQKK;
+
+inline float f16_at(const uint8_t* p) {
+  uint16_t h;
+  std::memcpy(&h, p, 2);
+  return _cvtsh_ss(h);
+}
+
+inline void store16(int16_t* dst, __m256i v) { _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst), v); }
+inline void store32(int16_t* dst, __m512i v) { _mm512_storeu_si512(dst, v); }
+
+// Q4_K / Q5_K scale/min j of the 12 packed bytes (see reference get_scale_min_k).
+inline void scale_min_k(const uint8_t* q, int j, int* sc, int* m) {
+  if (j < 4) {
+    *sc = q[j] & 63;
+    *m = q[j + 4] & 63;
+  } else {
+    *sc = (q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4);
+    *m = (q[j + 4] >> 4) | ((q[j] >> 6) << 4);
+  }
+}
+
+}  // namespace
+
+void decode_row_i16_q4_0(const void* src, int64_t n, int16_t* q, float* scale, float*) {
+  const auto* blk = static_cast<const uint8_t*>(src);
+  const __m256i m4 = _mm256_set1_epi16(0x0F), eight = _mm256_set1_epi16(8);
+  for (int64_t b = 0; b < n / kQK; ++b, blk += sizeof(tensor::BlockQ4_0), q += kQK) {
+    const __m256i w = _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(blk + 2)));
+    store16(q, _mm256_sub_epi16(_mm256_and_si256(w, m4), eight));
+    store16(q + 16, _mm256_sub_epi16(_mm256_srli_epi16(w, 4), eight));
+    scale[b] = f16_at(blk);
+  }
+}
+
+void decode_row_i16_q8_0(const void* src, int64_t n, int16_t* q, float* scale, float*) {
+  const auto* blk = static_cast<const uint8_t*>(src);
+  for (int64_t b = 0; b < n / kQK; ++b, blk += sizeof(tensor::BlockQ8_0), q += kQK) {
+    store32(q, _mm512_cvtepi8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk + 2))));
+    scale[b] = f16_at(blk);
+  }
+}
+
+void decode_row_i16_q4_k(const void* src, int64_t n, int16_t* q, float* scale, float* min) {
+  const auto* blk = static_cast<const tensor::BlockQ4_K*>(src);
+  const __m256i m4 = _mm256_set1_epi8(0x0F);
+  for (int64_t b = 0; b < n / kQKK; ++b, ++blk, q += kQKK) {
+    tensor::BlockQ4_K block;
+    std::memcpy(&block, blk, sizeof(block));
+    const float d = _cvtsh_ss(block.d), dmin = _cvtsh_ss(block.dmin);
+    for (int s = 0; s < 8; ++s) {
+      int sc, m;
+      scale_min_k(block.scales, s, &sc, &m);
+      scale[8 * b + s] = d * static_cast<float>(sc);
+      min[8 * b + s] = dmin * static_cast<float>(m);
+    }
+    for (int c = 0; c < 4; ++c) {  // 32 bytes: elements 64c.. (low nibbles) and 64c + 32.. (high nibbles)
+      const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(block.qs + 32 * c));
+      store32(q + 64 * c, _mm512_cvtepu8_epi16(_mm256_and_si256(v, m4)));
+      store32(q + 64 * c + 32, _mm512_cvtepu8_epi16(_mm256_and_si256(_mm256_srli_epi16(v, 4), m4)));
+    }
+  }
+}
+
+void decode_row_i16_q6_k(const void* src, int64_t n, int16_t* q, float* scale, float*) {
+  const auto* blk = static_cast<const tensor::BlockQ6_K*>(src);
+  const __m256i m4 = _mm256_set1_epi8(0x0F), m2 = _mm256_set1_epi8(0x03);
+  const __m512i offset = _mm512_set1_epi16(32);
+  for (int64_t b = 0; b < n / kQKK; ++b, ++blk, q += kQKK) {
+    tensor::BlockQ6_K block;
+    std::memcpy(&block, blk, sizeof(block));
+    const float d = _cvtsh_ss(block.d);
+    for (int s = 0; s < 16; ++s) scale[16 * b + s] = d * static_cast<float>(block.scales[s]);
+    for (int h = 0; h < 2; ++h) {  // element 128 h + 32 g + l: low 4 bits from ql, high 2 bits from qh
+      const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(block.qh + 32 * h));
+      for (int g = 0; g < 4; ++g) {
+        const __m256i ql = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(block.ql + 64 * h + 32 * (g & 1)));
+        const __m256i low = g < 2 ? _mm256_and_si256(ql, m4) : _mm256_and_si256(_mm256_srli_epi16(ql, 4), m4);
+        const __m256i high = _mm256_and_si256(_mm256_srli_epi16(qh, 2 * g), m2);
+        const __m256i v = _mm256_or_si256(low, _mm256_slli_epi16(high, 4));
+        store32(q + 128 * h + 32 * g, _mm512_sub_epi16(_mm512_cvtepu8_epi16(v), offset));
+      }
+    }
+  }
+}
+
+}  // namespace glassbox::kernels::avx512

@@ -380,8 +380,45 @@ float vec_dot_q8_k_q8_k(int64_t n, const void* w, const void* x) {
   return static_cast<float>(sum);
 }
 
+// ---- Rows as int16 + per-sub-block scale (decode_row_i16) ----
+
+// Q4_K / Q5_K: sub-blocks of 32, scale d * sc, min dmin * m (exactly the factors dequantize uses).
+template <typename Block, int kBits>
+void decode_row_i16_q45k(const void* src, int64_t n, int16_t* q, float* scale, float* min) {
+  for (int64_t b = 0; b < superblocks_of(n); ++b) {
+    const auto blk = load_block<Block>(src, b);
+    const float d = fp16_to_fp32(blk.d), dmin = fp16_to_fp32(blk.dmin);
+    for (int s = 0; s < 8; ++s) {
+      int sc, m;
+      get_scale_min_k(blk.scales, s, &sc, &m);
+      scale[8 * b + s] = d * static_cast<float>(sc);
+      min[8 * b + s] = dmin * static_cast<float>(m);
+      for (int i = 32 * s; i < 32 * s + 32; ++i) {
+        q[b * kQKK + i] = static_cast<int16_t>(q45k_value<Block, kBits>(blk, i));
+      }
+    }
+  }
+}
+
+// Q6_K: sub-blocks of 16 (its scales' granularity), scale d * sc, q = stored value - 32.
+void decode_row_i16_q6_k(const void* src, int64_t n, int16_t* q, float* scale, float*) {
+  for (int64_t b = 0; b < superblocks_of(n); ++b) {
+    const auto blk = load_block<BlockQ6_K>(src, b);
+    const float d = fp16_to_fp32(blk.d);
+    for (int s = 0; s < 16; ++s) scale[16 * b + s] = d * static_cast<float>(blk.scales[s]);
+    for (int i = 0; i < kQKK; ++i) q[b * kQKK + i] = static_cast<int16_t>(get_q6k(blk.ql, blk.qh, i) - 32);
+  }
+}
+
 void set(KernelTable& table, DType dtype, TypeKernels kernels) {
   table.types[static_cast<uint32_t>(dtype)] = kernels;
+}
+
+void set_i16(KernelTable& table, DType dtype, DecodeRowI16Fn decode, int block, bool has_min) {
+  TypeKernels& k = table.types[static_cast<uint32_t>(dtype)];
+  k.decode_row_i16 = decode;
+  k.i16_block = block;
+  k.i16_has_min = has_min;
 }
 
 }  // namespace
@@ -395,6 +432,9 @@ void add_k_quant_kernels(KernelTable& table) {
       {dequantize_row_q45k<BlockQ5_K, 5>, quantize_row_q45k<BlockQ5_K, 5>, vec_dot_q45k_q8_k<BlockQ5_K, 5>});
   set(table, DType::kQ6_K, {dequantize_row_q6_k, quantize_row_q6_k, vec_dot_q6_k_q8_k});
   set(table, DType::kQ8_K, {dequantize_row_q8_k, quantize_row_q8_k, vec_dot_q8_k_q8_k});
+  set_i16(table, DType::kQ4_K, decode_row_i16_q45k<BlockQ4_K, 4>, 32, true);
+  set_i16(table, DType::kQ5_K, decode_row_i16_q45k<BlockQ5_K, 5>, 32, true);
+  set_i16(table, DType::kQ6_K, decode_row_i16_q6_k, 16, false);
 }
 
 }  // namespace glassbox::kernels::reference

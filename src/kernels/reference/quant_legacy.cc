@@ -298,8 +298,57 @@ float vec_dot_q8_1_q8_1(int64_t n, const void* w, const void* x) {
   return static_cast<float>(sum);
 }
 
+// ---- Rows as int16 + per-block scale (decode_row_i16): w = d * q - min, q the signed integer value ----
+
+// Per format: the integer of element j (zero point removed for the symmetric formats), and the block's
+// scale and min (min = -m, as w = d * q + m).
+template <typename Block>
+struct I16Row;
+template <>
+struct I16Row<BlockQ4_0> {
+  static int q(const BlockQ4_0& b, int j) { return get_nibble(b.qs, j) - 8; }
+  static float min(const BlockQ4_0&) { return 0.0f; }
+};
+template <>
+struct I16Row<BlockQ4_1> {
+  static int q(const BlockQ4_1& b, int j) { return get_nibble(b.qs, j); }
+  static float min(const BlockQ4_1& b) { return -fp16_to_fp32(b.m); }
+};
+template <>
+struct I16Row<BlockQ5_0> {
+  static int q(const BlockQ5_0& b, int j) { return (get_nibble(b.qs, j) | (get_high_bit(b.qh, j) << 4)) - 16; }
+  static float min(const BlockQ5_0&) { return 0.0f; }
+};
+template <>
+struct I16Row<BlockQ5_1> {
+  static int q(const BlockQ5_1& b, int j) { return get_nibble(b.qs, j) | (get_high_bit(b.qh, j) << 4); }
+  static float min(const BlockQ5_1& b) { return -fp16_to_fp32(b.m); }
+};
+template <>
+struct I16Row<BlockQ8_0> {
+  static int q(const BlockQ8_0& b, int j) { return b.qs[j]; }
+  static float min(const BlockQ8_0&) { return 0.0f; }
+};
+
+template <typename Block>
+void decode_row_i16(const void* src, int64_t n, int16_t* q, float* scale, float* min) {
+  for (int64_t b = 0; b < blocks_of(n); ++b) {
+    const auto blk = load_block<Block>(src, b);
+    for (int j = 0; j < kQK; ++j) q[b * kQK + j] = static_cast<int16_t>(I16Row<Block>::q(blk, j));
+    scale[b] = fp16_to_fp32(blk.d);
+    if (min != nullptr) min[b] = I16Row<Block>::min(blk);
+  }
+}
+
 void set(KernelTable& table, DType dtype, TypeKernels kernels) {
   table.types[static_cast<uint32_t>(dtype)] = kernels;
+}
+
+void set_i16(KernelTable& table, DType dtype, DecodeRowI16Fn decode, bool has_min) {
+  TypeKernels& k = table.types[static_cast<uint32_t>(dtype)];
+  k.decode_row_i16 = decode;
+  k.i16_block = kQK;
+  k.i16_has_min = has_min;
 }
 
 }  // namespace
@@ -311,6 +360,11 @@ void add_legacy_quant_kernels(KernelTable& table) {
   set(table, DType::kQ5_1, {dequantize_row_q5_1, quantize_row_q5_1, vec_dot_q5_1_q8_1});
   set(table, DType::kQ8_0, {dequantize_row_q8_0, quantize_row_q8_0, vec_dot_q8_0_q8_0});
   set(table, DType::kQ8_1, {dequantize_row_q8_1, quantize_row_q8_1, vec_dot_q8_1_q8_1});
+  set_i16(table, DType::kQ4_0, decode_row_i16<BlockQ4_0>, false);
+  set_i16(table, DType::kQ4_1, decode_row_i16<BlockQ4_1>, true);
+  set_i16(table, DType::kQ5_0, decode_row_i16<BlockQ5_0>, false);
+  set_i16(table, DType::kQ5_1, decode_row_i16<BlockQ5_1>, true);
+  set_i16(table, DType::kQ8_0, decode_row_i16<BlockQ8_0>, false);
 }
 
 }  // namespace glassbox::kernels::reference

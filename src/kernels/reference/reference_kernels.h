@@ -17,6 +17,11 @@ void add_legacy_quant_kernels(KernelTable& table);
 // Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, Q8_K (quant_k.cc).
 void add_k_quant_kernels(KernelTable& table);
 
+// KernelTable::gemm_i16 written out in double: the oracle of the fast tables' int16 prompt product. Not in
+// the reference table itself, whose prompt path stays the float one.
+void gemm_i16(int64_t rows, int64_t k_len, int block, const int16_t* w_q, const float* w_scale, const float* w_min,
+              int64_t n_tokens, const int16_t* xq, const float* xs, const int32_t* xsum16, float* y, int64_t ldy);
+
 // Round to nearest, ties to even, as an int. Adding and subtracting 1.5 * 2^23 leaves no fraction bits
 // for |x| < 2^22, so the FPU's default rounding does the work inline (std::nearbyint is a libm call
 // at baseline x86-64 and dominated the quantizers). Larger magnitudes saturate at +-2^30 (callers clamp

@@ -42,6 +42,31 @@ void add_vec_dot_f32(KernelTable& t) {
 
 }  // namespace
 
+namespace reference {
+
+void gemm_i16(int64_t rows, int64_t k_len, int block, const int16_t* w_q, const float* w_scale, const float* w_min,
+              int64_t n_tokens, const int16_t* xq, const float* xs, const int32_t* xsum16, float* y, int64_t ldy) {
+  const int64_t nb = k_len / block;
+  for (int64_t t = 0; t < n_tokens; ++t) {
+    for (int64_t r = 0; r < rows; ++r) {
+      double sum = 0;
+      for (int64_t b = 0; b < nb; ++b) {
+        int64_t dot = 0, xsum = 0;
+        for (int64_t i = b * block; i < (b + 1) * block; ++i) {
+          dot += static_cast<int64_t>(w_q[r * k_len + i]) * xq[t * k_len + i];
+        }
+        for (int64_t j = b * block / 16; j < (b + 1) * block / 16; ++j) xsum += xsum16[t * (k_len / 16) + j];
+        const double x_scale = xs[t * (k_len / 32) + b * block / 32];
+        sum += static_cast<double>(w_scale[r * nb + b]) * x_scale * static_cast<double>(dot);
+        if (w_min != nullptr) sum -= static_cast<double>(w_min[r * nb + b]) * x_scale * static_cast<double>(xsum);
+      }
+      y[t * ldy + r] = static_cast<float>(sum);
+    }
+  }
+}
+
+}  // namespace reference
+
 const KernelTable& reference_table() {
   static const KernelTable table = [] {
     KernelTable t;
