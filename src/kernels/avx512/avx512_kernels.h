@@ -17,8 +17,12 @@ void gemm_i16(int64_t rows, int64_t k_len, int block, const int16_t* w_q, const 
 
 // Weight rows as int16 + per-sub-block scales (decode_i16.cc): TypeKernels::decode_row_i16.
 void decode_row_i16_q4_0(const void* src, int64_t n, int16_t* q, float* scale, float* min);
+void decode_row_i16_q4_1(const void* src, int64_t n, int16_t* q, float* scale, float* min);
+void decode_row_i16_q5_0(const void* src, int64_t n, int16_t* q, float* scale, float* min);
+void decode_row_i16_q5_1(const void* src, int64_t n, int16_t* q, float* scale, float* min);
 void decode_row_i16_q8_0(const void* src, int64_t n, int16_t* q, float* scale, float* min);
 void decode_row_i16_q4_k(const void* src, int64_t n, int16_t* q, float* scale, float* min);
+void decode_row_i16_q5_k(const void* src, int64_t n, int16_t* q, float* scale, float* min);
 void decode_row_i16_q6_k(const void* src, int64_t n, int16_t* q, float* scale, float* min);
 
 }  // namespace glassbox::kernels::avx512

@@ -21,8 +21,12 @@ const KernelTable* avx512_table() {
       k.i16_has_min = has_min;
     };
     set_i16(DType::kQ4_0, avx512::decode_row_i16_q4_0, 32, false);
+    set_i16(DType::kQ4_1, avx512::decode_row_i16_q4_1, 32, true);
+    set_i16(DType::kQ5_0, avx512::decode_row_i16_q5_0, 32, false);
+    set_i16(DType::kQ5_1, avx512::decode_row_i16_q5_1, 32, true);
     set_i16(DType::kQ8_0, avx512::decode_row_i16_q8_0, 32, false);
     set_i16(DType::kQ4_K, avx512::decode_row_i16_q4_k, 32, true);
+    set_i16(DType::kQ5_K, avx512::decode_row_i16_q5_k, 32, true);
     set_i16(DType::kQ6_K, avx512::decode_row_i16_q6_k, 16, false);
     t.gemm_i16 = avx512::gemm_i16;
     return &t;

@@ -34,7 +34,46 @@ inline void scale_min_k(const uint8_t* q, int j, int* sc, int* m) {
   }
 }
 
+// The 32 nibbles of a legacy block in element order (low nibbles are elements 0-15, high 16-31), as bytes.
+inline __m256i nibbles32(const uint8_t* qs) {
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(qs));
+  const __m128i m4 = _mm_set1_epi8(0x0F);
+  return _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(v, 4), m4), _mm_and_si128(v, m4));
+}
+
+// Q5_0 / Q5_1: nibbles with the fifth bit (bit j of the 32-bit qh is element j's) as bytes 0..31.
+inline __m256i five_bits32(const uint8_t* qh, const uint8_t* qs) {
+  uint32_t bits;
+  std::memcpy(&bits, qh, 4);
+  return _mm256_or_si256(nibbles32(qs), _mm256_maskz_mov_epi8(bits, _mm256_set1_epi8(0x10)));
+}
+
+// Legacy formats: Offset = the zero point subtracted from the stored value (0 for the _1 formats, whose
+// min is -m).
+template <int kBlockBytes, int kOffset, bool kHasMin, bool kFiveBits>
+void decode_legacy(const void* src, int64_t n, int16_t* q, float* scale, float* min) {
+  const auto* blk = static_cast<const uint8_t*>(src);
+  const __m512i offset = _mm512_set1_epi16(kOffset);
+  constexpr int kQs = kBlockBytes - 16;  // the 16 nibble bytes end the block
+  for (int64_t b = 0; b < n / kQK; ++b, blk += kBlockBytes, q += kQK) {
+    const __m256i v = kFiveBits ? five_bits32(blk + (kHasMin ? 4 : 2), blk + kQs) : nibbles32(blk + kQs);
+    store32(q, _mm512_sub_epi16(_mm512_cvtepu8_epi16(v), offset));
+    scale[b] = f16_at(blk);
+    if constexpr (kHasMin) min[b] = -f16_at(blk + 2);
+  }
+}
+
 }  // namespace
+
+void decode_row_i16_q4_1(const void* src, int64_t n, int16_t* q, float* scale, float* min) {
+  decode_legacy<sizeof(tensor::BlockQ4_1), 0, true, false>(src, n, q, scale, min);
+}
+void decode_row_i16_q5_0(const void* src, int64_t n, int16_t* q, float* scale, float* min) {
+  decode_legacy<sizeof(tensor::BlockQ5_0), 16, false, true>(src, n, q, scale, min);
+}
+void decode_row_i16_q5_1(const void* src, int64_t n, int16_t* q, float* scale, float* min) {
+  decode_legacy<sizeof(tensor::BlockQ5_1), 0, true, true>(src, n, q, scale, min);
+}
 
 void decode_row_i16_q4_0(const void* src, int64_t n, int16_t* q, float* scale, float*) {
   const auto* blk = static_cast<const uint8_t*>(src);
@@ -72,6 +111,32 @@ void decode_row_i16_q4_k(const void* src, int64_t n, int16_t* q, float* scale, f
       const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(block.qs + 32 * c));
       store32(q + 64 * c, _mm512_cvtepu8_epi16(_mm256_and_si256(v, m4)));
       store32(q + 64 * c + 32, _mm512_cvtepu8_epi16(_mm256_and_si256(_mm256_srli_epi16(v, 4), m4)));
+    }
+  }
+}
+
+void decode_row_i16_q5_k(const void* src, int64_t n, int16_t* q, float* scale, float* min) {
+  const auto* blk = static_cast<const tensor::BlockQ5_K*>(src);
+  const __m256i m4 = _mm256_set1_epi8(0x0F), m1 = _mm256_set1_epi8(0x01);
+  for (int64_t b = 0; b < n / kQKK; ++b, ++blk, q += kQKK) {
+    tensor::BlockQ5_K block;
+    std::memcpy(&block, blk, sizeof(block));
+    const float d = _cvtsh_ss(block.d), dmin = _cvtsh_ss(block.dmin);
+    for (int s = 0; s < 8; ++s) {
+      int sc, m;
+      scale_min_k(block.scales, s, &sc, &m);
+      scale[8 * b + s] = d * static_cast<float>(sc);
+      min[8 * b + s] = dmin * static_cast<float>(m);
+    }
+    // Element i's fifth bit is bit i / 32 of qh[i % 32].
+    const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(block.qh));
+    for (int c = 0; c < 4; ++c) {
+      const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(block.qs + 32 * c));
+      const __m256i h0 = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * c), m1), 4);
+      const __m256i h1 = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * c + 1), m1), 4);
+      store32(q + 64 * c, _mm512_cvtepu8_epi16(_mm256_or_si256(_mm256_and_si256(v, m4), h0)));
+      store32(q + 64 * c + 32,
+              _mm512_cvtepu8_epi16(_mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(v, 4), m4), h1)));
     }
   }
 }
