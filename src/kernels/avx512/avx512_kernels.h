@@ -16,6 +16,8 @@ void gemm_i16(int64_t rows, int64_t k_len, int block, const int16_t* w_q, const 
               int64_t n_tokens, const int16_t* xq, const float* xs, const int32_t* xsum16, float* y, int64_t ldy);
 
 // Weight rows as int16 + per-sub-block scales (decode_i16.cc): TypeKernels::decode_row_i16.
+void decode_row_i16_f16(const void* src, int64_t n, int16_t* q, float* scale, float* min);
+void decode_row_i16_bf16(const void* src, int64_t n, int16_t* q, float* scale, float* min);
 void decode_row_i16_q4_0(const void* src, int64_t n, int16_t* q, float* scale, float* min);
 void decode_row_i16_q4_1(const void* src, int64_t n, int16_t* q, float* scale, float* min);
 void decode_row_i16_q5_0(const void* src, int64_t n, int16_t* q, float* scale, float* min);

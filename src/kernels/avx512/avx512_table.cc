@@ -20,6 +20,8 @@ const KernelTable* avx512_table() {
       k.i16_block = block;
       k.i16_has_min = has_min;
     };
+    set_i16(DType::kF16, avx512::decode_row_i16_f16, 16, false);
+    set_i16(DType::kBF16, avx512::decode_row_i16_bf16, 16, false);
     set_i16(DType::kQ4_0, avx512::decode_row_i16_q4_0, 32, false);
     set_i16(DType::kQ4_1, avx512::decode_row_i16_q4_1, 32, true);
     set_i16(DType::kQ5_0, avx512::decode_row_i16_q5_0, 32, false);

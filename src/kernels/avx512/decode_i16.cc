@@ -63,7 +63,38 @@ void decode_legacy(const void* src, int64_t n, int16_t* q, float* scale, float* 
   }
 }
 
+// F16 / BF16 rows: per 16 weights, scale = max|w| / 4095 and q = round(w / scale), ties to even (the same
+// float operations as reference/float_types.cc, so the same integers).
+template <typename Load>
+void decode_half_row(const uint8_t* src, int64_t n, int16_t* q, float* scale, Load load) {
+  const __m512 abs_mask = _mm512_castsi512_ps(_mm512_set1_epi32(0x7FFFFFFF));
+  for (int64_t b = 0; b < n / 16; ++b, src += 32, q += 16) {
+    const __m512 w = load(src);
+    const float amax = _mm512_reduce_max_ps(_mm512_and_ps(w, abs_mask));
+    const bool usable = amax > 0.0f && amax <= 3.4028235e38f;  // finite
+    scale[b] = usable ? amax / 4095.0f : 0.0f;
+    const __m512 inv = _mm512_set1_ps(usable ? 4095.0f / amax : 0.0f);
+    const __m512i qi = _mm512_cvtps_epi32(_mm512_mul_ps(w, inv));  // nearest, ties to even
+    const __m512i lim = _mm512_set1_epi32(4095);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(q),
+                        _mm512_cvtepi32_epi16(_mm512_max_epi32(_mm512_min_epi32(qi, lim), _mm512_sub_epi32(_mm512_setzero_si512(), lim))));
+  }
+}
+
 }  // namespace
+
+void decode_row_i16_f16(const void* src, int64_t n, int16_t* q, float* scale, float*) {
+  decode_half_row(static_cast<const uint8_t*>(src), n, q, scale, [](const uint8_t* p) {
+    return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+  });
+}
+
+void decode_row_i16_bf16(const void* src, int64_t n, int16_t* q, float* scale, float*) {
+  decode_half_row(static_cast<const uint8_t*>(src), n, q, scale, [](const uint8_t* p) {
+    const __m512i v = _mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+    return _mm512_castsi512_ps(_mm512_slli_epi32(v, 16));
+  });
+}
 
 void decode_row_i16_q4_1(const void* src, int64_t n, int16_t* q, float* scale, float* min) {
   decode_legacy<sizeof(tensor::BlockQ4_1), 0, true, false>(src, n, q, scale, min);
