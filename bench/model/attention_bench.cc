@@ -78,6 +78,7 @@ int main(int argc, char** argv) {
       run(s, 3584, 512, 2);
     }
     if (only != "prefill") {
+      run(s, 255, 1, 200);
       run(s, 4095, 1, 20);
       run(s, 16383, 1, 10);
     }

@@ -121,7 +121,8 @@ std::string describe(const Case& c, const kernels::KernelTable& table, tensor::D
   return s;
 }
 
-// Every chunk of the case in one attend() call, on every table and both cache types.
+// Every chunk of the case in one attend() call, on every table and both cache types; each chunk's outputs are
+// also bit-identical to those of a call with that chunk alone (the split into tasks depends on the chunk only).
 void expect_matches_naive(const Case& c, int n_threads = 2) {
   ThreadPool pool(n_threads);
   const AttentionShape shape{c.n_heads, c.n_kv_heads, c.head_dim, c.head_dim_v, c.window};
@@ -136,6 +137,15 @@ void expect_matches_naive(const Case& c, int n_threads = 2) {
         double worst = 0;
         for (size_t k = 0; k < want.size(); ++k) worst = std::max(worst, std::abs(want[k] - f.out[i][k]));
         EXPECT_LT(worst, 2e-5) << "chunk " << i;  // outputs are averages of values in [-1, 1]
+      }
+      if (f.chunks.size() > 1) {
+        for (size_t i = 0; i < f.chunks.size(); ++i) {
+          std::vector<float> alone(f.out[i].size(), NAN);
+          AttentionChunk chunk = f.chunks[i];
+          chunk.out = alone.data();
+          attend(shape, kLayer, std::span<const AttentionChunk>(&chunk, 1), pool, *table);
+          EXPECT_EQ(alone, f.out[i]) << "chunk " << i << " alone";
+        }
       }
     }
   }
@@ -176,11 +186,28 @@ TEST(AttentionTest, MatchesNaiveWithSlidingWindow) {
   }
 }
 
+// Chunks of one or two tokens take the decode tasks (every head, whole cache rows); long ones are split into
+// segments whose partial results are merged.
+TEST(AttentionTest, DecodeChunksMatchNaive) {
+  expect_matches_naive({6, 2, 48, 48, 0, {{0, 2}, {5, 2}, {127, 2}, {300, 1}}});
+  expect_matches_naive({8, 2, 80, 64, 9, {{0, 2}, {5, 2}, {127, 2}, {300, 1}}});
+}
+
+TEST(AttentionTest, LongDecodeSplitIntoSegmentsMatchesNaive) {
+  expect_matches_naive({8, 2, 64, 64, 0, {{4000, 1}}});
+  expect_matches_naive({6, 3, 48, 48, 0, {{3000, 1}, {2600, 2}, {10, 1}}}, 1);
+  expect_matches_naive({8, 2, 80, 64, 2100, {{5000, 2}}});
+  Case peaky{9, 1, 64, 64, 0, {{4500, 1}}};
+  peaky.q_scale = 12.0f;  // segments with very different maxima
+  expect_matches_naive(peaky);
+}
+
 TEST(AttentionTest, SingleThreadGivesTheSameOutputs) {
   expect_matches_naive({6, 3, 64, 64, 0, {{3, 70}, {300, 1}}}, 1);
 }
 
-// The probabilities (observers' attn.pattern) of one chunk: the naive softmax, and exactly zero where masked.
+// The probabilities (observers' attn.pattern) of one chunk: the naive softmax, and exactly zero where masked;
+// the outputs are those of an unobserved call.
 TEST(AttentionTest, PatternIsTheSoftmaxAndZeroWhereMasked) {
   ThreadPool pool(2);
   for (int64_t window : {0, 50}) {
@@ -205,6 +232,10 @@ TEST(AttentionTest, PatternIsTheSoftmaxAndZeroWhereMasked) {
         double worst = 0;
         for (size_t k = 0; k < want.size(); ++k) worst = std::max(worst, std::abs(want[k] - f.out[0][k]));
         EXPECT_LT(worst, 2e-5);
+        // Observing does not change the outputs, not even in the last bit.
+        Filled unobserved = fill(c, tensor::DType::kF16, 5);
+        attend(shape, kLayer, unobserved.chunks, pool, *table);
+        ASSERT_EQ(unobserved.out[0], f.out[0]);
       }
     }
   }
