@@ -151,14 +151,16 @@ void expect_matches_naive(const Case& c, int n_threads = 2) {
   }
 }
 
+// Around the kv tile (256 positions) and the query tile (128 rows: 128 / group tokens).
 const std::vector<ChunkSize> kOddSizes = {
-    {0, 1},    // n_kv 1
-    {1, 1},    // n_kv 2
-    {0, 7},    // n_kv 7, several tokens
-    {120, 7},  // n_kv 127 = tile - 1
-    {0, 128},  // n_kv 128 = tile
-    {128, 1},  // n_kv 129 = tile + 1, one-token decode after a full tile
-    {200, 131},  // n_kv 331, several query tiles and kv tiles
+    {0, 1},      // n_kv 1
+    {1, 1},      // n_kv 2
+    {0, 7},      // n_kv 7, several tokens
+    {120, 9},    // n_kv 129
+    {248, 7},    // n_kv 255 = tile - 1
+    {0, 256},    // n_kv 256 = tile, several query tiles
+    {256, 1},    // n_kv 257 = tile + 1, one-token decode after a full tile
+    {300, 131},  // n_kv 431, several query tiles and kv tiles
 };
 
 TEST(AttentionTest, MatchesNaiveWithoutGrouping) {
@@ -181,7 +183,7 @@ TEST(AttentionTest, MatchesNaiveWithOneKvHeadAndPeakyScores) {
 
 TEST(AttentionTest, MatchesNaiveWithSlidingWindow) {
   // Windows shorter than a tile, between one and two tiles, and longer than some sequences.
-  for (int64_t window : {1, 5, 100, 200, 400}) {
+  for (int64_t window : {1, 5, 100, 255, 300}) {
     expect_matches_naive({6, 2, 64, 64, window, kOddSizes});
   }
 }
