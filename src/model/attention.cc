@@ -419,7 +419,7 @@ void attend(const AttentionShape& shape, int layer_idx, std::span<const Attentio
   const Attention attention(shape, layer_idx, table);
   const int64_t group = shape.n_heads / shape.n_kv_heads, hdv = shape.head_dim_v;
   const int64_t tokens_per_task = std::max<int64_t>(1, kQueryRows / group);
-  auto is_decode = [&](const AttentionChunk& c) { return c.n_tokens <= kDecodeMaxTokens; };
+  auto is_decode = [&](const AttentionChunk& c) { return c.n_tokens > 0 && c.n_tokens <= kDecodeMaxTokens; };
   int64_t n_decode = 0;
   for (const AttentionChunk& c : chunks) n_decode += is_decode(c) ? 1 : 0;
   thread_local std::vector<DecodeChunk> decode_chunks;
@@ -443,8 +443,27 @@ void attend(const AttentionShape& shape, int layer_idx, std::span<const Attentio
   }
   partial_f.resize(f_size);
   partial_d.resize(d_size);
+  // Prompt chunks first, and their later query tiles (which see more positions) first: the long tasks start
+  // first, the short ones fill in.
   thread_local std::vector<Task> tasks;
   tasks.clear();
+  auto add_prompt_tasks = [&](const AttentionChunk& c, bool pattern_only) {
+    const int64_t n_tiles = (c.n_tokens + tokens_per_task - 1) / tokens_per_task;
+    for (int64_t tile = n_tiles - 1; tile >= 0; --tile) {
+      const int64_t t0 = tile * tokens_per_task, t1 = std::min(c.n_tokens, t0 + tokens_per_task);
+      for (int64_t kv_head = 0; kv_head < shape.n_kv_heads; ++kv_head) {
+        Task task{&c};
+        task.kv_head = kv_head;
+        task.t0 = t0;
+        task.t1 = t1;
+        task.pattern_only = pattern_only;
+        tasks.push_back(task);
+      }
+    }
+  };
+  for (const AttentionChunk& c : chunks) {
+    if (!is_decode(c)) add_prompt_tasks(c, false);
+  }
   size_t f_at = 0, d_at = 0;
   for (DecodeChunk& dc : decode_chunks) {
     const AttentionChunk& c = *dc.chunk;
@@ -465,24 +484,6 @@ void attend(const AttentionShape& shape, int layer_idx, std::span<const Attentio
       task.s1 = begin + (end - begin) * (seg + 1) / dc.n_segments;
       tasks.push_back(task);
     }
-  }
-  // Prompt chunks. Later query tiles see more positions: list them first so that the long tasks start first.
-  auto add_prompt_tasks = [&](const AttentionChunk& c, bool pattern_only) {
-    const int64_t n_tiles = (c.n_tokens + tokens_per_task - 1) / tokens_per_task;
-    for (int64_t tile = n_tiles - 1; tile >= 0; --tile) {
-      const int64_t t0 = tile * tokens_per_task, t1 = std::min(c.n_tokens, t0 + tokens_per_task);
-      for (int64_t kv_head = 0; kv_head < shape.n_kv_heads; ++kv_head) {
-        Task task{&c};
-        task.kv_head = kv_head;
-        task.t0 = t0;
-        task.t1 = t1;
-        task.pattern_only = pattern_only;
-        tasks.push_back(task);
-      }
-    }
-  };
-  for (const AttentionChunk& c : chunks) {
-    if (!is_decode(c)) add_prompt_tasks(c, false);
   }
   run_tasks(attention, tasks, pool, nullptr);
   if (pattern != nullptr) {  // a second job, so that the outputs are those of an unobserved step
