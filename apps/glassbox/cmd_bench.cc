@@ -114,7 +114,8 @@ std::string json_escape(const std::string& s) {
 }  // namespace
 
 int cmd_bench(int argc, char** argv) {
-  auto parsed = Args::parse(argc, argv, {"-m|--model", "-p|--n-prompt", "-n|--n-gen", "-t|--threads", "-r|--repetitions"},
+  auto parsed = Args::parse(argc, argv, {"-m|--model", "-p|--n-prompt", "-n|--n-gen", "-t|--threads", "-r|--repetitions",
+                             "-d|--depth"},
                             {"--json", "-h|--help"});
   if (!parsed.ok()) {
     std::fprintf(stderr, "glassbox bench: %s\n", parsed.status().message().c_str());
@@ -122,21 +123,24 @@ int cmd_bench(int argc, char** argv) {
   }
   const Args& args = parsed.value();
   if (args.has("-h") || !args.get("-m")) {
-    std::fprintf(stderr, "usage: glassbox bench -m MODEL.gguf [-p 512] [-n 128] [-t THREADS] [-r 3] [--json]\n");
+    std::fprintf(stderr, "usage: glassbox bench -m MODEL.gguf [-p 512] [-n 128] [-t THREADS] [-r 3] [-d 0] [--json]\n"
+                 "  -d N  run pp and tg after N tokens already in the cache (long-context speed);\n"
+                 "        the N tokens are prefilled once, untimed\n");
     return args.has("-h") ? 0 : 2;
   }
   auto p = args.get_int("-p", 512), n = args.get_int("-n", 128), r = args.get_int("-r", 3);
+  auto d = args.get_int("-d", 0);
   auto t = args.get_int("-t", ThreadPool::hardware_threads());
-  for (const auto* v : {&p, &n, &r, &t}) {
+  for (const auto* v : {&p, &n, &r, &t, &d}) {
     if (!v->ok()) {
       std::fprintf(stderr, "glassbox bench: %s\n", v->status().message().c_str());
       return 2;
     }
   }
-  const int64_t n_prompt = p.value(), n_gen = n.value(), reps = r.value();
+  const int64_t n_prompt = p.value(), n_gen = n.value(), reps = r.value(), depth = d.value();
   const int n_threads = static_cast<int>(t.value());
-  if (n_prompt < 0 || n_gen < 0 || reps < 1 || n_threads < 1 || n_prompt + n_gen == 0) {
-    std::fprintf(stderr, "glassbox bench: need -p >= 0, -n >= 0 (not both 0), -r >= 1, -t >= 1\n");
+  if (n_prompt < 0 || n_gen < 0 || reps < 1 || n_threads < 1 || depth < 0 || n_prompt + n_gen == 0) {
+    std::fprintf(stderr, "glassbox bench: need -p >= 0, -n >= 0 (not both 0), -r >= 1, -t >= 1, -d >= 0\n");
     return 2;
   }
   const bool json = args.has("--json");
@@ -149,19 +153,28 @@ int cmd_bench(int argc, char** argv) {
   }
   std::shared_ptr<const model::Model> m = loaded.value();
   model::ContextOptions options;
-  options.n_ctx = std::max<int64_t>(n_prompt + n_gen, 16);
+  options.n_ctx = std::max<int64_t>(depth + std::max(n_prompt, n_gen), 16);
   options.n_threads = n_threads;
-  options.max_batch = std::max<int64_t>(n_prompt, 1);
+  options.max_batch = n_prompt > 0 ? n_prompt : 512;
   model::Context ctx(m, options);
   const int64_t vocab = m->config().vocab_size;
   std::mt19937 rng(1234);
   std::uniform_int_distribution<int32_t> token_dist(0, static_cast<int32_t>(vocab - 1));
   std::vector<float> logits;
+  if (depth > 0) {  // the cache every run starts from: runs truncate back to it
+    std::vector<int32_t> tokens(static_cast<size_t>(depth));
+    for (auto& tok : tokens) tok = token_dist(rng);
+    const Status s = ctx.forward(tokens, model::LogitsMode::kNone, nullptr);
+    if (!s.ok()) {
+      std::fprintf(stderr, "glassbox bench: %s\n", s.message().c_str());
+      return 1;
+    }
+  }
 
   auto run_pp = [&]() -> double {
     std::vector<int32_t> tokens(static_cast<size_t>(n_prompt));
     for (auto& tok : tokens) tok = token_dist(rng);
-    ctx.reset();
+    ctx.truncate(depth);
     const auto t0 = Clock::now();
     const Status s = ctx.forward(tokens, model::LogitsMode::kLast, &logits);
     const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
@@ -172,7 +185,7 @@ int cmd_bench(int argc, char** argv) {
     return static_cast<double>(n_prompt) / secs;
   };
   auto run_tg = [&](int64_t count) -> double {
-    ctx.reset();
+    ctx.truncate(depth);
     const auto t0 = Clock::now();
     for (int64_t i = 0; i < count; ++i) {
       const int32_t tok = token_dist(rng);
@@ -223,13 +236,14 @@ int cmd_bench(int argc, char** argv) {
   if (json) {
     std::printf(
         "{\"model\": \"%s\", \"cpu\": \"%s\", \"kernel_table\": \"%s\", \"threads\": %d, \"repetitions\": %lld, "
+        "\"depth\": %lld, "
         "\"pp_tokens\": %lld, \"pp_tokens_per_s\": %.3f, \"pp_min\": %.3f, \"pp_max\": %.3f, "
         "\"tg_tokens\": %lld, \"tg_tokens_per_s\": %.3f, \"tg_min\": %.3f, \"tg_max\": %.3f, "
         "\"weight_bytes\": %llu, \"bytes_per_token\": %llu, \"read_bandwidth_gb_s\": %.3f, "
         "\"tg_ceiling_tokens_per_s\": %.3f, \"peak_rss_mb\": %.1f, \"pp_cpu_share\": %.3f, \"tg_cpu_share\": %.3f, "
         "\"pp_cpu_time_tokens_per_s\": %.3f, \"tg_cpu_time_tokens_per_s\": %.3f}\n",
         json_escape(path).c_str(), json_escape(cpu).c_str(), table, n_threads, static_cast<long long>(reps),
-        static_cast<long long>(n_prompt), pp.median, pp.min, pp.max, static_cast<long long>(n_gen), tg.median, tg.min,
+        static_cast<long long>(depth), static_cast<long long>(n_prompt), pp.median, pp.min, pp.max, static_cast<long long>(n_gen), tg.median, tg.min,
         tg.max, static_cast<unsigned long long>(m->weight_bytes()), static_cast<unsigned long long>(token_bytes),
         bandwidth / 1e9, ceiling, rss, pp_cpu_share, tg_cpu_share, pp_cpu_rate, tg_cpu_rate);
     return 0;
@@ -238,6 +252,7 @@ int cmd_bench(int argc, char** argv) {
   std::printf("cpu            %s\n", cpu_summary().c_str());
   std::printf("kernel table   %s, %d threads, %lld repetitions (+1 warm-up)\n", table, n_threads,
               static_cast<long long>(reps));
+  if (depth > 0) std::printf("depth          %lld tokens in the cache before each run\n", static_cast<long long>(depth));
   std::printf("weights        %.1f MiB (%.1f MiB read per generated token)\n",
               static_cast<double>(m->weight_bytes()) / (1 << 20), static_cast<double>(token_bytes) / (1 << 20));
   if (n_prompt > 0) {

@@ -3,7 +3,6 @@
 #include "model/transformer.h"
 
 #include <algorithm>
-#include <atomic>
 #include <array>
 #include <cmath>
 #include <cstring>
@@ -11,6 +10,7 @@
 #include "base/check.h"
 #include "kernels/kernel_table.h"
 #include "model/architecture.h"
+#include "model/attention.h"
 
 namespace glassbox::model {
 namespace {
@@ -25,24 +25,6 @@ void rms_norm(const float* x, const float* weight, int64_t n, float eps, float* 
 }
 
 float silu(float x) { return x / (1.0f + std::exp(-x)); }
-
-// Calls fn(begin, end) over [0, n) in chunks of `grain` taken from a shared counter by the caller and whichever
-// workers join (ThreadPool::run_any): a worker whose core another process holds is not waited for, which
-// matters on a busy machine, where a static split would stall each call until that worker is scheduled.
-template <typename Fn>
-void for_each_chunk(ThreadPool& pool, int64_t n, int64_t grain, Fn fn) {
-  if (pool.n_threads() == 1 || n <= grain) {
-    if (n > 0) fn(0, n);
-    return;
-  }
-  std::atomic<int64_t> next{0};
-  pool.run_any([&](int, int) {
-    for (int64_t b = next.fetch_add(grain, std::memory_order_relaxed); b < n;
-         b = next.fetch_add(grain, std::memory_order_relaxed)) {
-      fn(b, std::min(n, b + grain));
-    }
-  });
-}
 
 }  // namespace
 
@@ -71,7 +53,7 @@ uint64_t Model::weight_bytes() const {
 
 struct Context::Scratch {
   std::vector<float> x, xn, q, k, v, attn, proj, gate, up, pattern, logits_rows, logits_in;
-  std::vector<std::vector<float>> part_keys, part_values;  // per chunk of a step (attention)
+  std::vector<AttentionChunk> attention_chunks;  // per chunk of a step
   PreparedInput prepared, prepared2;
 };
 
@@ -175,89 +157,19 @@ void Context::rope(float* x, int64_t n_tokens, int64_t n_heads, const int32_t* p
   }
 }
 
-// Per (chunk, head), as two float matrix products through the kernel table's gemm_f32 (vectorized, like the
-// weight matmuls): scores S = Q_h K_h^T [n_tokens, n_kv], masked softmax by rows, then O_h = S V_h with V_h held
-// transposed [head_dim_v, n_kv] so that each output dimension is one row of the product. Each chunk reads its
-// own slot's cache; all chunks' heads run as one parallel job, so many one-token chunks cost one dispatch.
-// q: [n_rows, q_width] and out: [n_rows, n_heads * head_dim_v] in the step's row layout. pattern (single-chunk
-// steps only): [n_heads, n_tokens, n_kv].
+// Each chunk's query rows against its own slot's cache, read in place (attention.h); every chunk's tasks run
+// as one parallel job, so many one-token chunks cost one dispatch. q: [n_rows, q_width] and out: [n_rows,
+// n_heads * head_dim_v] in the step's row layout. pattern (single-chunk steps only): [n_heads, n_tokens, n_kv].
 void Context::attention(int layer_idx, const Step& step, const float* q, float* out, float* pattern) {
   const ModelConfig& c = model_->config();
-  Scratch& s = *scratch_;
-  const int64_t kv_w = c.kv_width(), v_w = c.v_width();
-  const int64_t hd = c.head_dim, hdv = c.head_dim_v;
-  const size_t n_parts = step.parts.size();
-  // Keys [n_kv, kv_width] and transposed values [n_kv_heads][head_dim_v][n_kv] of each chunk, as floats.
-  if (s.part_keys.size() < n_parts) {
-    s.part_keys.resize(n_parts);
-    s.part_values.resize(n_parts);
+  std::vector<AttentionChunk>& chunks = scratch_->attention_chunks;
+  chunks.clear();
+  for (const Step::Part& part : step.parts) {
+    chunks.push_back({&caches_[static_cast<size_t>(part.slot)], n_past_[static_cast<size_t>(part.slot)], part.n_tokens,
+                      q + part.first_row * c.q_width(), out + part.first_row * c.n_heads * c.head_dim_v});
   }
-  std::vector<int64_t> kv_begin(n_parts + 1, 0);  // chunk p's cache rows are [kv_begin[p], kv_begin[p + 1])
-  for (size_t p = 0; p < n_parts; ++p) {
-    const Step::Part& part = step.parts[p];
-    const int64_t n_kv = n_past_[static_cast<size_t>(part.slot)] + part.n_tokens;
-    kv_begin[p + 1] = kv_begin[p] + n_kv;
-    s.part_keys[p].resize(static_cast<size_t>(n_kv * kv_w));
-    s.part_values[p].resize(static_cast<size_t>(n_kv * v_w));
-  }
-  for_each_chunk(pool_, kv_begin[n_parts], 16, [&](int64_t b, int64_t e) {
-    thread_local std::vector<float> row;
-    row.resize(static_cast<size_t>(v_w));
-    size_t p = static_cast<size_t>(std::upper_bound(kv_begin.begin(), kv_begin.end(), b) - kv_begin.begin()) - 1;
-    for (int64_t g = b; g < e; ++g) {
-      while (g >= kv_begin[p + 1]) ++p;
-      const KvCache& cache = caches_[static_cast<size_t>(step.parts[p].slot)];
-      const int64_t n_kv = kv_begin[p + 1] - kv_begin[p], j = g - kv_begin[p];
-      float* values = s.part_values[p].data();
-      cache.load_key(layer_idx, j, s.part_keys[p].data() + j * kv_w);
-      cache.load_value(layer_idx, j, row.data());
-      for (int64_t i = 0; i < v_w; ++i) values[static_cast<size_t>(i * n_kv + j)] = row[static_cast<size_t>(i)];
-    }
-  });
-  const kernels::GemmF32Fn gemm = kernels::active_table().gemm_f32;
-  GB_CHECK(gemm != nullptr);
-  const int64_t group = c.n_heads / c.n_kv_heads;
-  const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
-  const int64_t window = c.sliding_window;
-  const int64_t out_w = c.n_heads * hdv;
-  for_each_chunk(pool_, static_cast<int64_t>(n_parts) * c.n_heads, 1, [&](int64_t begin, int64_t end) {
-    thread_local std::vector<float> scores;
-    for (int64_t task = begin; task < end; ++task) {
-      const size_t p = static_cast<size_t>(task / c.n_heads);
-      const int64_t h = task % c.n_heads;
-      const Step::Part& part = step.parts[p];
-      const int64_t n_tokens = part.n_tokens;
-      const int64_t n_past = n_past_[static_cast<size_t>(part.slot)];
-      const int64_t n_kv = kv_begin[p + 1] - kv_begin[p];
-      const float* qp = q + part.first_row * c.q_width();
-      float* op = out + part.first_row * out_w;
-      scores.resize(static_cast<size_t>(n_tokens * n_kv));
-      const int64_t kv_h = h / group;
-      gemm(n_kv, n_tokens, hd, s.part_keys[p].data() + kv_h * hd, kv_w, qp + h * hd, c.q_width(), scores.data(), n_kv);
-      for (int64_t t = 0; t < n_tokens; ++t) {
-        float* row = scores.data() + t * n_kv;
-        const int64_t qpos = n_past + t;
-        const int64_t first = window > 0 ? std::max<int64_t>(0, qpos - window + 1) : 0;
-        float max_score = -INFINITY;
-        for (int64_t j = first; j <= qpos; ++j) {
-          row[j] *= scale;
-          max_score = std::max(max_score, row[j]);
-        }
-        double sum = 0;
-        for (int64_t j = first; j <= qpos; ++j) {
-          row[j] = std::exp(row[j] - max_score);
-          sum += row[j];
-        }
-        const float inv = static_cast<float>(1.0 / sum);
-        std::fill(row, row + first, 0.0f);
-        for (int64_t j = first; j <= qpos; ++j) row[j] *= inv;
-        std::fill(row + qpos + 1, row + n_kv, 0.0f);
-        if (pattern != nullptr) std::copy(row, row + n_kv, pattern + (h * n_tokens + t) * n_kv);
-      }
-      gemm(hdv, n_tokens, n_kv, s.part_values[p].data() + kv_h * hdv * n_kv, n_kv, scores.data(), n_kv, op + h * hdv,
-           out_w);
-    }
-  });
+  const AttentionShape shape{c.n_heads, c.n_kv_heads, c.head_dim, c.head_dim_v, c.sliding_window};
+  attend(shape, layer_idx, chunks, pool_, kernels::active_table(), pattern);
 }
 
 Status Context::check_chunks(std::span<const SeqChunk> chunks) const {
