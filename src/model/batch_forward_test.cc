@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include "kernels/kernel_table.h"
+
 #include "model/synth/synth_model.h"
 #include "model/transformer.h"
 
@@ -171,7 +173,9 @@ TEST(BatchForwardTest, ManyDecodeRowsThroughGemmStayClose) {
   ASSERT_TRUE(model.ok()) << model.status().message();
   const double diff = max_relative_difference(*model, wide_schedule((*model)->config().vocab_size, 10), 10, 8);
   EXPECT_LE(diff, 1e-3);
-  EXPECT_GT(diff, 0.0) << "the gemm path was not taken";
+  // The reference table's prompt and generation kernels both accumulate exactly in double, so there the two
+  // paths agree bit for bit and the difference cannot show which was taken.
+  if (std::string(kernels::active_table().name) != "reference") EXPECT_GT(diff, 0.0) << "the gemm path was not taken";
 }
 
 TEST(BatchForwardTest, RejectsBadChunksWithoutComputing) {
