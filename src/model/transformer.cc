@@ -6,8 +6,10 @@
 #include <array>
 #include <cmath>
 #include <cstring>
+#include <functional>
 
 #include "base/check.h"
+#include "base/vec_exp.h"
 #include "kernels/kernel_table.h"
 #include "model/architecture.h"
 #include "model/attention.h"
@@ -24,7 +26,17 @@ void rms_norm(const float* x, const float* weight, int64_t n, float eps, float* 
   for (int64_t i = 0; i < n; ++i) y[i] = x[i] * scale * weight[i];
 }
 
-float silu(float x) { return x / (1.0f + std::exp(-x)); }
+// gate[i] = silu(gate[i]) * up[i] = gate[i] / (1 + e^-gate[i]) * up[i] over n elements, the exp vectorized.
+void silu_mul(float* gate, const float* up, int64_t n) {
+  constexpr int64_t kChunk = 512;
+  float e[kChunk];
+  for (int64_t i0 = 0; i0 < n; i0 += kChunk) {
+    const int64_t len = std::min(kChunk, n - i0);
+    for (int64_t i = 0; i < len; ++i) e[i] = -gate[i0 + i];
+    exp_inplace(e, len);
+    for (int64_t i = 0; i < len; ++i) gate[i0 + i] = gate[i0 + i] / (1.0f + e[i]) * up[i0 + i];
+  }
+}
 
 }  // namespace
 
@@ -315,6 +327,24 @@ void Context::run_step(const Step& step, float* logits_out) {
 
   for (int64_t t = 0; t < n; ++t) dequantize_row(w.token_embd, step.tokens[t], s.x.data() + t * d);
 
+  // Row-wise passes (norms, residual adds, SiLU) over the pool when a step has enough rows to pay for it.
+  auto for_rows = [&](int64_t rows, const std::function<void(int64_t, int64_t)>& fn) {
+    if (rows >= 16) {
+      pool_.parallel_for(rows, 8, fn);
+    } else {
+      fn(0, rows);
+    }
+  };
+  auto norm_rows = [&](const std::vector<float>& weight, float* out) {
+    for_rows(n, [&](int64_t b, int64_t e) {
+      for (int64_t t = b; t < e; ++t) rms_norm(&s.x[t * d], weight.data(), d, c.rms_eps, &out[t * d]);
+    });
+  };
+  auto add_proj = [&] {
+    for_rows(n, [&](int64_t b, int64_t e) {
+      for (int64_t i = b * d; i < e * d; ++i) s.x[i] += s.proj[i];
+    });
+  };
   auto watch = [&](SiteKind kind, int l) {
     return step.observe && observer_ != nullptr && observer_->wants(kind, l);
   };
@@ -329,7 +359,7 @@ void Context::run_step(const Step& step, float* logits_out) {
     if (watch(SiteKind::kResidPre, l)) notify(SiteKind::kResidPre, l, s.x.data(), shape_d, positions, n);
 
     // Attention.
-    for (int64_t t = 0; t < n; ++t) rms_norm(&s.x[t * d], lw.attn_norm.data(), d, c.rms_eps, &s.xn[t * d]);
+    norm_rows(lw.attn_norm, s.xn.data());
     lin({{&lw.wq, s.q.data()}, {&lw.wk, s.k.data()}, {&lw.wv, s.v.data()}}, s.xn.data(), d);
     if (!lw.bq.empty()) {
       for (int64_t t = 0; t < n; ++t) {
@@ -348,8 +378,10 @@ void Context::run_step(const Step& step, float* logits_out) {
         rms_norm(head, lw.k_norm.data(), c.head_dim, c.rms_eps, head);
       }
     }
-    rope(s.q.data(), n, c.n_heads, positions);
-    rope(s.k.data(), n, c.n_kv_heads, positions);
+    for_rows(n, [&](int64_t b, int64_t e) {
+      rope(s.q.data() + b * c.q_width(), e - b, c.n_heads, positions + b);
+      rope(s.k.data() + b * c.kv_width(), e - b, c.n_kv_heads, positions + b);
+    });
     if (watch(SiteKind::kAttnQ, l)) notify(SiteKind::kAttnQ, l, s.q.data(), {n, c.q_width()}, positions, n);
     for (const Step::Part& part : step.parts) {
       KvCache& cache = caches_[static_cast<size_t>(part.slot)];
@@ -369,17 +401,19 @@ void Context::run_step(const Step& step, float* logits_out) {
     if (want_pattern) notify(SiteKind::kAttnPattern, l, s.pattern.data(), {c.n_heads, n, pattern_kv}, positions, n);
     lin({{&lw.wo, s.proj.data()}}, s.attn.data(), out_w);
     if (watch(SiteKind::kAttnOut, l)) notify(SiteKind::kAttnOut, l, s.proj.data(), shape_d, positions, n);
-    for (int64_t i = 0; i < n * d; ++i) s.x[i] += s.proj[i];
+    add_proj();
     if (watch(SiteKind::kResidMid, l)) notify(SiteKind::kResidMid, l, s.x.data(), shape_d, positions, n);
 
     // MLP.
-    for (int64_t t = 0; t < n; ++t) rms_norm(&s.x[t * d], lw.ffn_norm.data(), d, c.rms_eps, &s.xn[t * d]);
+    norm_rows(lw.ffn_norm, s.xn.data());
     if (watch(SiteKind::kMlpIn, l)) notify(SiteKind::kMlpIn, l, s.xn.data(), shape_d, positions, n);
     lin({{&lw.w_gate, s.gate.data()}, {&lw.w_up, s.up.data()}}, s.xn.data(), d);
-    for (size_t i = 0; i < s.gate.size(); ++i) s.gate[i] = silu(s.gate[i]) * s.up[i];
+    for_rows(n, [&](int64_t b, int64_t e) {
+      silu_mul(s.gate.data() + b * c.d_ff, s.up.data() + b * c.d_ff, (e - b) * c.d_ff);
+    });
     lin({{&lw.w_down, s.proj.data()}}, s.gate.data(), c.d_ff);
     if (watch(SiteKind::kMlpOut, l)) notify(SiteKind::kMlpOut, l, s.proj.data(), shape_d, positions, n);
-    for (int64_t i = 0; i < n * d; ++i) s.x[i] += s.proj[i];
+    add_proj();
     if (watch(SiteKind::kResidPost, l)) notify(SiteKind::kResidPost, l, s.x.data(), shape_d, positions, n);
   }
 

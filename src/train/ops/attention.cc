@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "train/ops/linear.h"
-#include "train/ops/vec_exp.h"
+#include "base/vec_exp.h"
 
 namespace glassbox::train {
 

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <vector>
 
-#include "train/ops/vec_exp.h"
+#include "base/vec_exp.h"
 
 namespace glassbox::train {
 

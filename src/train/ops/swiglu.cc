@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-#include "train/ops/vec_exp.h"
+#include "base/vec_exp.h"
 
 namespace glassbox::train {
 namespace {

@@ -1,5 +1,5 @@
 // vec_exp: accuracy against std::exp in double, special values, and position independence.
-#include "train/ops/vec_exp.h"
+#include "base/vec_exp.h"
 
 #include <gtest/gtest.h>
 
@@ -7,7 +7,7 @@
 #include <limits>
 #include <vector>
 
-namespace glassbox::train {
+namespace glassbox {
 namespace {
 
 TEST(VecExpTest, RelativeErrorIsBelowThreeUlpOverTheNormalRange) {
@@ -55,4 +55,4 @@ TEST(VecExpTest, ValueDoesNotDependOnPositionOrLength) {
 }
 
 }  // namespace
-}  // namespace glassbox::train
+}  // namespace glassbox

@@ -1,12 +1,12 @@
 // Vectorized expf: e^x = 2^k · e^r with k = round(x / ln 2), r = x − k·ln 2 (Cody–Waite split of ln
 // 2, so r is nearly exact), |r| <= ln(2)/2, and e^r from its Taylor series to r^7 (truncation error
 // < 5e-9 relative).
-#include "train/ops/vec_exp.h"
+#include "base/vec_exp.h"
 
 #include <cmath>
 #include <cstring>
 
-namespace glassbox::train {
+namespace glassbox {
 namespace {
 
 typedef float V __attribute__((vector_size(32)));
@@ -79,4 +79,4 @@ void exp_inplace(double* x, int64_t n) {
   for (int64_t i = 0; i < n; ++i) x[i] = std::exp(x[i]);
 }
 
-}  // namespace glassbox::train
+}  // namespace glassbox

@@ -3,7 +3,7 @@
 
 #include <cstdint>
 
-namespace glassbox::train {
+namespace glassbox {
 
 // x[i] = e^x[i] for i < n. Float: 8 lanes at a time (one code path for every element, tails
 // included, so a value never depends on its position), relative error below 3e-7 for x in
@@ -12,4 +12,4 @@ namespace glassbox::train {
 void exp_inplace(float* x, int64_t n);
 void exp_inplace(double* x, int64_t n);
 
-}  // namespace glassbox::train
+}  // namespace glassbox
