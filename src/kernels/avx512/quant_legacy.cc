@@ -1,0 +1,205 @@
+// AVX-512 VNNI dot products of the legacy 32-element block formats with int16 activations (ActivationI16):
+// Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, one row (vec_dot_i16) or 2-4 rows sharing the activation loads
+// (vec_dot_i16_rows).
+//
+// Per block: the 16 quant bytes are zero-extended to 16 int16 (vpmovzxbw ymm), so the low nibbles are
+// elements 0-15 (an and) and the high nibbles elements 16-31 (a 4-bit word shift, no mask), exactly the
+// activation's order; two vpdpwssd (the first a vpmaddwd) give 8 int32 partial sums, converted and added
+// with one FMA by d * scale_x. The zero points (8 and 16) and the mins of the _1 formats are not applied per
+// element: sum (q - z) x = sum q x - z sum x, and sum x per block comes from ActivationI16::sum16, so those
+// terms cost one FMA per 8 blocks. The f16 scales (and mins) of 8 blocks are fetched with one gather and
+// multiplied by the activation scales in one vector; each block then broadcasts its product from the stack.
+// ymm rather than zmm: Zen 4 runs a zmm op as two 256-bit halves, and a 32-element block fits a ymm pair
+// exactly, so zmm would only add shuffles. Layouts: tensor/quant_blocks.h.
+#include "kernels/avx512/avx512_kernels.h"
+#include "kernels/avx512/simd.h"
+#include "tensor/quant_blocks.h"
+
+namespace glassbox::kernels::avx512 {
+namespace {
+
+// The 32 quants of a nibble block at qs as int16 in element order: lo = elements 0-15, hi = 16-31.
+struct Nibbles {
+  __m256i lo, hi;
+};
+inline Nibbles nibbles(const uint8_t* qs) {
+  const __m256i q = _mm256_cvtepu8_epi16(load128(qs));
+  return {_mm256_and_si256(q, _mm256_set1_epi16(0x0F)), _mm256_srli_epi16(q, 4)};
+}
+// Adds 16 to each element whose bit is set in the 32 high bits at qh (bit j: element j).
+inline Nibbles with_high_bits(Nibbles v, const uint8_t* qh) {
+  const uint32_t bits = load_u32(qh);
+  const __m256i sixteen = _mm256_set1_epi16(16);
+  return {_mm256_mask_add_epi16(v.lo, static_cast<__mmask16>(bits), v.lo, sixteen),
+          _mm256_mask_add_epi16(v.hi, static_cast<__mmask16>(bits >> 16), v.hi, sixteen)};
+}
+inline __m256i dot32(Nibbles v, __m256i x0, __m256i x1) {
+  return _mm256_dpwssd_epi32(_mm256_madd_epi16(v.lo, x0), v.hi, x1);
+}
+
+// Per format: bytes per block, the zero point z (value = d (q - z)) or a min (value = d q + m, f16 after d),
+// and the 8 int32 partial sums of q * x for one block.
+struct Q4_0 {
+  static constexpr int kBytes = sizeof(tensor::BlockQ4_0);
+  static constexpr int kZero = 8;
+  static constexpr bool kHasMin = false;
+  static __m256i dot(const uint8_t* b, __m256i x0, __m256i x1) { return dot32(nibbles(b + 2), x0, x1); }
+};
+struct Q4_1 {
+  static constexpr int kBytes = sizeof(tensor::BlockQ4_1);
+  static constexpr int kZero = 0;
+  static constexpr bool kHasMin = true;
+  static __m256i dot(const uint8_t* b, __m256i x0, __m256i x1) { return dot32(nibbles(b + 4), x0, x1); }
+};
+struct Q5_0 {
+  static constexpr int kBytes = sizeof(tensor::BlockQ5_0);
+  static constexpr int kZero = 16;
+  static constexpr bool kHasMin = false;
+  static __m256i dot(const uint8_t* b, __m256i x0, __m256i x1) {
+    return dot32(with_high_bits(nibbles(b + 6), b + 2), x0, x1);
+  }
+};
+struct Q5_1 {
+  static constexpr int kBytes = sizeof(tensor::BlockQ5_1);
+  static constexpr int kZero = 0;
+  static constexpr bool kHasMin = true;
+  static __m256i dot(const uint8_t* b, __m256i x0, __m256i x1) {
+    return dot32(with_high_bits(nibbles(b + 8), b + 4), x0, x1);
+  }
+};
+struct Q8_0 {
+  static constexpr int kBytes = sizeof(tensor::BlockQ8_0);
+  static constexpr int kZero = 0;
+  static constexpr bool kHasMin = false;
+  static __m256i dot(const uint8_t* b, __m256i x0, __m256i x1) {
+    const __m256i lo = _mm256_cvtepi8_epi16(load128(b + 2));
+    const __m256i hi = _mm256_cvtepi8_epi16(load128(b + 18));
+    return _mm256_dpwssd_epi32(_mm256_madd_epi16(lo, x0), hi, x1);
+  }
+};
+
+// Rows r < R of `w` (row_stride bytes apart) dotted with x into out[r]. Blocks go in groups of 8: one gather
+// of the 8 block headers per row, then the blocks, each activation pair loaded once for all R rows.
+template <typename F, int R>
+void dot_rows(int64_t n, const uint8_t* w, size_t row_stride, const ActivationI16& x, float* out) {
+  // Four independent FMA chains per row whatever R is, so each row's sum is formed in the same order as a
+  // lone row's: vec_dot_i16_rows equals vec_dot_i16 bit for bit.
+  constexpr int kAcc = 4;
+  const int64_t nb = n / tensor::kQK;
+  __m256 acc[R][kAcc];
+  __m256 extra[R];  // zero-point or min term: sum over blocks of (d or m) * scale_x * sum(x_q)
+  for (int r = 0; r < R; ++r) {
+    for (int a = 0; a < kAcc; ++a) acc[r][a] = _mm256_setzero_ps();
+    extra[r] = _mm256_setzero_ps();
+  }
+  const __m256i header_at = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32(F::kBytes));
+  alignas(32) float scale[R][8];
+  for (int64_t b0 = 0; b0 < nb; b0 += 8) {
+    const int count = nb - b0 < 8 ? static_cast<int>(nb - b0) : 8;
+    const __mmask8 live = static_cast<__mmask8>((1u << count) - 1);
+    const __m256 sx = _mm256_maskz_loadu_ps(live, x.scale + b0);
+    __m256 xsum = _mm256_setzero_ps();
+    if constexpr (F::kZero != 0 || F::kHasMin) xsum = block_sums8(x.sum16 + 2 * b0, count);
+    for (int r = 0; r < R; ++r) {
+      const uint8_t* blk = w + r * row_stride + b0 * F::kBytes;
+      __m256i header;
+      if (count == 8) {
+        header = _mm256_setr_epi32(load_u32(blk), load_u32(blk + F::kBytes), load_u32(blk + 2 * F::kBytes),
+                                   load_u32(blk + 3 * F::kBytes), load_u32(blk + 4 * F::kBytes), load_u32(blk + 5 * F::kBytes),
+                                   load_u32(blk + 6 * F::kBytes), load_u32(blk + 7 * F::kBytes));
+      } else {
+        header = _mm256_mmask_i32gather_epi32(_mm256_setzero_si256(), live, header_at, blk, 1);
+      }
+      const __m256 ds = _mm256_mul_ps(_mm256_cvtph_ps(_mm256_cvtepi32_epi16(header)), sx);
+      _mm256_store_ps(scale[r], ds);
+      if constexpr (F::kHasMin) {
+        const __m256 m = _mm256_cvtph_ps(_mm256_cvtepi32_epi16(_mm256_srli_epi32(header, 16)));
+        extra[r] = _mm256_fmadd_ps(_mm256_mul_ps(m, sx), xsum, extra[r]);
+      } else if constexpr (F::kZero != 0) {
+        extra[r] = _mm256_fmadd_ps(ds, xsum, extra[r]);
+      }
+    }
+    const int16_t* xq = x.q + b0 * tensor::kQK;
+    auto block = [&](int j) {
+      const __m256i x0 = load_x16(xq + 32 * j), x1 = load_x16(xq + 32 * j + 16);
+      for (int r = 0; r < R; ++r) {
+        const __m256i p = F::dot(w + r * row_stride + (b0 + j) * F::kBytes, x0, x1);
+        acc[r][j % kAcc] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_broadcast_ss(&scale[r][j]), acc[r][j % kAcc]);
+      }
+    };
+    // Unrolled with constant j in both branches, so the accumulators stay in registers.
+    if (count == 8) {
+#pragma GCC unroll 8
+      for (int j = 0; j < 8; ++j) block(j);
+    } else {
+#pragma GCC unroll 8
+      for (int j = 0; j < 8; ++j) {
+        if (j < count) block(j);
+      }
+    }
+  }
+  for (int r = 0; r < R; ++r) {
+    __m256 s = acc[r][0];
+    for (int a = 1; a < kAcc; ++a) s = _mm256_add_ps(s, acc[r][a]);
+    if constexpr (F::kHasMin) {
+      s = _mm256_add_ps(s, extra[r]);
+    } else if constexpr (F::kZero != 0) {
+      s = _mm256_fnmadd_ps(_mm256_set1_ps(static_cast<float>(F::kZero)), extra[r], s);
+    }
+    out[r] = hsum(s);
+  }
+}
+
+template <typename F>
+float dot_row(int64_t n, const void* w, const ActivationI16& x) {
+  float out;
+  dot_rows<F, 1>(n, static_cast<const uint8_t*>(w), 0, x, &out);
+  return out;
+}
+
+// n_rows rows in groups of up to 4.
+template <typename F>
+void dot_row_group(int64_t n, const void* w, size_t row_stride, int n_rows, const ActivationI16& x, float* out) {
+  const auto* p = static_cast<const uint8_t*>(w);
+  int r = 0;
+  for (; r + 4 <= n_rows; r += 4) dot_rows<F, 4>(n, p + r * row_stride, row_stride, x, out + r);
+  switch (n_rows - r) {
+    case 3:
+      dot_rows<F, 3>(n, p + r * row_stride, row_stride, x, out + r);
+      break;
+    case 2:
+      dot_rows<F, 2>(n, p + r * row_stride, row_stride, x, out + r);
+      break;
+    case 1:
+      dot_rows<F, 1>(n, p + r * row_stride, row_stride, x, out + r);
+      break;
+    default:
+      break;
+  }
+}
+
+}  // namespace
+
+float vec_dot_q4_0_i16(int64_t n, const void* w, const ActivationI16& x) { return dot_row<Q4_0>(n, w, x); }
+float vec_dot_q4_1_i16(int64_t n, const void* w, const ActivationI16& x) { return dot_row<Q4_1>(n, w, x); }
+float vec_dot_q5_0_i16(int64_t n, const void* w, const ActivationI16& x) { return dot_row<Q5_0>(n, w, x); }
+float vec_dot_q5_1_i16(int64_t n, const void* w, const ActivationI16& x) { return dot_row<Q5_1>(n, w, x); }
+float vec_dot_q8_0_i16(int64_t n, const void* w, const ActivationI16& x) { return dot_row<Q8_0>(n, w, x); }
+
+void vec_dot_q4_0_i16_rows(int64_t n, const void* w, size_t stride, int n_rows, const ActivationI16& x, float* out) {
+  dot_row_group<Q4_0>(n, w, stride, n_rows, x, out);
+}
+void vec_dot_q4_1_i16_rows(int64_t n, const void* w, size_t stride, int n_rows, const ActivationI16& x, float* out) {
+  dot_row_group<Q4_1>(n, w, stride, n_rows, x, out);
+}
+void vec_dot_q5_0_i16_rows(int64_t n, const void* w, size_t stride, int n_rows, const ActivationI16& x, float* out) {
+  dot_row_group<Q5_0>(n, w, stride, n_rows, x, out);
+}
+void vec_dot_q5_1_i16_rows(int64_t n, const void* w, size_t stride, int n_rows, const ActivationI16& x, float* out) {
+  dot_row_group<Q5_1>(n, w, stride, n_rows, x, out);
+}
+void vec_dot_q8_0_i16_rows(int64_t n, const void* w, size_t stride, int n_rows, const ActivationI16& x, float* out) {
+  dot_row_group<Q8_0>(n, w, stride, n_rows, x, out);
+}
+
+}  // namespace glassbox::kernels::avx512
