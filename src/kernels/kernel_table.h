@@ -4,7 +4,6 @@
 // the GGUF block-format spec: they are the oracle that faster tables (avx2/, ...) are tested against.
 #pragma once
 
-#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -36,11 +35,6 @@ struct ActivationI16 {
 using QuantizeI16Fn = void (*)(const float* x, int64_t n, int16_t* q, float* scale, int32_t* sum16);
 // Dot product of a weight row of this type with int16 activations, both n elements long.
 using VecDotI16Fn = float (*)(int64_t n, const void* weight_row, const ActivationI16& x);
-// n_rows weight rows of this type (row r at w + r * row_stride, any alignment), each dotted with the same
-// int16 activations: out[r] = vec_dot_i16(n, w + r * row_stride, x), equal bit for bit to the one-row entry
-// (so a row's result does not depend on how rows are grouped). Each activation load feeds several rows.
-using VecDotI16RowsFn = void (*)(int64_t n, const void* w, size_t row_stride, int n_rows, const ActivationI16& x,
-                                 float* out);
 
 // A weight row decoded to int16 integers with one float scale (and min) per sub-block of `block` elements
 // (TypeKernels::i16_block, 16 or 32): w[i] = scale[i / block] * q[i] - min[i / block]. |q| is small enough that
@@ -56,9 +50,6 @@ struct TypeKernels {
   // Optional: the generation (one token) path of quantized weights; null where the table has none, and
   // matmul then uses vec_dot_f32.
   VecDotI16Fn vec_dot_i16 = nullptr;
-  // Optional: vec_dot_i16 over several rows at once; null where the table has none (matmul then calls
-  // vec_dot_i16 per row). Set only together with a vec_dot_i16 it matches.
-  VecDotI16RowsFn vec_dot_i16_rows = nullptr;
   // Optional: the int16 prompt path (KernelTable::gemm_i16); null where the type has none.
   DecodeRowI16Fn decode_row_i16 = nullptr;
   int i16_block = 32;         // sub-block of decode_row_i16's scales: 16 or 32

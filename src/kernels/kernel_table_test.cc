@@ -169,48 +169,6 @@ TEST_P(KernelTableTest, Int16DotMatchesDotOfDecodedRows) {
   }
 }
 
-// vec_dot_i16_rows equals vec_dot_i16 row by row, bit for bit, for 1..9 rows (so 4-row groups and every
-// remainder), rows at a stride that is not their length and at odd addresses; it writes n_rows outputs only.
-TEST_P(KernelTableTest, Int16RowsEqualOneRowDotsBitForBit) {
-  if (table().quantize_i16 == nullptr) GTEST_SKIP() << "no int16 generation path in this table";
-  for (DType t : kWeightTypes) {
-    if (table().of(t).vec_dot_i16_rows == nullptr) continue;
-    ASSERT_NE(table().of(t).vec_dot_i16, nullptr) << tensor::dtype_name(t);
-    for (int64_t n : lengths_for(t)) {
-      if (n % 32 != 0) continue;
-      const size_t row_bytes = tensor::row_bytes(t, n);
-      const size_t stride = row_bytes + 3;
-      constexpr int kMaxRows = 9;
-      std::vector<uint8_t> rows(stride * kMaxRows + 1);
-      for (int r = 0; r < kMaxRows; ++r) {
-        auto w = random_row(n, static_cast<uint32_t>(7 * n + r));
-        for (auto& v : w) v += 0.25f;
-        const OffsetBuffer q = testing::quantize_row(reference_table(), t, w, 0);
-        std::memcpy(rows.data() + 1 + r * stride, q.data(), row_bytes);
-      }
-      auto xs = random_row(n, static_cast<uint32_t>(7 * n + 99));
-      for (auto& v : xs) v += 0.5f;
-      std::vector<int16_t> xq(static_cast<size_t>(n));
-      std::vector<float> scale(static_cast<size_t>(n / 32));
-      std::vector<int32_t> sum16(static_cast<size_t>(n / 16));
-      table().quantize_i16(xs.data(), n, xq.data(), scale.data(), sum16.data());
-      const ActivationI16 act{xq.data(), scale.data(), sum16.data()};
-      for (int n_rows = 1; n_rows <= kMaxRows; ++n_rows) {
-        std::vector<float> got(kMaxRows + 1, -7.0f);
-        table().of(t).vec_dot_i16_rows(n, rows.data() + 1, stride, n_rows, act, got.data());
-        for (int r = 0; r <= kMaxRows; ++r) {
-          if (r >= n_rows) {
-            ASSERT_EQ(got[r], -7.0f) << "wrote past n_rows";
-            continue;
-          }
-          const float want = table().of(t).vec_dot_i16(n, rows.data() + 1 + r * stride, act);
-          ASSERT_EQ(got[r], want) << tensor::dtype_name(t) << " n=" << n << " rows=" << n_rows << " r=" << r;
-        }
-      }
-    }
-  }
-}
-
 TEST_P(KernelTableTest, F16AndBf16DecodeSpecialValuesLikeReference) {
   const std::vector<uint16_t> f16 = {0x0000, 0x8000, 0x0001, 0x03ff, 0x0400, 0x3c00, 0xbc00,
                                      0x7bff, 0xfbff, 0x7c00, 0xfc00, 0x3555, 0x1234, 0x8001,

@@ -1,7 +1,7 @@
 // Matrix products through the active KernelTable.
 //
-// One token (generation): the table's int16-activation dot (vec_dot_i16, or vec_dot_i16_rows over up to 16
-// rows per call where the table has it) or fused decode-and-dot (vec_dot_f32) per weight row; rows handed to threads in chunks from a shared counter. Several tokens
+// One token (generation): the table's int16-activation dot (vec_dot_i16) or fused decode-and-dot
+// (vec_dot_f32) per weight row; rows handed to threads in chunks from a shared counter. Several tokens
 // taken per token (the decode rows of a batched step): the same dot for each token in turn while the weight
 // row is in L1, so the weights stream from memory once and each token's result equals its lone-token result.
 // Several tokens (prompt): W is cut into panels of rows; a thread decodes a panel to floats once
@@ -90,30 +90,6 @@ void for_row_chunks(int64_t rows, ThreadPool& pool, Fn fn) {
   });
 }
 
-// Rows [begin, end) of w dotted with every token's int16 activations into y (rows apart per token): several
-// rows per call when the type has vec_dot_i16_rows (each activation load then feeds several rows), in groups
-// of kI16RowGroup rows taken by every token in turn while the group's weights are in L1. Either form gives
-// each (row, token) the same bits as a lone vec_dot_i16 call.
-constexpr int64_t kI16RowGroup = 16;
-
-void dot_rows_i16(const WeightMatrix& w, const kernels::TypeKernels& k, const PreparedInput& x, int64_t begin,
-                  int64_t end, float* y) {
-  const int64_t rows = w.rows;
-  if (k.vec_dot_i16_rows == nullptr) {
-    for (int64_t r = begin; r < end; ++r) {
-      const uint8_t* wr = w.row(r);
-      for (int64_t t = 0; t < x.n_tokens; ++t) y[t * rows + r] = k.vec_dot_i16(w.cols, wr, x.i16_row(t));
-    }
-    return;
-  }
-  for (int64_t r = begin; r < end; r += kI16RowGroup) {
-    const int n = static_cast<int>(std::min(kI16RowGroup, end - r));
-    for (int64_t t = 0; t < x.n_tokens; ++t) {
-      k.vec_dot_i16_rows(w.cols, w.row(r), w.row_bytes, n, x.i16_row(t), y + t * rows + r);
-    }
-  }
-}
-
 void matmul_panels(const WeightMatrix& w, const float* x, int64_t n_tokens, kernels::DequantizeRowFn dequantize,
                    kernels::GemmF32Fn gemm, float* y, ThreadPool& pool) {
   const int64_t rows = w.rows, cols = w.cols;
@@ -147,7 +123,13 @@ void matmul(const WeightMatrix& w, const PreparedInput& x, float* y, ThreadPool&
     return;
   }
   if (x.has_i16 && k.vec_dot_i16 != nullptr) {
-    for_row_chunks(rows, pool, [&](int64_t begin, int64_t end) { dot_rows_i16(w, k, x, begin, end, y); });
+    auto vec_dot = k.vec_dot_i16;
+    for_row_chunks(rows, pool, [&](int64_t begin, int64_t end) {
+      for (int64_t r = begin; r < end; ++r) {
+        const uint8_t* wr = w.row(r);
+        for (int64_t t = 0; t < n_tokens; ++t) y[t * rows + r] = vec_dot(w.cols, wr, x.i16_row(t));
+      }
+    });
     return;
   }
   if (x.dtype == tensor::DType::kF32 && k.vec_dot_f32 != nullptr) {
@@ -187,24 +169,23 @@ void matmul_group(std::span<const Product> products, const PreparedInput& x, Thr
     const WeightMatrix* w;
     float* y;
     int64_t first;
-    const kernels::TypeKernels* k;
+    kernels::VecDotI16Fn dot;
   };
   std::vector<Range> ranges;
   int64_t total = 0;
   for (const auto& [w, y] : products) {
-    ranges.push_back({w, y, total, &kernels::active_table().of(w->dtype)});
+    ranges.push_back({w, y, total, kernels::active_table().of(w->dtype).vec_dot_i16});
     total += w->rows;
   }
+  const int64_t n_tokens = x.n_tokens;
   for_row_chunks(total, pool, [&](int64_t begin, int64_t end) {
     size_t k = 0;
     while (k + 1 < ranges.size() && ranges[k + 1].first <= begin) ++k;
-    // The chunk cut at matrix boundaries: each piece is rows of one matrix.
-    for (int64_t g = begin; g < end;) {
+    for (int64_t g = begin; g < end; ++g) {
       while (k + 1 < ranges.size() && ranges[k + 1].first <= g) ++k;
       const Range& r = ranges[k];
-      const int64_t piece_end = std::min(end, r.first + r.w->rows);
-      dot_rows_i16(*r.w, *r.k, x, g - r.first, piece_end - r.first, r.y);
-      g = piece_end;
+      const uint8_t* wr = r.w->row(g - r.first);
+      for (int64_t t = 0; t < n_tokens; ++t) r.y[t * r.w->rows + (g - r.first)] = r.dot(x.cols, wr, x.i16_row(t));
     }
   });
 }

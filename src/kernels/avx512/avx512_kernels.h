@@ -21,7 +21,6 @@ void decode_row_i16_q8_0(const void* src, int64_t n, int16_t* q, float* scale, f
 void decode_row_i16_q4_k(const void* src, int64_t n, int16_t* q, float* scale, float* min);
 void decode_row_i16_q6_k(const void* src, int64_t n, int16_t* q, float* scale, float* min);
 
-// Int16-activation dot products (quant_legacy.cc, quant_k.cc): TypeKernels::vec_dot_i16 and vec_dot_i16_rows.
 float vec_dot_q4_0_i16(int64_t n, const void* w, const ActivationI16& x);
 float vec_dot_q4_1_i16(int64_t n, const void* w, const ActivationI16& x);
 float vec_dot_q5_0_i16(int64_t n, const void* w, const ActivationI16& x);
@@ -30,13 +29,5 @@ float vec_dot_q8_0_i16(int64_t n, const void* w, const ActivationI16& x);
 float vec_dot_q4_k_i16(int64_t n, const void* w, const ActivationI16& x);
 float vec_dot_q5_k_i16(int64_t n, const void* w, const ActivationI16& x);
 float vec_dot_q6_k_i16(int64_t n, const void* w, const ActivationI16& x);
-void vec_dot_q4_0_i16_rows(int64_t n, const void* w, size_t stride, int n_rows, const ActivationI16& x, float* out);
-void vec_dot_q4_1_i16_rows(int64_t n, const void* w, size_t stride, int n_rows, const ActivationI16& x, float* out);
-void vec_dot_q5_0_i16_rows(int64_t n, const void* w, size_t stride, int n_rows, const ActivationI16& x, float* out);
-void vec_dot_q5_1_i16_rows(int64_t n, const void* w, size_t stride, int n_rows, const ActivationI16& x, float* out);
-void vec_dot_q8_0_i16_rows(int64_t n, const void* w, size_t stride, int n_rows, const ActivationI16& x, float* out);
-void vec_dot_q4_k_i16_rows(int64_t n, const void* w, size_t stride, int n_rows, const ActivationI16& x, float* out);
-void vec_dot_q5_k_i16_rows(int64_t n, const void* w, size_t stride, int n_rows, const ActivationI16& x, float* out);
-void vec_dot_q6_k_i16_rows(int64_t n, const void* w, size_t stride, int n_rows, const ActivationI16& x, float* out);
 
 }  // namespace glassbox::kernels::avx512

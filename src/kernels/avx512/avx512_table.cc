@@ -11,19 +11,15 @@ const KernelTable* avx512_table() {
     static KernelTable t = *avx2_table();
     t.name = "avx512";
     using tensor::DType;
-    auto set_i16 = [&](DType dtype, VecDotI16Fn dot, VecDotI16RowsFn rows) {
-      TypeKernels& k = t.types[static_cast<uint32_t>(dtype)];
-      k.vec_dot_i16 = dot;
-      k.vec_dot_i16_rows = rows;
-    };
-    set_i16(DType::kQ4_0, avx512::vec_dot_q4_0_i16, avx512::vec_dot_q4_0_i16_rows);
-    set_i16(DType::kQ4_1, avx512::vec_dot_q4_1_i16, avx512::vec_dot_q4_1_i16_rows);
-    set_i16(DType::kQ5_0, avx512::vec_dot_q5_0_i16, avx512::vec_dot_q5_0_i16_rows);
-    set_i16(DType::kQ5_1, avx512::vec_dot_q5_1_i16, avx512::vec_dot_q5_1_i16_rows);
-    set_i16(DType::kQ8_0, avx512::vec_dot_q8_0_i16, avx512::vec_dot_q8_0_i16_rows);
-    set_i16(DType::kQ4_K, avx512::vec_dot_q4_k_i16, avx512::vec_dot_q4_k_i16_rows);
-    set_i16(DType::kQ5_K, avx512::vec_dot_q5_k_i16, avx512::vec_dot_q5_k_i16_rows);
-    set_i16(DType::kQ6_K, avx512::vec_dot_q6_k_i16, avx512::vec_dot_q6_k_i16_rows);
+    auto set_i16 = [&](DType dtype, VecDotI16Fn dot) { t.types[static_cast<uint32_t>(dtype)].vec_dot_i16 = dot; };
+    set_i16(DType::kQ4_0, avx512::vec_dot_q4_0_i16);
+    set_i16(DType::kQ4_1, avx512::vec_dot_q4_1_i16);
+    set_i16(DType::kQ5_0, avx512::vec_dot_q5_0_i16);
+    set_i16(DType::kQ5_1, avx512::vec_dot_q5_1_i16);
+    set_i16(DType::kQ8_0, avx512::vec_dot_q8_0_i16);
+    set_i16(DType::kQ4_K, avx512::vec_dot_q4_k_i16);
+    set_i16(DType::kQ5_K, avx512::vec_dot_q5_k_i16);
+    set_i16(DType::kQ6_K, avx512::vec_dot_q6_k_i16);
     return &t;
   }();
   return table;

@@ -1,6 +1,5 @@
 // AVX-512 VNNI dot products of the K formats (256-element super-blocks) with int16 activations
-// (ActivationI16): Q4_K, Q5_K, Q6_K, one row (vec_dot_i16) or 2-4 rows sharing the activation loads
-// (vec_dot_i16_rows).
+// (ActivationI16): Q4_K, Q5_K, Q6_K (TypeKernels::vec_dot_i16).
 //
 // The activation scale changes every 32 elements, so each 32-element sub-block ends in one int32 -> float
 // conversion and one FMA; everything before it is integer: quants zero-extended to int16 (vpmovzxbw) and
@@ -37,65 +36,56 @@ inline void scales_mins_k(const uint8_t* sc, __m256* scales, __m256* mins) {
       _mm256_cvtepu8_epi32(_mm_set_epi32(0, 0, static_cast<int>(mn_hi), static_cast<int>(mn_lo))));
 }
 
-// Four FMA chains per row whatever R is, used in the same order, so vec_dot_i16_rows equals vec_dot_i16 bit
-// for bit.
-constexpr int kAcc = 4;
+constexpr int kAcc = 4;  // independent FMA chains
+// How far ahead of the super-block being read its row is prefetched (see simd.h prefetch).
+constexpr int kPrefetchBytes = 1024;
 
-template <bool kFiveBit, int R>
-void dot_q45_k_rows(int64_t n, const uint8_t* w, size_t row_stride, const ActivationI16& x, float* out) {
+template <bool kFiveBit>
+float dot_q45_k(int64_t n, const void* w, const ActivationI16& x) {
   constexpr int kBytes = kFiveBit ? sizeof(tensor::BlockQ5_K) : sizeof(tensor::BlockQ4_K);
-  __m256 acc[R][kAcc], macc[R];
-  for (int r = 0; r < R; ++r) {
-    for (int a = 0; a < kAcc; ++a) acc[r][a] = _mm256_setzero_ps();
-    macc[r] = _mm256_setzero_ps();
-  }
-  alignas(32) float scale[R][8];
+  const auto* row = static_cast<const uint8_t*>(w);
+  __m256 acc[kAcc] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+  __m256 macc = _mm256_setzero_ps();
+  alignas(32) float scale[8];
   const __m256i low4 = _mm256_set1_epi16(0x0F), sixteen = _mm256_set1_epi16(16);
   for (int64_t b = 0; b < n / kQKK; ++b) {
+    const uint8_t* blk = row + b * kBytes;
+    if constexpr (kPrefetchBytes > 0) prefetch(blk + kPrefetchBytes, kBytes);
     const int16_t* xq = x.q + b * kQKK;
     const __m256 sx = _mm256_loadu_ps(x.scale + b * 8);
-    const __m256 xsum = block_sums8(x.sum16 + b * 16, 8);
-    for (int r = 0; r < R; ++r) {
-      const uint8_t* blk = w + r * row_stride + b * kBytes;
-      __m256 scales, mins;
-      scales_mins_k(blk + 4, &scales, &mins);
-      _mm256_store_ps(scale[r], _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(load_f16(blk)), sx), scales));
-      const __m256 m = _mm256_mul_ps(_mm256_set1_ps(load_f16(blk + 2)), mins);
-      macc[r] = _mm256_fmadd_ps(_mm256_mul_ps(m, sx), xsum, macc[r]);
-    }
+    __m256 scales, mins;
+    scales_mins_k(blk + 4, &scales, &mins);
+    _mm256_store_ps(scale, _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(load_f16(blk)), sx), scales));
+    const __m256 m = _mm256_mul_ps(_mm256_set1_ps(load_f16(blk + 2)), mins);
+    macc = _mm256_fmadd_ps(_mm256_mul_ps(m, sx), block_sums8(x.sum16 + b * 16, 8), macc);
+    const uint8_t* qs = blk + (kFiveBit ? 48 : 16);
+    __m256i hb = _mm256_setzero_si256();
+    if constexpr (kFiveBit) hb = load256(blk + 16);
 #pragma GCC unroll 4
     for (int c = 0; c < 4; ++c) {
       const int16_t* xc = xq + 64 * c;
-      const __m256i x0 = load_x16(xc), x1 = load_x16(xc + 16), x2 = load_x16(xc + 32), x3 = load_x16(xc + 48);
-      for (int r = 0; r < R; ++r) {
-        const uint8_t* blk = w + r * row_stride + b * kBytes;
-        const uint8_t* qs = blk + (kFiveBit ? 48 : 16) + 32 * c;
-        const __m256i q0 = _mm256_cvtepu8_epi16(load128(qs)), q1 = _mm256_cvtepu8_epi16(load128(qs + 16));
-        __m256i lo0 = _mm256_and_si256(q0, low4), lo1 = _mm256_and_si256(q1, low4);
-        __m256i hi0 = _mm256_srli_epi16(q0, 4), hi1 = _mm256_srli_epi16(q1, 4);
-        if constexpr (kFiveBit) {
-          const __m256i hb = load256(blk + 16);
-          const __mmask32 mlo = _mm256_test_epi8_mask(hb, bytes(1 << (2 * c)));
-          const __mmask32 mhi = _mm256_test_epi8_mask(hb, bytes(1 << (2 * c + 1)));
-          lo0 = _mm256_mask_add_epi16(lo0, static_cast<__mmask16>(mlo), lo0, sixteen);
-          lo1 = _mm256_mask_add_epi16(lo1, static_cast<__mmask16>(mlo >> 16), lo1, sixteen);
-          hi0 = _mm256_mask_add_epi16(hi0, static_cast<__mmask16>(mhi), hi0, sixteen);
-          hi1 = _mm256_mask_add_epi16(hi1, static_cast<__mmask16>(mhi >> 16), hi1, sixteen);
-        }
-        const __m256i p_lo = _mm256_dpwssd_epi32(_mm256_madd_epi16(lo0, x0), lo1, x1);
-        const __m256i p_hi = _mm256_dpwssd_epi32(_mm256_madd_epi16(hi0, x2), hi1, x3);
-        const int j = 2 * c;  // sub-block of p_lo
-        acc[r][j % kAcc] =
-            _mm256_fmadd_ps(_mm256_cvtepi32_ps(p_lo), _mm256_broadcast_ss(&scale[r][j]), acc[r][j % kAcc]);
-        acc[r][(j + 1) % kAcc] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p_hi), _mm256_broadcast_ss(&scale[r][j + 1]),
-                                                 acc[r][(j + 1) % kAcc]);
+      const __m256i q0 = _mm256_cvtepu8_epi16(load128(qs + 32 * c));
+      const __m256i q1 = _mm256_cvtepu8_epi16(load128(qs + 32 * c + 16));
+      __m256i lo0 = _mm256_and_si256(q0, low4), lo1 = _mm256_and_si256(q1, low4);
+      __m256i hi0 = _mm256_srli_epi16(q0, 4), hi1 = _mm256_srli_epi16(q1, 4);
+      if constexpr (kFiveBit) {
+        const __mmask32 mlo = _mm256_test_epi8_mask(hb, bytes(1 << (2 * c)));
+        const __mmask32 mhi = _mm256_test_epi8_mask(hb, bytes(1 << (2 * c + 1)));
+        lo0 = _mm256_mask_add_epi16(lo0, static_cast<__mmask16>(mlo), lo0, sixteen);
+        lo1 = _mm256_mask_add_epi16(lo1, static_cast<__mmask16>(mlo >> 16), lo1, sixteen);
+        hi0 = _mm256_mask_add_epi16(hi0, static_cast<__mmask16>(mhi), hi0, sixteen);
+        hi1 = _mm256_mask_add_epi16(hi1, static_cast<__mmask16>(mhi >> 16), hi1, sixteen);
       }
+      const __m256i p_lo = _mm256_dpwssd_epi32(_mm256_madd_epi16(lo0, load_x16(xc)), lo1, load_x16(xc + 16));
+      const __m256i p_hi = _mm256_dpwssd_epi32(_mm256_madd_epi16(hi0, load_x16(xc + 32)), hi1, load_x16(xc + 48));
+      const int j = 2 * c;  // sub-block of p_lo
+      acc[j % kAcc] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p_lo), _mm256_broadcast_ss(&scale[j]), acc[j % kAcc]);
+      acc[(j + 1) % kAcc] =
+          _mm256_fmadd_ps(_mm256_cvtepi32_ps(p_hi), _mm256_broadcast_ss(&scale[j + 1]), acc[(j + 1) % kAcc]);
     }
   }
-  for (int r = 0; r < R; ++r) {
-    const __m256 s = _mm256_add_ps(_mm256_add_ps(acc[r][0], acc[r][1]), _mm256_add_ps(acc[r][2], acc[r][3]));
-    out[r] = hsum(_mm256_sub_ps(s, macc[r]));
-  }
+  const __m256 s = _mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3]));
+  return hsum(_mm256_sub_ps(s, macc));
 }
 
 // The 6-bit quants (0..63) of half `h` (128 values) of a Q6_K block as four groups of 32 bytes: low 4 bits
@@ -111,108 +101,42 @@ inline void unpack_q6_k_half(const uint8_t* ql, const uint8_t* qh, int h, __m256
                          _mm256_and_si256(_mm256_srli_epi16(hb, 2), m30));
 }
 
-template <int R>
-void dot_q6_k_rows(int64_t n, const uint8_t* w, size_t row_stride, const ActivationI16& x, float* out) {
+float dot_q6_k(int64_t n, const void* w, const ActivationI16& x) {
   constexpr int kBytes = sizeof(tensor::BlockQ6_K);
-  __m256 acc[R][kAcc];
-  for (int r = 0; r < R; ++r) {
-    for (int a = 0; a < kAcc; ++a) acc[r][a] = _mm256_setzero_ps();
-  }
-  alignas(32) float scale[R][8];
-  alignas(32) int16_t group_scale[R][16];
+  const auto* row = static_cast<const uint8_t*>(w);
+  __m256 acc[kAcc] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+  alignas(32) float scale[8];
+  alignas(32) int16_t group_scale[16];
   for (int64_t b = 0; b < n / kQKK; ++b) {
+    const uint8_t* blk = row + b * kBytes;
+    if constexpr (kPrefetchBytes > 0) prefetch(blk + kPrefetchBytes, kBytes);
     const int16_t* xq = x.q + b * kQKK;
-    const __m256 sx = _mm256_loadu_ps(x.scale + b * 8);
-    for (int r = 0; r < R; ++r) {
-      const uint8_t* blk = w + r * row_stride + b * kBytes;
-      _mm256_store_ps(scale[r], _mm256_mul_ps(_mm256_set1_ps(load_f16(blk + 208)), sx));
-      _mm256_store_si256(reinterpret_cast<__m256i*>(group_scale[r]), _mm256_cvtepi8_epi16(load128(blk + 192)));
-    }
+    _mm256_store_ps(scale, _mm256_mul_ps(_mm256_set1_ps(load_f16(blk + 208)), _mm256_loadu_ps(x.scale + b * 8)));
+    _mm256_store_si256(reinterpret_cast<__m256i*>(group_scale), _mm256_cvtepi8_epi16(load128(blk + 192)));
     for (int h = 0; h < 2; ++h) {
-      for (int r = 0; r < R; ++r) {
-        const uint8_t* blk = w + r * row_stride + b * kBytes;
-        __m256i v[4];
-        unpack_q6_k_half(blk, blk + 128, h, v);
+      __m256i v[4];
+      unpack_q6_k_half(blk, blk + 128, h, v);
 #pragma GCC unroll 4
-        for (int g = 0; g < 4; ++g) {
-          const __m256i q = _mm256_sub_epi8(v[g], bytes(32));
-          const int s = 8 * h + 2 * g;  // 16-group index; its 32-block is s / 2 = 4 h + g
-          const int16_t* xg = xq + 16 * s;
-          const __m256i w0 =
-              _mm256_mullo_epi16(_mm256_cvtepi8_epi16(_mm256_castsi256_si128(q)), _mm256_set1_epi16(group_scale[r][s]));
-          const __m256i w1 = _mm256_mullo_epi16(_mm256_cvtepi8_epi16(_mm256_extracti128_si256(q, 1)),
-                                                _mm256_set1_epi16(group_scale[r][s + 1]));
-          const __m256i p = _mm256_dpwssd_epi32(_mm256_madd_epi16(w0, load_x16(xg)), w1, load_x16(xg + 16));
-          acc[r][g] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_broadcast_ss(&scale[r][4 * h + g]), acc[r][g]);
-        }
+      for (int g = 0; g < 4; ++g) {
+        const __m256i q = _mm256_sub_epi8(v[g], bytes(32));
+        const int s = 8 * h + 2 * g;  // 16-group index; its 32-block is s / 2 = 4 h + g
+        const int16_t* xg = xq + 16 * s;
+        const __m256i w0 =
+            _mm256_mullo_epi16(_mm256_cvtepi8_epi16(_mm256_castsi256_si128(q)), _mm256_set1_epi16(group_scale[s]));
+        const __m256i w1 =
+            _mm256_mullo_epi16(_mm256_cvtepi8_epi16(_mm256_extracti128_si256(q, 1)), _mm256_set1_epi16(group_scale[s + 1]));
+        const __m256i p = _mm256_dpwssd_epi32(_mm256_madd_epi16(w0, load_x16(xg)), w1, load_x16(xg + 16));
+        acc[g] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_broadcast_ss(&scale[4 * h + g]), acc[g]);
       }
     }
   }
-  for (int r = 0; r < R; ++r) {
-    out[r] = hsum(_mm256_add_ps(_mm256_add_ps(acc[r][0], acc[r][1]), _mm256_add_ps(acc[r][2], acc[r][3])));
-  }
-}
-
-// n_rows rows in groups of up to 4 through Rows<R>::run.
-template <template <int> class Rows>
-void row_groups(int64_t n, const void* w, size_t row_stride, int n_rows, const ActivationI16& x, float* out) {
-  const auto* p = static_cast<const uint8_t*>(w);
-  int r = 0;
-  for (; r + 4 <= n_rows; r += 4) Rows<4>::run(n, p + r * row_stride, row_stride, x, out + r);
-  switch (n_rows - r) {
-    case 3:
-      Rows<3>::run(n, p + r * row_stride, row_stride, x, out + r);
-      break;
-    case 2:
-      Rows<2>::run(n, p + r * row_stride, row_stride, x, out + r);
-      break;
-    case 1:
-      Rows<1>::run(n, p + r * row_stride, row_stride, x, out + r);
-      break;
-    default:
-      break;
-  }
-}
-
-template <int R>
-struct Q4KRows {
-  static void run(int64_t n, const uint8_t* w, size_t s, const ActivationI16& x, float* out) {
-    dot_q45_k_rows<false, R>(n, w, s, x, out);
-  }
-};
-template <int R>
-struct Q5KRows {
-  static void run(int64_t n, const uint8_t* w, size_t s, const ActivationI16& x, float* out) {
-    dot_q45_k_rows<true, R>(n, w, s, x, out);
-  }
-};
-template <int R>
-struct Q6KRows {
-  static void run(int64_t n, const uint8_t* w, size_t s, const ActivationI16& x, float* out) {
-    dot_q6_k_rows<R>(n, w, s, x, out);
-  }
-};
-
-template <template <int> class Rows>
-float one_row(int64_t n, const void* w, const ActivationI16& x) {
-  float out;
-  Rows<1>::run(n, static_cast<const uint8_t*>(w), 0, x, &out);
-  return out;
+  return hsum(_mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3])));
 }
 
 }  // namespace
 
-float vec_dot_q4_k_i16(int64_t n, const void* w, const ActivationI16& x) { return one_row<Q4KRows>(n, w, x); }
-float vec_dot_q5_k_i16(int64_t n, const void* w, const ActivationI16& x) { return one_row<Q5KRows>(n, w, x); }
-float vec_dot_q6_k_i16(int64_t n, const void* w, const ActivationI16& x) { return one_row<Q6KRows>(n, w, x); }
-void vec_dot_q4_k_i16_rows(int64_t n, const void* w, size_t stride, int n_rows, const ActivationI16& x, float* out) {
-  row_groups<Q4KRows>(n, w, stride, n_rows, x, out);
-}
-void vec_dot_q5_k_i16_rows(int64_t n, const void* w, size_t stride, int n_rows, const ActivationI16& x, float* out) {
-  row_groups<Q5KRows>(n, w, stride, n_rows, x, out);
-}
-void vec_dot_q6_k_i16_rows(int64_t n, const void* w, size_t stride, int n_rows, const ActivationI16& x, float* out) {
-  row_groups<Q6KRows>(n, w, stride, n_rows, x, out);
-}
+float vec_dot_q4_k_i16(int64_t n, const void* w, const ActivationI16& x) { return dot_q45_k<false>(n, w, x); }
+float vec_dot_q5_k_i16(int64_t n, const void* w, const ActivationI16& x) { return dot_q45_k<true>(n, w, x); }
+float vec_dot_q6_k_i16(int64_t n, const void* w, const ActivationI16& x) { return dot_q6_k(n, w, x); }
 
 }  // namespace glassbox::kernels::avx512

@@ -1,6 +1,5 @@
 // AVX-512 VNNI dot products of the legacy 32-element block formats with int16 activations (ActivationI16):
-// Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, one row (vec_dot_i16) or 2-4 rows sharing the activation loads
-// (vec_dot_i16_rows).
+// Q4_0, Q4_1, Q5_0, Q5_1, Q8_0 (TypeKernels::vec_dot_i16).
 //
 // Per block: the 16 quant bytes are zero-extended to 16 int16 (vpmovzxbw ymm), so the low nibbles are
 // elements 0-15 (an and) and the high nibbles elements 16-31 (a 4-bit word shift, no mask), exactly the
@@ -78,54 +77,48 @@ struct Q8_0 {
   }
 };
 
-// Rows r < R of `w` (row_stride bytes apart) dotted with x into out[r]. Blocks go in groups of 8: one gather
-// of the 8 block headers per row, then the blocks, each activation pair loaded once for all R rows.
-template <typename F, int R>
-void dot_rows(int64_t n, const uint8_t* w, size_t row_stride, const ActivationI16& x, float* out) {
-  // Four independent FMA chains per row whatever R is, so each row's sum is formed in the same order as a
-  // lone row's: vec_dot_i16_rows equals vec_dot_i16 bit for bit.
-  constexpr int kAcc = 4;
+// How far ahead of the blocks being read the row is prefetched (see simd.h prefetch).
+constexpr int kPrefetchBytes = 1024;
+
+// Blocks go in groups of 8: the 8 block headers (d, and m for the _1 formats) are loaded into one vector and
+// multiplied by the 8 activation scales at once; the last group of a row may be shorter (masked loads and a
+// masked gather, so nothing past the row is read).
+template <typename F>
+float dot_row(int64_t n, const void* w, const ActivationI16& x) {
+  const auto* row = static_cast<const uint8_t*>(w);
   const int64_t nb = n / tensor::kQK;
-  __m256 acc[R][kAcc];
-  __m256 extra[R];  // zero-point or min term: sum over blocks of (d or m) * scale_x * sum(x_q)
-  for (int r = 0; r < R; ++r) {
-    for (int a = 0; a < kAcc; ++a) acc[r][a] = _mm256_setzero_ps();
-    extra[r] = _mm256_setzero_ps();
-  }
+  __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+  __m256 extra = _mm256_setzero_ps();  // zero-point or min term: sum over blocks of (d or m) * scale_x * sum(x_q)
   const __m256i header_at = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32(F::kBytes));
-  alignas(32) float scale[R][8];
+  alignas(32) float scale[8];
   for (int64_t b0 = 0; b0 < nb; b0 += 8) {
     const int count = nb - b0 < 8 ? static_cast<int>(nb - b0) : 8;
     const __mmask8 live = static_cast<__mmask8>((1u << count) - 1);
+    const uint8_t* blk = row + b0 * F::kBytes;
+    if constexpr (kPrefetchBytes > 0) prefetch(blk + kPrefetchBytes, 8 * F::kBytes);
     const __m256 sx = _mm256_maskz_loadu_ps(live, x.scale + b0);
-    __m256 xsum = _mm256_setzero_ps();
-    if constexpr (F::kZero != 0 || F::kHasMin) xsum = block_sums8(x.sum16 + 2 * b0, count);
-    for (int r = 0; r < R; ++r) {
-      const uint8_t* blk = w + r * row_stride + b0 * F::kBytes;
-      __m256i header;
-      if (count == 8) {
-        header = _mm256_setr_epi32(load_u32(blk), load_u32(blk + F::kBytes), load_u32(blk + 2 * F::kBytes),
-                                   load_u32(blk + 3 * F::kBytes), load_u32(blk + 4 * F::kBytes), load_u32(blk + 5 * F::kBytes),
-                                   load_u32(blk + 6 * F::kBytes), load_u32(blk + 7 * F::kBytes));
-      } else {
-        header = _mm256_mmask_i32gather_epi32(_mm256_setzero_si256(), live, header_at, blk, 1);
-      }
-      const __m256 ds = _mm256_mul_ps(_mm256_cvtph_ps(_mm256_cvtepi32_epi16(header)), sx);
-      _mm256_store_ps(scale[r], ds);
-      if constexpr (F::kHasMin) {
-        const __m256 m = _mm256_cvtph_ps(_mm256_cvtepi32_epi16(_mm256_srli_epi32(header, 16)));
-        extra[r] = _mm256_fmadd_ps(_mm256_mul_ps(m, sx), xsum, extra[r]);
-      } else if constexpr (F::kZero != 0) {
-        extra[r] = _mm256_fmadd_ps(ds, xsum, extra[r]);
-      }
+    // Eight scalar loads beat vpgatherdd on Zen 4 (the gather cost ~30% of the Q4_0 dot); the tail gathers.
+    __m256i header;
+    if (count == 8) {
+      header = _mm256_setr_epi32(load_u32(blk), load_u32(blk + F::kBytes), load_u32(blk + 2 * F::kBytes),
+                                 load_u32(blk + 3 * F::kBytes), load_u32(blk + 4 * F::kBytes),
+                                 load_u32(blk + 5 * F::kBytes), load_u32(blk + 6 * F::kBytes),
+                                 load_u32(blk + 7 * F::kBytes));
+    } else {
+      header = _mm256_mmask_i32gather_epi32(_mm256_setzero_si256(), live, header_at, blk, 1);
+    }
+    const __m256 ds = _mm256_mul_ps(_mm256_cvtph_ps(_mm256_cvtepi32_epi16(header)), sx);
+    _mm256_store_ps(scale, ds);
+    if constexpr (F::kHasMin) {
+      const __m256 m = _mm256_cvtph_ps(_mm256_cvtepi32_epi16(_mm256_srli_epi32(header, 16)));
+      extra = _mm256_fmadd_ps(_mm256_mul_ps(m, sx), block_sums8(x.sum16 + 2 * b0, count), extra);
+    } else if constexpr (F::kZero != 0) {
+      extra = _mm256_fmadd_ps(ds, block_sums8(x.sum16 + 2 * b0, count), extra);
     }
     const int16_t* xq = x.q + b0 * tensor::kQK;
     auto block = [&](int j) {
-      const __m256i x0 = load_x16(xq + 32 * j), x1 = load_x16(xq + 32 * j + 16);
-      for (int r = 0; r < R; ++r) {
-        const __m256i p = F::dot(w + r * row_stride + (b0 + j) * F::kBytes, x0, x1);
-        acc[r][j % kAcc] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_broadcast_ss(&scale[r][j]), acc[r][j % kAcc]);
-      }
+      const __m256i p = F::dot(blk + j * F::kBytes, load_x16(xq + 32 * j), load_x16(xq + 32 * j + 16));
+      acc[j % 4] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_broadcast_ss(&scale[j]), acc[j % 4]);
     };
     // Unrolled with constant j in both branches, so the accumulators stay in registers.
     if (count == 8) {
@@ -138,44 +131,13 @@ void dot_rows(int64_t n, const uint8_t* w, size_t row_stride, const ActivationI1
       }
     }
   }
-  for (int r = 0; r < R; ++r) {
-    __m256 s = acc[r][0];
-    for (int a = 1; a < kAcc; ++a) s = _mm256_add_ps(s, acc[r][a]);
-    if constexpr (F::kHasMin) {
-      s = _mm256_add_ps(s, extra[r]);
-    } else if constexpr (F::kZero != 0) {
-      s = _mm256_fnmadd_ps(_mm256_set1_ps(static_cast<float>(F::kZero)), extra[r], s);
-    }
-    out[r] = hsum(s);
+  __m256 s = _mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3]));
+  if constexpr (F::kHasMin) {
+    s = _mm256_add_ps(s, extra);
+  } else if constexpr (F::kZero != 0) {
+    s = _mm256_fnmadd_ps(_mm256_set1_ps(static_cast<float>(F::kZero)), extra, s);
   }
-}
-
-template <typename F>
-float dot_row(int64_t n, const void* w, const ActivationI16& x) {
-  float out;
-  dot_rows<F, 1>(n, static_cast<const uint8_t*>(w), 0, x, &out);
-  return out;
-}
-
-// n_rows rows in groups of up to 4.
-template <typename F>
-void dot_row_group(int64_t n, const void* w, size_t row_stride, int n_rows, const ActivationI16& x, float* out) {
-  const auto* p = static_cast<const uint8_t*>(w);
-  int r = 0;
-  for (; r + 4 <= n_rows; r += 4) dot_rows<F, 4>(n, p + r * row_stride, row_stride, x, out + r);
-  switch (n_rows - r) {
-    case 3:
-      dot_rows<F, 3>(n, p + r * row_stride, row_stride, x, out + r);
-      break;
-    case 2:
-      dot_rows<F, 2>(n, p + r * row_stride, row_stride, x, out + r);
-      break;
-    case 1:
-      dot_rows<F, 1>(n, p + r * row_stride, row_stride, x, out + r);
-      break;
-    default:
-      break;
-  }
+  return hsum(s);
 }
 
 }  // namespace
@@ -185,21 +147,5 @@ float vec_dot_q4_1_i16(int64_t n, const void* w, const ActivationI16& x) { retur
 float vec_dot_q5_0_i16(int64_t n, const void* w, const ActivationI16& x) { return dot_row<Q5_0>(n, w, x); }
 float vec_dot_q5_1_i16(int64_t n, const void* w, const ActivationI16& x) { return dot_row<Q5_1>(n, w, x); }
 float vec_dot_q8_0_i16(int64_t n, const void* w, const ActivationI16& x) { return dot_row<Q8_0>(n, w, x); }
-
-void vec_dot_q4_0_i16_rows(int64_t n, const void* w, size_t stride, int n_rows, const ActivationI16& x, float* out) {
-  dot_row_group<Q4_0>(n, w, stride, n_rows, x, out);
-}
-void vec_dot_q4_1_i16_rows(int64_t n, const void* w, size_t stride, int n_rows, const ActivationI16& x, float* out) {
-  dot_row_group<Q4_1>(n, w, stride, n_rows, x, out);
-}
-void vec_dot_q5_0_i16_rows(int64_t n, const void* w, size_t stride, int n_rows, const ActivationI16& x, float* out) {
-  dot_row_group<Q5_0>(n, w, stride, n_rows, x, out);
-}
-void vec_dot_q5_1_i16_rows(int64_t n, const void* w, size_t stride, int n_rows, const ActivationI16& x, float* out) {
-  dot_row_group<Q5_1>(n, w, stride, n_rows, x, out);
-}
-void vec_dot_q8_0_i16_rows(int64_t n, const void* w, size_t stride, int n_rows, const ActivationI16& x, float* out) {
-  dot_row_group<Q8_0>(n, w, stride, n_rows, x, out);
-}
 
 }  // namespace glassbox::kernels::avx512
