@@ -25,6 +25,8 @@ float vec_dot_q4_0_i16(int64_t n, const void* w, const ActivationI16& x);
 float vec_dot_q4_1_i16(int64_t n, const void* w, const ActivationI16& x);
 float vec_dot_q5_0_i16(int64_t n, const void* w, const ActivationI16& x);
 float vec_dot_q5_1_i16(int64_t n, const void* w, const ActivationI16& x);
+float vec_dot_q2_k_i16(int64_t n, const void* w, const ActivationI16& x);
+float vec_dot_q3_k_i16(int64_t n, const void* w, const ActivationI16& x);
 float vec_dot_q4_k_i16(int64_t n, const void* w, const ActivationI16& x);
 float vec_dot_q5_k_i16(int64_t n, const void* w, const ActivationI16& x);
 float vec_dot_q6_k_i16(int64_t n, const void* w, const ActivationI16& x);

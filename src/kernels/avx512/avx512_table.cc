@@ -16,6 +16,8 @@ const KernelTable* avx512_table() {
     set_i16(DType::kQ4_1, avx512::vec_dot_q4_1_i16);
     set_i16(DType::kQ5_0, avx512::vec_dot_q5_0_i16);
     set_i16(DType::kQ5_1, avx512::vec_dot_q5_1_i16);
+    set_i16(DType::kQ2_K, avx512::vec_dot_q2_k_i16);
+    set_i16(DType::kQ3_K, avx512::vec_dot_q3_k_i16);
     set_i16(DType::kQ4_K, avx512::vec_dot_q4_k_i16);
     set_i16(DType::kQ5_K, avx512::vec_dot_q5_k_i16);
     set_i16(DType::kQ6_K, avx512::vec_dot_q6_k_i16);
