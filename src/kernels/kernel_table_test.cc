@@ -5,10 +5,12 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <random>
 #include <string>
 #include <vector>
 
 #include "base/cpu_features.h"
+#include "base/fp16.h"
 #include "kernels/kernel_table.h"
 #include "kernels/reference/reference_kernels.h"
 #include "kernels/reference/quant_test_util.h"
@@ -258,6 +260,72 @@ TEST_P(KernelTableTest, Int16GemmMatchesReference) {
             }
           }
         }
+      }
+    }
+  }
+}
+
+// Byte offsets of the f16 scale fields in one block of a quantized type (the rest of a block is quants and
+// integer scales, where every bit pattern is valid).
+std::vector<int> f16_fields(DType dtype) {
+  switch (dtype) {
+    case DType::kQ4_1:
+    case DType::kQ5_1:
+    case DType::kQ4_K:
+    case DType::kQ5_K:
+      return {0, 2};
+    case DType::kQ2_K:
+      return {80, 82};
+    case DType::kQ3_K:
+      return {108};
+    case DType::kQ6_K:
+      return {208};
+    default:
+      return {0};
+  }
+}
+
+// vec_dot_i16 on random bytes (every quant and integer-scale bit pattern: Q8_0's -128, Q6_K's scale -128, all
+// high bits set) against full-scale activations (blocks of +32767, of -32767, and random): no int16 / int32
+// overflow or sign slip anywhere, compared with the double dot of the reference decode.
+TEST_P(KernelTableTest, Int16DotHandlesEveryQuantBitPatternAndFullScaleActivations) {
+  if (table().quantize_i16 == nullptr) GTEST_SKIP() << "no int16 generation path in this table";
+  std::mt19937 rng(12345);
+  for (DType t : kWeightTypes) {
+    if (table().of(t).vec_dot_i16 == nullptr) continue;
+    const int64_t block = tensor::dtype_info(t).block_elems;
+    const size_t block_bytes = tensor::row_bytes(t, block);
+    for (int64_t n : {block, 3 * block, 13 * block}) {
+      if (n % 32 != 0) continue;
+      for (int offset : {0, 1}) {
+        OffsetBuffer w(tensor::row_bytes(t, n), offset);
+        for (size_t i = 0; i < tensor::row_bytes(t, n); ++i) w.data()[i] = static_cast<uint8_t>(rng());
+        std::uniform_real_distribution<float> scale_dist(0.001f, 0.1f);
+        for (int64_t b = 0; b < n / block; ++b) {
+          for (int at : f16_fields(t)) {
+            const uint16_t h = fp32_to_fp16(scale_dist(rng));
+            std::memcpy(w.data() + b * block_bytes + at, &h, 2);
+          }
+        }
+        const auto wd = testing::dequantize_row(reference_table(), t, w.data(), n);
+        std::vector<int16_t> xq(static_cast<size_t>(n));
+        std::vector<float> scale(static_cast<size_t>(n / 32), 1e-3f);
+        std::vector<int32_t> sum16(static_cast<size_t>(n / 16), 0);
+        for (int64_t i = 0; i < n; ++i) {
+          const int64_t blk = i / 32;
+          xq[i] = blk % 3 == 0 ? 32767 : blk % 3 == 1 ? -32767 : static_cast<int16_t>(rng());
+          if (xq[i] == -32768) xq[i] = -32767;
+          sum16[i / 16] += xq[i];
+        }
+        double want = 0, magnitude = 0;
+        for (int64_t i = 0; i < n; ++i) {
+          const double xi = static_cast<double>(scale[i / 32]) * xq[i];
+          want += wd[i] * xi;
+          magnitude += std::fabs(wd[i] * xi);
+        }
+        const ActivationI16 act{xq.data(), scale.data(), sum16.data()};
+        const float got = table().of(t).vec_dot_i16(n, w.data(), act);
+        EXPECT_NEAR(got, want, 1e-5 * magnitude) << tensor::dtype_name(t) << " n=" << n << " off=" << offset;
       }
     }
   }

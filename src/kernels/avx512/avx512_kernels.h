@@ -27,4 +27,14 @@ void decode_row_i16_q4_k(const void* src, int64_t n, int16_t* q, float* scale, f
 void decode_row_i16_q5_k(const void* src, int64_t n, int16_t* q, float* scale, float* min);
 void decode_row_i16_q6_k(const void* src, int64_t n, int16_t* q, float* scale, float* min);
 
+float vec_dot_q4_0_i16(int64_t n, const void* w, const ActivationI16& x);
+float vec_dot_q4_1_i16(int64_t n, const void* w, const ActivationI16& x);
+float vec_dot_q5_0_i16(int64_t n, const void* w, const ActivationI16& x);
+float vec_dot_q5_1_i16(int64_t n, const void* w, const ActivationI16& x);
+float vec_dot_q2_k_i16(int64_t n, const void* w, const ActivationI16& x);
+float vec_dot_q3_k_i16(int64_t n, const void* w, const ActivationI16& x);
+float vec_dot_q4_k_i16(int64_t n, const void* w, const ActivationI16& x);
+float vec_dot_q5_k_i16(int64_t n, const void* w, const ActivationI16& x);
+float vec_dot_q6_k_i16(int64_t n, const void* w, const ActivationI16& x);
+
 }  // namespace glassbox::kernels::avx512

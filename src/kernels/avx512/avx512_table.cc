@@ -11,6 +11,17 @@ const KernelTable* avx512_table() {
     static KernelTable t = *avx2_table();
     t.name = "avx512";
     using tensor::DType;
+    // Generation: int16-activation dots with vpdpwssd (quant_legacy.cc, quant_k.cc).
+    auto set_dot = [&](DType dtype, VecDotI16Fn dot) { t.types[static_cast<uint32_t>(dtype)].vec_dot_i16 = dot; };
+    set_dot(DType::kQ4_0, avx512::vec_dot_q4_0_i16);
+    set_dot(DType::kQ4_1, avx512::vec_dot_q4_1_i16);
+    set_dot(DType::kQ5_0, avx512::vec_dot_q5_0_i16);
+    set_dot(DType::kQ5_1, avx512::vec_dot_q5_1_i16);
+    set_dot(DType::kQ2_K, avx512::vec_dot_q2_k_i16);
+    set_dot(DType::kQ3_K, avx512::vec_dot_q3_k_i16);
+    set_dot(DType::kQ4_K, avx512::vec_dot_q4_k_i16);
+    set_dot(DType::kQ5_K, avx512::vec_dot_q5_k_i16);
+    set_dot(DType::kQ6_K, avx512::vec_dot_q6_k_i16);
     // The int16 prompt path (gemm_i16.cc, decode_i16.cc) for the types with an AVX-512 decoder; the others
     // (whose inherited decoders are the scalar reference ones) keep the float prompt path.
     for (TypeKernels& k : t.types) k.decode_row_i16 = nullptr;
