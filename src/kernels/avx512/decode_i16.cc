@@ -81,6 +81,17 @@ void decode_half_row(const uint8_t* src, int64_t n, int16_t* q, float* scale, Lo
   }
 }
 
+// Q4_K / Q5_K: the eight sub-block scales d * sc and mins dmin * m of one super-block.
+inline void k_factors(const uint8_t* scales, uint16_t d_bits, uint16_t dmin_bits, float* scale, float* min) {
+  const float d = _cvtsh_ss(d_bits), dmin = _cvtsh_ss(dmin_bits);
+  for (int s = 0; s < 8; ++s) {
+    int sc, m;
+    scale_min_k(scales, s, &sc, &m);
+    scale[s] = d * static_cast<float>(sc);
+    min[s] = dmin * static_cast<float>(m);
+  }
+}
+
 }  // namespace
 
 void decode_row_i16_f16(const void* src, int64_t n, int16_t* q, float* scale, float*) {
@@ -131,13 +142,7 @@ void decode_row_i16_q4_k(const void* src, int64_t n, int16_t* q, float* scale, f
   for (int64_t b = 0; b < n / kQKK; ++b, ++blk, q += kQKK) {
     tensor::BlockQ4_K block;
     std::memcpy(&block, blk, sizeof(block));
-    const float d = _cvtsh_ss(block.d), dmin = _cvtsh_ss(block.dmin);
-    for (int s = 0; s < 8; ++s) {
-      int sc, m;
-      scale_min_k(block.scales, s, &sc, &m);
-      scale[8 * b + s] = d * static_cast<float>(sc);
-      min[8 * b + s] = dmin * static_cast<float>(m);
-    }
+    k_factors(block.scales, block.d, block.dmin, scale + 8 * b, min + 8 * b);
     for (int c = 0; c < 4; ++c) {  // 32 bytes: elements 64c.. (low nibbles) and 64c + 32.. (high nibbles)
       const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(block.qs + 32 * c));
       store32(q + 64 * c, _mm512_cvtepu8_epi16(_mm256_and_si256(v, m4)));
@@ -152,13 +157,7 @@ void decode_row_i16_q5_k(const void* src, int64_t n, int16_t* q, float* scale, f
   for (int64_t b = 0; b < n / kQKK; ++b, ++blk, q += kQKK) {
     tensor::BlockQ5_K block;
     std::memcpy(&block, blk, sizeof(block));
-    const float d = _cvtsh_ss(block.d), dmin = _cvtsh_ss(block.dmin);
-    for (int s = 0; s < 8; ++s) {
-      int sc, m;
-      scale_min_k(block.scales, s, &sc, &m);
-      scale[8 * b + s] = d * static_cast<float>(sc);
-      min[8 * b + s] = dmin * static_cast<float>(m);
-    }
+    k_factors(block.scales, block.d, block.dmin, scale + 8 * b, min + 8 * b);
     // Element i's fifth bit is bit i / 32 of qh[i % 32].
     const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(block.qh));
     for (int c = 0; c < 4; ++c) {

@@ -6,26 +6,15 @@
 #include <cstdint>
 #include <cstring>
 
+#include "kernels/avx2/simd.h"
+
 namespace glassbox::kernels::avx512 {
 
-inline float hsum(__m256 v) {
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_add_ss(s, _mm_movehdup_ps(s));
-  return _mm_cvtss_f32(s);
-}
-
-inline uint16_t load_u16(const uint8_t* p) {
-  uint16_t v;
-  std::memcpy(&v, p, 2);
-  return v;
-}
-inline uint32_t load_u32(const uint8_t* p) {
-  uint32_t v;
-  std::memcpy(&v, p, 4);
-  return v;
-}
-inline float load_f16(const uint8_t* p) { return _cvtsh_ss(load_u16(p)); }
+// The scalar loads and the ymm horizontal sum are the avx2 folder's (these files are built with its flags too).
+using avx2::hsum;
+using avx2::load_f16;
+using avx2::load_u16;
+using avx2::load_u32;
 
 inline __m128i load128(const void* p) { return _mm_loadu_si128(static_cast<const __m128i*>(p)); }
 inline __m256i load256(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
