@@ -223,14 +223,15 @@ TEST_P(KernelTableTest, Int16RowDecodeGivesTheDequantizedWeights) {
   }
 }
 
-// gemm_i16 against the same sums in double (reference::gemm_i16), on row counts around the 16-row group,
+// gemm_i16 against the same sums in double (reference::gemm_i16), on row counts around the 16-row group and
+// the 2-group tile,
 // token counts 1..19 (every tail tile), sub-blocks of 16 and 32, with and without mins; writes only its rows.
 TEST_P(KernelTableTest, Int16GemmMatchesReference) {
   if (table().gemm_i16 == nullptr) GTEST_SKIP() << "no int16 prompt path in this table";
   uint32_t seed = 1;
   for (int block : {16, 32}) {
     for (bool has_min : {false, true}) {
-      for (int64_t rows : {1, 15, 16, 17, 40}) {
+      for (int64_t rows : {1, 15, 16, 17, 32, 40, 64}) {
         for (int64_t k_len : {32, 96, 544}) {
           for (int64_t n_tokens : {1, 2, 3, 5, 8, 11, 19}) {
             const int64_t nb = k_len / block, ldy = rows + 3;
