@@ -3,11 +3,11 @@
 
 #include <algorithm>
 #include <atomic>
-#include <bit>
 #include <cmath>
 #include <vector>
 
 #include "base/check.h"
+#include "base/vec_exp.h"
 
 namespace glassbox::model {
 namespace {
@@ -29,34 +29,8 @@ constexpr int64_t kTransposeMinRows = 8;
 // (a lone sequence's decode uses every thread) and merged by the last one to finish. The split depends on
 // the chunk alone, so a sequence's output does not depend on the thread count or on what shares the step.
 constexpr int64_t kDecodeMaxTokens = 2;
-constexpr int64_t kDecodeTile = 32;
+constexpr int64_t kDecodeTile = 64;
 constexpr int64_t kSegment = 1024;
-
-// e^x for x <= 0, within 2e-7 relative; 0 below -86 (e^x < 2^-124, nothing next to the row's largest term,
-// which is 1). x = k ln 2 + r with k = round(x / ln 2) and the Cody-Waite split of ln 2 (so r is nearly
-// exact), |r| <= ln(2) / 2, e^r by its Taylor series to r^7 (truncation < 5e-9). Plain arithmetic without
-// calls or branches, so that the loops over a tile vectorize (this file is built with -O3); std::exp per
-// score cost as much as both matrix products together at head_dim 64.
-inline float exp_nonpositive(float x) {
-  const float clamped = x < -86.0f ? -86.0f : x;
-  const float shifter = 12582912.0f;  // 1.5 * 2^23: adding and subtracting it rounds to an integer
-  const float shifted = clamped * 1.44269504f + shifter;
-  const float k = shifted - shifter;
-  float r = clamped - k * 0.693359375f;  // ln 2 = 0.693359375 (9 bits: k times it is exact) - 2.12194440e-4
-  r = r + k * 2.12194440e-4f;
-  float p = 1.0f / 5040.0f;
-  p = p * r + 1.0f / 720.0f;
-  p = p * r + 1.0f / 120.0f;
-  p = p * r + 1.0f / 24.0f;
-  p = p * r + 1.0f / 6.0f;
-  p = p * r + 0.5f;
-  p = p * r + 1.0f;
-  p = p * r + 1.0f;
-  // 2^k from exponent bits: the low mantissa bits of `shifted` hold k (k in [-125, 0]).
-  const int32_t k_bits = std::bit_cast<int32_t>(shifted) - 0x4B400000;
-  const float two_k = std::bit_cast<float>((k_bits + 127) << 23);
-  return x < -86.0f ? 0.0f : p * two_k;
-}
 
 struct Scratch {
   std::vector<float> q;       // [n_rows, head_dim] a prompt task's query rows: token r / group, head r % group
@@ -342,7 +316,8 @@ class Attention {
     const float m_old = sc.m[ri];
     const float m_new = std::max(m_old, tile_max * scale_);
     std::fill(row, row + lo, 0.0f);
-    for (j = lo; j < hi; ++j) row[j] = exp_nonpositive(row[j] * scale_ - m_new);
+    for (j = lo; j < hi; ++j) row[j] = row[j] * scale_ - m_new;
+    exp_inplace(row + lo, hi - lo);  // base/vec_exp: 8 lanes (AVX2 clone), where this file's loops get SSE2
     std::fill(row + hi, row + len, 0.0f);
     std::fill(lanes, lanes + 8, 0.0f);  // the sum of the probabilities, in 8 independent lanes
     for (j = lo; j + 8 <= hi; j += 8) {

@@ -19,13 +19,19 @@ constexpr int kTokens = 6;  // tokens per tile
 template <int kV, int kT, bool kMasked>
 void tile(int64_t k_len, const float* w, int64_t ldw, const float* x, int64_t ldx, float* y, int64_t ldy,
           __mmask16 last, bool accumulate) {
-  __m512 acc[kT][kV];
+  // With one or two tokens there are too few accumulators to cover the FMA latency: even and odd k then go
+  // to separate sets, added at the end.
+  constexpr int kSets = kT <= 2 ? 2 : 1;
+  __m512 acc[kSets][kT][kV];
+#pragma GCC unroll 2
+  for (int s = 0; s < kSets; ++s) {
 #pragma GCC unroll 6
-  for (int j = 0; j < kT; ++j) {
+    for (int j = 0; j < kT; ++j) {
 #pragma GCC unroll 4
-    for (int i = 0; i < kV; ++i) acc[j][i] = _mm512_setzero_ps();
+      for (int i = 0; i < kV; ++i) acc[s][j][i] = _mm512_setzero_ps();
+    }
   }
-  for (int64_t k = 0; k < k_len; ++k) {
+  auto step = [&](int s, int64_t k) __attribute__((always_inline)) {
     const float* wk = w + k * ldw;
     __m512 wv[kV];
 #pragma GCC unroll 4
@@ -36,7 +42,20 @@ void tile(int64_t k_len, const float* w, int64_t ldw, const float* x, int64_t ld
     for (int j = 0; j < kT; ++j) {
       const __m512 xb = _mm512_set1_ps(x[j * ldx + k]);
 #pragma GCC unroll 4
-      for (int i = 0; i < kV; ++i) acc[j][i] = _mm512_fmadd_ps(wv[i], xb, acc[j][i]);
+      for (int i = 0; i < kV; ++i) acc[s][j][i] = _mm512_fmadd_ps(wv[i], xb, acc[s][j][i]);
+    }
+  };
+  int64_t k = 0;
+  for (; k + kSets <= k_len; k += kSets) {
+#pragma GCC unroll 2
+    for (int s = 0; s < kSets; ++s) step(s, k + s);
+  }
+  for (; k < k_len; ++k) step(0, k);
+  if constexpr (kSets == 2) {
+#pragma GCC unroll 2
+    for (int j = 0; j < kT; ++j) {
+#pragma GCC unroll 4
+      for (int i = 0; i < kV; ++i) acc[0][j][i] = _mm512_add_ps(acc[0][j][i], acc[1][j][i]);
     }
   }
 #pragma GCC unroll 6
@@ -45,11 +64,11 @@ void tile(int64_t k_len, const float* w, int64_t ldw, const float* x, int64_t ld
 #pragma GCC unroll 4
     for (int i = 0; i < kV; ++i) {
       if (kMasked && i == kV - 1) {
-        __m512 v = acc[j][i];
+        __m512 v = acc[0][j][i];
         if (accumulate) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(last, yj + 16 * i));
         _mm512_mask_storeu_ps(yj + 16 * i, last, v);
       } else {
-        __m512 v = acc[j][i];
+        __m512 v = acc[0][j][i];
         if (accumulate) v = _mm512_add_ps(v, _mm512_loadu_ps(yj + 16 * i));
         _mm512_storeu_ps(yj + 16 * i, v);
       }
