@@ -17,13 +17,20 @@ constexpr int kTokens = 6;  // tokens per tile
 template <int kV, int kT, bool kMasked>
 void tile(int64_t k_len, const float* w, int64_t ldw, const float* x, int64_t ldx, float* y, int64_t ldy,
           __m256i last, bool accumulate) {
-  __m256 acc[kT][kV];
+  // Two ymm FMAs per cycle with a latency of 4 want 8 independent accumulators: with one or two tokens even
+  // and odd k go to separate sets, added at the end (three tokens x 2 sets would spill the 16 registers).
+  constexpr int kSets = kT <= 2 ? 2 : 1;
+  __m256 acc[kSets][kT][kV];
+  // Constant set indices only (no loop over sets): a variable index keeps GCC from holding acc in registers.
 #pragma GCC unroll 6
   for (int j = 0; j < kT; ++j) {
 #pragma GCC unroll 2
-    for (int i = 0; i < kV; ++i) acc[j][i] = _mm256_setzero_ps();
+    for (int i = 0; i < kV; ++i) {
+      acc[0][j][i] = _mm256_setzero_ps();
+      if constexpr (kSets == 2) acc[kSets - 1][j][i] = _mm256_setzero_ps();
+    }
   }
-  for (int64_t k = 0; k < k_len; ++k) {
+  auto step = [&](int s, int64_t k) __attribute__((always_inline)) {
     const float* wk = w + k * ldw;
     __m256 wv[kV];
 #pragma GCC unroll 2
@@ -34,7 +41,20 @@ void tile(int64_t k_len, const float* w, int64_t ldw, const float* x, int64_t ld
     for (int j = 0; j < kT; ++j) {
       const __m256 xb = _mm256_broadcast_ss(x + j * ldx + k);
 #pragma GCC unroll 2
-      for (int i = 0; i < kV; ++i) acc[j][i] = _mm256_fmadd_ps(wv[i], xb, acc[j][i]);
+      for (int i = 0; i < kV; ++i) acc[s][j][i] = _mm256_fmadd_ps(wv[i], xb, acc[s][j][i]);
+    }
+  };
+  int64_t k = 0;
+  for (; k + kSets <= k_len; k += kSets) {
+    step(0, k);
+    if constexpr (kSets == 2) step(kSets - 1, k + 1);
+  }
+  for (; k < k_len; ++k) step(0, k);
+  if constexpr (kSets == 2) {
+#pragma GCC unroll 2
+    for (int j = 0; j < kT; ++j) {
+#pragma GCC unroll 2
+      for (int i = 0; i < kV; ++i) acc[0][j][i] = _mm256_add_ps(acc[0][j][i], acc[1][j][i]);
     }
   }
 #pragma GCC unroll 6
@@ -42,7 +62,7 @@ void tile(int64_t k_len, const float* w, int64_t ldw, const float* x, int64_t ld
     float* yj = y + j * ldy;
 #pragma GCC unroll 2
     for (int i = 0; i < kV; ++i) {
-      __m256 v = acc[j][i];
+      __m256 v = acc[0][j][i];
       if (kMasked && i == kV - 1) {
         if (accumulate) v = _mm256_add_ps(v, _mm256_maskload_ps(yj + 8 * i, last));
         _mm256_maskstore_ps(yj + 8 * i, last, v);

@@ -23,12 +23,13 @@ void tile(int64_t k_len, const float* w, int64_t ldw, const float* x, int64_t ld
   // to separate sets, added at the end.
   constexpr int kSets = kT <= 2 ? 2 : 1;
   __m512 acc[kSets][kT][kV];
-#pragma GCC unroll 2
-  for (int s = 0; s < kSets; ++s) {
+  // Constant set indices only (no loop over sets): a variable index keeps GCC from holding acc in registers.
 #pragma GCC unroll 6
-    for (int j = 0; j < kT; ++j) {
+  for (int j = 0; j < kT; ++j) {
 #pragma GCC unroll 4
-      for (int i = 0; i < kV; ++i) acc[s][j][i] = _mm512_setzero_ps();
+    for (int i = 0; i < kV; ++i) {
+      acc[0][j][i] = _mm512_setzero_ps();
+      if constexpr (kSets == 2) acc[kSets - 1][j][i] = _mm512_setzero_ps();
     }
   }
   auto step = [&](int s, int64_t k) __attribute__((always_inline)) {
@@ -50,8 +51,8 @@ void tile(int64_t k_len, const float* w, int64_t ldw, const float* x, int64_t ld
   };
   int64_t k = 0;
   for (; k + kSets <= k_len; k += kSets) {
-#pragma GCC unroll 2
-    for (int s = 0; s < kSets; ++s) step(s, k + s);
+    step(0, k);
+    if constexpr (kSets == 2) step(kSets - 1, k + 1);
   }
   for (; k < k_len; ++k) step(0, k);
   if constexpr (kSets == 2) {
