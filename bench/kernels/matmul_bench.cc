@@ -1,7 +1,8 @@
 // Microbenchmarks of the kernel tables at real model shapes: matrix-vector (generation) through one table's
 // vec_dot_f32 on one thread, and model::matmul (prompt and generation, 1 and 2 threads) through the active
-// table, and attention's tile products (AttentionTile/). Counters: weight GB/s (bytes of the stored weights streamed per second) and GFLOP/s (2 per
-// multiply-add). Shapes: tinyllama-1.1b attention (2048 x 2048) and FFN up (5632 x 2048).
+// table, and attention's tile products (AttentionTile/, gemm_f32 vs gemm_f32_kmajor on each table). Counters:
+// weight GB/s (bytes of the stored weights streamed per second) and GFLOP/s (2 per multiply-add). Shapes:
+// tinyllama-1.1b attention (2048 x 2048) and FFN up (5632 x 2048).
 //
 //   build/bench/kernels/matmul_bench --benchmark_filter=MatVec/q4_0
 //   GLASSBOX_KERNELS=reference build/bench/kernels/matmul_bench --benchmark_filter=MatMul
