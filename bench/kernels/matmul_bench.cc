@@ -1,7 +1,8 @@
 // Microbenchmarks of the kernel tables at real model shapes: matrix-vector (generation) through one table's
 // vec_dot_f32 on one thread, and model::matmul (prompt and generation, 1 and 2 threads) through the active
-// table. Counters: weight GB/s (bytes of the stored weights streamed per second) and GFLOP/s (2 per
-// multiply-add). Shapes: tinyllama-1.1b attention (2048 x 2048) and FFN up (5632 x 2048).
+// table, and attention's tile products (AttentionTile/, gemm_f32 vs gemm_f32_kmajor on each table). Counters:
+// weight GB/s (bytes of the stored weights streamed per second) and GFLOP/s (2 per multiply-add). Shapes:
+// tinyllama-1.1b attention (2048 x 2048) and FFN up (5632 x 2048).
 //
 //   build/bench/kernels/matmul_bench --benchmark_filter=MatVec/q4_0
 //   GLASSBOX_KERNELS=reference build/bench/kernels/matmul_bench --benchmark_filter=MatMul
@@ -118,6 +119,29 @@ void bm_matmul(benchmark::State& state, DType dtype, int64_t rows, int64_t cols,
   state.SetLabel(kernels::active_table().name);
 }
 
+// One thread, one table: attention's two products on a 256-position tile at head_dim 64 -- scores
+// (Q K^T: n_tokens query rows x 256 positions, k = 64) and P V (n_tokens rows x 64 outputs, k = 256) -- with
+// gemm_f32 (w row-major along k: K as stored, V transposed) or gemm_f32_kmajor (K^T, V as stored).
+void bm_attention_tile(benchmark::State& state, const kernels::KernelTable* table, bool kmajor, bool scores,
+                       int64_t n_tokens) {
+  const int64_t positions = 256, head_dim = 64;
+  const int64_t cols = scores ? positions : head_dim, k_len = scores ? head_dim : positions;
+  const auto w = activations(cols * k_len);
+  const auto x = activations(n_tokens * k_len);
+  std::vector<float> y(static_cast<size_t>(n_tokens * cols));
+  for (auto _ : state) {
+    if (kmajor) {
+      table->gemm_f32_kmajor(cols, n_tokens, k_len, w.data(), cols, x.data(), k_len, y.data(), cols, false);
+    } else {
+      table->gemm_f32(cols, n_tokens, k_len, w.data(), k_len, x.data(), k_len, y.data(), cols);
+    }
+    benchmark::DoNotOptimize(y.data());
+    benchmark::ClobberMemory();
+  }
+  const double flops = 2.0 * static_cast<double>(cols * k_len * n_tokens);
+  state.counters["GFLOP/s"] = benchmark::Counter(flops * state.iterations() / 1e9, benchmark::Counter::kIsRate);
+}
+
 void register_all() {
   for (const kernels::KernelTable* table : kernels::supported_tables()) {
     for (DType t : kTypes) {
@@ -127,6 +151,18 @@ void register_all() {
         benchmark::RegisterBenchmark(name.c_str(), bm_matvec, table, t, rows, cols)->Unit(benchmark::kMicrosecond);
         if (table->quantize_i16 != nullptr && table->of(t).vec_dot_i16 != nullptr) {
           benchmark::RegisterBenchmark((name + "/i16").c_str(), bm_matvec_i16, table, t, rows, cols)
+              ->Unit(benchmark::kMicrosecond);
+        }
+      }
+    }
+  }
+  for (const kernels::KernelTable* table : kernels::supported_tables()) {
+    for (bool scores : {true, false}) {
+      for (int64_t n_tokens : {1, 3, 128}) {
+        for (bool kmajor : {false, true}) {
+          const std::string name = std::string("AttentionTile/") + (scores ? "scores" : "pv") + "/tokens:" +
+                                   std::to_string(n_tokens) + (kmajor ? "/kmajor/" : "/gemm_f32/") + table->name;
+          benchmark::RegisterBenchmark(name.c_str(), bm_attention_tile, table, kmajor, scores, n_tokens)
               ->Unit(benchmark::kMicrosecond);
         }
       }

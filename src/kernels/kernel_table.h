@@ -61,6 +61,15 @@ struct TypeKernels {
 using GemmF32Fn = void (*)(int64_t rows, int64_t n_tokens, int64_t k_len, const float* w, int64_t ldw,
                            const float* x, int64_t ldx, float* y, int64_t ldy);
 
+// Float matrix product with k-major weights (each k a contiguous row over the outputs):
+//   y[t * ldy + r] = sum_k x[t * ldx + k] * w[k * ldw + r]   for r < cols, t < n_tokens, k < k_len,
+// or y[t * ldy + r] += that sum when `accumulate`. Every output is a vector lane, so there is no horizontal
+// sum however short k is: attention's Q K^T (w = a K tile stored transposed, [head_dim][positions]) and
+// P V (w = V as cached, [positions][head_dim_v]; accumulate adds into the running output). w, x, y: float
+// rows at any alignment and stride; reads y only when accumulating; writes y[t][0..cols) only.
+using GemmF32KMajorFn = void (*)(int64_t cols, int64_t n_tokens, int64_t k_len, const float* w, int64_t ldw,
+                                 const float* x, int64_t ldx, float* y, int64_t ldy, bool accumulate);
+
 // Prompt product in integers over weight rows decoded by a type's decode_row_i16 and activations in the
 // ActivationI16 block form:
 //   y[t * ldy + r] = sum over sub-blocks b of  scale[r][b] * xs[t][b*block/32] * (sum_{i in b} q[r][i] * xq[t][i])
@@ -78,6 +87,8 @@ struct KernelTable {
   // dequantize_row and multiplies it into every token with gemm_f32, so each decoded weight is reused
   // across all tokens (the tinyBLAS / iqk idea). Null: matmul calls vec_dot_f32 per (row, token).
   GemmF32Fn gemm_f32 = nullptr;
+  // The k-major float product (GemmF32KMajorFn), used by attention; every table fills it.
+  GemmF32KMajorFn gemm_f32_kmajor = nullptr;
   // Generation with int16 activations (ActivationI16) for the types that have vec_dot_i16. Null: none.
   QuantizeI16Fn quantize_i16 = nullptr;
   // Prompt processing in integers (int16 x int16 -> int32 multiply-adds, AVX-512 VNNI vpdpwssd does 32 per

@@ -69,6 +69,7 @@ TEST_P(KernelTableTest, EveryWeightTypeHasDequantizeAndFloatDot) {
     EXPECT_NE(table().of(t).quantize_row, nullptr) << tensor::dtype_name(t);
   }
   EXPECT_NE(table().gemm_f32, nullptr);
+  EXPECT_NE(table().gemm_f32_kmajor, nullptr);
   EXPECT_TRUE(table().float_activations);
 }
 
@@ -370,6 +371,49 @@ TEST_P(KernelTableTest, GemmTileMatchesReferenceForTokenCountsOneToSeventeen) {
             }
             ASSERT_NEAR(y[t * ldy + r], want, 1e-6 * magnitude)
                 << "rows=" << rows << " k=" << k_len << " tokens=" << n_tokens << " t=" << t << " r=" << r;
+          }
+        }
+      }
+    }
+  }
+}
+
+// gemm_f32_kmajor (w k-major: each k a row over the outputs) against the double-precision product, for every
+// token count 1..17, output counts around the vector widths (1 .. 100), k from 1 to 256, both modes
+// (accumulate adds to y's old values), on strided rows at odd addresses; outputs past `cols` in each y row
+// and the floats around y are never written.
+TEST_P(KernelTableTest, KMajorGemmMatchesReferenceForTokenCountsOneToSeventeen) {
+  for (int64_t cols : {1, 7, 15, 16, 17, 33, 64, 65, 100}) {
+    for (int64_t k_len : {1, 3, 64, 127, 256}) {
+      for (int64_t n_tokens = 1; n_tokens <= 17; ++n_tokens) {
+        for (bool accumulate : {false, true}) {
+          const int64_t ldw = cols + 3, ldx = k_len + 5, ldy = cols + 2;
+          const auto wv = random_row(k_len * ldw + 1, 300 + static_cast<uint32_t>(cols));
+          const auto xv = random_row(n_tokens * ldx + 1, 400 + static_cast<uint32_t>(n_tokens + k_len));
+          const auto y0 = random_row(n_tokens * ldy + 2, 500 + static_cast<uint32_t>(n_tokens));
+          const float* w = wv.data() + 1;  // 4-byte aligned, never 32-byte aligned
+          const float* x = xv.data() + 1;
+          std::vector<float> yv = y0;
+          table().gemm_f32_kmajor(cols, n_tokens, k_len, w, ldw, x, ldx, yv.data() + 1, ldy, accumulate);
+          ASSERT_EQ(yv.front(), y0.front()) << "wrote before y";
+          ASSERT_EQ(yv.back(), y0.back()) << "wrote after y";
+          for (int64_t t = 0; t < n_tokens; ++t) {
+            for (int64_t r = 0; r < ldy; ++r) {
+              const float got = yv[static_cast<size_t>(1 + t * ldy + r)];
+              const float old = y0[static_cast<size_t>(1 + t * ldy + r)];
+              if (r >= cols) {
+                ASSERT_EQ(got, old) << "wrote outside the tile: cols=" << cols << " t=" << t << " r=" << r;
+                continue;
+              }
+              double want = accumulate ? static_cast<double>(old) : 0.0;
+              double magnitude = std::fabs(want);
+              for (int64_t k = 0; k < k_len; ++k) {
+                want += static_cast<double>(x[t * ldx + k]) * w[k * ldw + r];
+                magnitude += std::fabs(static_cast<double>(x[t * ldx + k]) * w[k * ldw + r]);
+              }
+              ASSERT_NEAR(got, want, 2e-6 * magnitude) << "cols=" << cols << " k=" << k_len << " tokens=" << n_tokens
+                                                       << " accumulate=" << accumulate << " t=" << t << " r=" << r;
+            }
           }
         }
       }

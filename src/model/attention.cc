@@ -3,24 +3,28 @@
 
 #include <algorithm>
 #include <atomic>
-#include <bit>
 #include <cmath>
 #include <vector>
 
 #include "base/check.h"
+#include "base/vec_exp.h"
 
 namespace glassbox::model {
 namespace {
 
 // Prompt tasks (one KV head, a tile of query rows): kv positions per tile and query rows (tokens x the KV
-// group's heads) per task. At head_dim 64 a tile's decoded K, V and V^T are 64 KB each and the scores 128 KB:
+// group's heads) per task. At head_dim 64 a tile's decoded K, K^T and V are 64 KB each and the scores 128 KB:
 // they stay in L2 while the tile is used. Measured (bench/model/attention_bench, 512 tokens after 3584):
 // 256 x 128 was 10-25% faster than 128 x 64 or 64 x 32, and no slower than 128 x 128 or 256 x 64.
 constexpr int64_t kKvTile = 256;
 constexpr int64_t kQueryRows = 128;
-// Up to this many query rows P V is accumulated position by position from V as stored; above it V is
-// transposed once per tile and P V is a gemm_f32.
-constexpr int64_t kAxpyMaxRows = 4;
+// From this many query rows a prompt task's scores come from K^T (the tile transposed once, then the k-major
+// gemm, no horizontal sums); below it the transpose would cost more than it saves and gemm_f32 reads K as
+// stored.
+constexpr int64_t kTransposeMinRows = 8;
+// Row stride of K^T: not a multiple of 1 KB, so that the kernel's walk down its rows does not keep hitting the
+// same few L1 sets.
+constexpr int64_t kKtStride = kKvTile + 16;
 // Decode tasks (a chunk of at most kDecodeMaxTokens tokens, every head, a segment of positions): whole cache
 // rows are decoded, kDecodeTile at a time, so the cache streams from memory sequentially (a per-KV-head slice
 // is a few cache lines per row, which the hardware prefetchers do not follow: 3-4x slower at 16k positions).
@@ -28,42 +32,15 @@ constexpr int64_t kAxpyMaxRows = 4;
 // (a lone sequence's decode uses every thread) and merged by the last one to finish. The split depends on
 // the chunk alone, so a sequence's output does not depend on the thread count or on what shares the step.
 constexpr int64_t kDecodeMaxTokens = 2;
-constexpr int64_t kDecodeTile = 32;
+constexpr int64_t kDecodeTile = 64;
 constexpr int64_t kSegment = 1024;
-
-// e^x for x <= 0, within 2e-7 relative; 0 below -86 (e^x < 2^-124, nothing next to the row's largest term,
-// which is 1). x = k ln 2 + r with k = round(x / ln 2) and the Cody-Waite split of ln 2 (so r is nearly
-// exact), |r| <= ln(2) / 2, e^r by its Taylor series to r^7 (truncation < 5e-9). Plain arithmetic without
-// calls or branches, so that the loops over a tile vectorize (this file is built with -O3); std::exp per
-// score cost as much as both matrix products together at head_dim 64.
-inline float exp_nonpositive(float x) {
-  const float clamped = x < -86.0f ? -86.0f : x;
-  const float shifter = 12582912.0f;  // 1.5 * 2^23: adding and subtracting it rounds to an integer
-  const float shifted = clamped * 1.44269504f + shifter;
-  const float k = shifted - shifter;
-  float r = clamped - k * 0.693359375f;  // ln 2 = 0.693359375 (9 bits: k times it is exact) - 2.12194440e-4
-  r = r + k * 2.12194440e-4f;
-  float p = 1.0f / 5040.0f;
-  p = p * r + 1.0f / 720.0f;
-  p = p * r + 1.0f / 120.0f;
-  p = p * r + 1.0f / 24.0f;
-  p = p * r + 1.0f / 6.0f;
-  p = p * r + 0.5f;
-  p = p * r + 1.0f;
-  p = p * r + 1.0f;
-  // 2^k from exponent bits: the low mantissa bits of `shifted` hold k (k in [-125, 0]).
-  const int32_t k_bits = std::bit_cast<int32_t>(shifted) - 0x4B400000;
-  const float two_k = std::bit_cast<float>((k_bits + 127) << 23);
-  return x < -86.0f ? 0.0f : p * two_k;
-}
 
 struct Scratch {
   std::vector<float> q;       // [n_rows, head_dim] a prompt task's query rows: token r / group, head r % group
   std::vector<float> k;       // [tile, head_dim or kv_width] decoded keys
   std::vector<float> v;       // [tile, head_dim_v or v_width] decoded values
-  std::vector<float> vt;      // [head_dim_v + 1, kKvTile] values transposed for gemm_f32, then a row of ones
+  std::vector<float> kt;      // [head_dim, kKtStride] a prompt task's keys transposed (K^T)
   std::vector<float> s;       // [n_rows, kKvTile] scores, then probabilities
-  std::vector<float> o_tile;  // [n_rows, head_dim_v + 1] P V of the tile, then the row's sum of P
   std::vector<float> acc;     // [n_rows, head_dim_v] running output
   std::vector<float> m;       // [n_rows] running max of scaled scores
   std::vector<float> alpha;   // [n_rows] e^(m_old - m_new) of the current tile
@@ -100,6 +77,7 @@ class Attention {
         group_(shape.n_heads / shape.n_kv_heads),
         scale_(1.0f / std::sqrt(static_cast<float>(shape.head_dim))),
         gemm_(table.gemm_f32),
+        gemm_kmajor_(table.gemm_f32_kmajor),
         table_(table) {}
 
   int64_t first_visible(int64_t pos) const {
@@ -125,30 +103,18 @@ class Attention {
     const int64_t n_rows = (task.t1 - task.t0) * group_;
     pack_queries(task, sc);
     reset_rows(n_rows, sc);
-    sc.o_tile.resize(static_cast<size_t>(n_rows * (hdv + 1)));
-    sc.vt.resize(static_cast<size_t>((hdv + 1) * kKvTile));
-    std::fill(sc.vt.begin() + hdv * kKvTile, sc.vt.end(), 1.0f);
     const int64_t kv_begin = first_visible(c.n_past + task.t0), kv_end = c.n_past + task.t1;
     for (int64_t j0 = kv_begin; j0 < kv_end; j0 += kKvTile) {
       const int64_t j1 = std::min(j0 + kKvTile, kv_end);
       prompt_scores(task, j0, j1, sc);
-      for (int64_t r = 0; r < n_rows; ++r) softmax_tile(c.n_past + task.t0 + r / group_, r, j0, j1, sc);
+      for (int64_t r = 0; r < n_rows; ++r) {
+        softmax_tile(c.n_past + task.t0 + r / group_, r, j0, j1, sc);
+        rescale_row(r, sc);
+      }
+      // acc += P V with V as stored: the k-major gemm over the tile's positions.
       int64_t ld;
       const float* values = rows_of(c, /*keys=*/false, j0, j1, task.kv_head * hdv, hdv, &sc.v, &ld);
-      if (n_rows > kAxpyMaxRows) {
-        transpose_values(values, ld, j1 - j0, sc);
-        // Row hdv of vt is ones: column hdv of the product is each row's sum of probabilities.
-        gemm_(hdv + 1, n_rows, j1 - j0, sc.vt.data(), kKvTile, sc.s.data(), kKvTile, sc.o_tile.data(), hdv + 1);
-        for (int64_t r = 0; r < n_rows; ++r) {
-          const float alpha = sc.alpha[static_cast<size_t>(r)];
-          const float* o = sc.o_tile.data() + r * (hdv + 1);
-          float* a = sc.acc.data() + r * hdv;
-          for (int64_t d = 0; d < hdv; ++d) a[d] = a[d] * alpha + o[d];
-          sc.l[static_cast<size_t>(r)] = sc.l[static_cast<size_t>(r)] * alpha + o[hdv];
-        }
-      } else {  // transposing V would cost more than the product it feeds
-        for (int64_t r = 0; r < n_rows; ++r) accumulate_row(r, values, ld, j1 - j0, sc);
-      }
+      gemm_kmajor_(hdv, n_rows, j1 - j0, values, ld, sc.s.data(), kKvTile, sc.acc.data(), hdv, /*accumulate=*/true);
     }
     for (int64_t r = 0; r < n_rows; ++r) {
       const int64_t t = task.t0 + r / group_, h = task.kv_head * group_ + r % group_;
@@ -166,34 +132,41 @@ class Attention {
     }
   }
 
-  // sc.s[r * kKvTile + (j - j0)] = q_r . k_j for j in [j0, j1), unscaled.
+  // sc.s[r * kKvTile + (j - j0)] = q_r . k_j for j in [j0, j1), unscaled. The same task and tile always take
+  // the same path, so run_pattern's second pass reproduces the scores exactly.
   void prompt_scores(const Task& task, int64_t j0, int64_t j1, Scratch& sc) const {
-    const int64_t hd = shape_.head_dim;
+    const int64_t hd = shape_.head_dim, n_rows = (task.t1 - task.t0) * group_, len = j1 - j0;
     int64_t ld;
     const float* keys = rows_of(*task.chunk, /*keys=*/true, j0, j1, task.kv_head * hd, hd, &sc.k, &ld);
-    gemm_(j1 - j0, (task.t1 - task.t0) * group_, hd, keys, ld, sc.q.data(), hd, sc.s.data(), kKvTile);
+    if (n_rows < kTransposeMinRows) {
+      gemm_(len, n_rows, hd, keys, ld, sc.q.data(), hd, sc.s.data(), kKvTile);
+      return;
+    }
+    sc.kt.resize(static_cast<size_t>(hd * kKtStride));
+    transpose_keys(keys, ld, len, sc.kt.data());
+    gemm_kmajor_(len, n_rows, hd, sc.kt.data(), kKtStride, sc.q.data(), hd, sc.s.data(), kKvTile,
+                 /*accumulate=*/false);
   }
 
-  // sc.vt[d * kKvTile + j] = values[j * ld + d] for j < len, in blocks of 8 positions x 8 dims so that reads
-  // and writes both stay within a few cache lines. Row hdv (ones) is set once per task.
-  void transpose_values(const float* values, int64_t ld, int64_t len, Scratch& sc) const {
-    const int64_t hdv = shape_.head_dim_v;
-    float* vt = sc.vt.data();
+  // kt[d * kKtStride + j] = keys[j * ld + d] for j < len, in blocks of 8 positions x 8 dims so that reads and
+  // writes both stay within a few cache lines.
+  void transpose_keys(const float* keys, int64_t ld, int64_t len, float* kt) const {
+    const int64_t hd = shape_.head_dim;
     for (int64_t jb = 0; jb < len; jb += 8) {
       const int64_t je = std::min(jb + 8, len);
-      for (int64_t db = 0; db < hdv; db += 8) {
-        const int64_t de = std::min(db + 8, hdv);
+      for (int64_t db = 0; db < hd; db += 8) {
+        const int64_t de = std::min(db + 8, hd);
         for (int64_t j = jb; j < je; ++j) {
-          const float* src = values + j * ld;
-          for (int64_t d = db; d < de; ++d) vt[d * kKvTile + j] = src[d];
+          const float* src = keys + j * ld;
+          for (int64_t d = db; d < de; ++d) kt[d * kKtStride + j] = src[d];
         }
       }
     }
   }
 
   // The probabilities of the task's rows into pattern [n_heads, n_tokens, n_past + n_tokens] (one chunk), apart
-  // from the output so that observing never changes it: one pass for each row's max m and sum l (the online
-  // softmax without V), a second that recomputes the scores (the same gemm on the same tiles, so the same
+  // from the output so that observing never changes it: one pass for each row's max m and sum l (softmax_tile
+  // without V), a second that recomputes the scores (the same gemm on the same tiles, so the same
   // values) and writes e^(score - m) / l, zero where masked.
   void run_pattern(const Task& task, Scratch& sc, float* pattern) const {
     const AttentionChunk& c = *task.chunk;
@@ -203,13 +176,7 @@ class Attention {
     for (int64_t j0 = first_visible(c.n_past + task.t0); j0 < c.n_past + task.t1; j0 += kKvTile) {
       const int64_t j1 = std::min(j0 + kKvTile, c.n_past + task.t1);
       prompt_scores(task, j0, j1, sc);
-      for (int64_t r = 0; r < n_rows; ++r) {
-        softmax_tile(c.n_past + task.t0 + r / group_, r, j0, j1, sc);
-        const float* p = sc.s.data() + r * kKvTile;
-        double sum = 0;
-        for (int64_t j = 0; j < j1 - j0; ++j) sum += p[j];
-        sc.l[static_cast<size_t>(r)] = sc.l[static_cast<size_t>(r)] * sc.alpha[static_cast<size_t>(r)] + sum;
-      }
+      for (int64_t r = 0; r < n_rows; ++r) softmax_tile(c.n_past + task.t0 + r / group_, r, j0, j1, sc);
     }
     for (int64_t r = 0; r < n_rows; ++r) {
       const int64_t t = task.t0 + r / group_, h = task.kv_head * group_ + r % group_;
@@ -253,10 +220,18 @@ class Attention {
           gemm_(j1 - j0, group_, hd, keys + kv_h * hd, ld_k, c.q + r0 * hd, hd, sc.s.data() + r0 * kKvTile, kKvTile);
         }
       }
-      for (int64_t r = 0; r < n_rows; ++r) softmax_tile(c.n_past + r / n_heads, r, j0, j1, sc);
-      const float* values = rows_of(c, /*keys=*/false, j0, j1, 0, c.cache->v_width(), &sc.v, &ld_v);
       for (int64_t r = 0; r < n_rows; ++r) {
-        accumulate_row(r, values + (r % n_heads) / group_ * hdv, ld_v, j1 - j0, sc);
+        softmax_tile(c.n_past + r / n_heads, r, j0, j1, sc);
+        rescale_row(r, sc);
+      }
+      // acc += P V per (token, KV head): the group's rows are adjacent, V as stored.
+      const float* values = rows_of(c, /*keys=*/false, j0, j1, 0, c.cache->v_width(), &sc.v, &ld_v);
+      for (int64_t kv_h = 0; kv_h < shape_.n_kv_heads; ++kv_h) {
+        for (int64_t t = 0; t < c.n_tokens; ++t) {
+          const int64_t r0 = t * n_heads + kv_h * group_;
+          gemm_kmajor_(hdv, group_, j1 - j0, values + kv_h * hdv, ld_v, sc.s.data() + r0 * kKvTile, kKvTile,
+                       sc.acc.data() + r0 * hdv, hdv, /*accumulate=*/true);
+        }
       }
     }
     DecodeChunk& dc = *task.decode;
@@ -311,17 +286,20 @@ class Attention {
     }
     const kernels::DequantizeRowFn decode = table_.of(cache.dtype()).dequantize_row;
     const size_t offset = tensor::row_bytes(cache.dtype(), col);
-    buffer->resize(static_cast<size_t>((j1 - j0) * n_cols));
+    // Rows a multiple of 1 KB apart (whole rows of 8 KV heads x 128, 4 KB) fall into a few L1 sets, and the
+    // products walk down a column of them: 16 floats of padding spread them (qwen3-0.6b decode, avx2: ~30%).
+    const int64_t stride = n_cols % 256 == 0 ? n_cols + 16 : n_cols;
+    buffer->resize(static_cast<size_t>((j1 - j0) * stride));
     for (int64_t j = j0; j < j1; ++j) {
-      decode(static_cast<const uint8_t*>(row(j)) + offset, buffer->data() + (j - j0) * n_cols, n_cols);
+      decode(static_cast<const uint8_t*>(row(j)) + offset, buffer->data() + (j - j0) * stride, n_cols);
     }
-    *ld = n_cols;
+    *ld = stride;
     return buffer->data();
   }
 
   // Turns row r's scores over [j0, j1) (query at position pos) into e^(score * scale - m_new), zero where
   // masked, where m_new is the running max including this tile; sc.alpha[r] = e^(m_old - m_new) rescales
-  // what the row has so far.
+  // what the row has so far, and the running sum becomes l_r = alpha_r l_r + sum_j p_rj.
   void softmax_tile(int64_t pos, int64_t r, int64_t j0, int64_t j1, Scratch& sc) const {
     const int64_t lo = std::max(first_visible(pos), j0) - j0, hi = std::min(pos + 1, j1) - j0;
     float* row = sc.s.data() + r * kKvTile;
@@ -345,37 +323,28 @@ class Attention {
     const float m_old = sc.m[ri];
     const float m_new = std::max(m_old, tile_max * scale_);
     std::fill(row, row + lo, 0.0f);
-    for (j = lo; j < hi; ++j) row[j] = exp_nonpositive(row[j] * scale_ - m_new);
+    for (j = lo; j < hi; ++j) row[j] = row[j] * scale_ - m_new;
+    exp_inplace(row + lo, hi - lo);  // base/vec_exp: 8 lanes (AVX2 clone), where this file's loops get SSE2
     std::fill(row + hi, row + len, 0.0f);
-    sc.alpha[ri] = m_old == -INFINITY ? 0.0f : std::exp(m_old - m_new);
+    std::fill(lanes, lanes + 8, 0.0f);  // the sum of the probabilities, in 8 independent lanes
+    for (j = lo; j + 8 <= hi; j += 8) {
+      for (int k = 0; k < 8; ++k) lanes[k] += row[j + k];
+    }
+    float sum = 0;
+    for (; j < hi; ++j) sum += row[j];
+    for (int k = 0; k < 8; ++k) sum += lanes[k];
+    const float alpha = m_old == -INFINITY ? 0.0f : std::exp(m_old - m_new);
+    sc.alpha[ri] = alpha;
     sc.m[ri] = m_new;
+    sc.l[ri] = sc.l[ri] * alpha + sum;
   }
 
-  // acc_r = alpha_r acc_r + sum_j p_rj v_j and l_r = alpha_r l_r + sum_j p_rj, from value rows `ld` apart.
-  void accumulate_row(int64_t r, const float* values, int64_t ld, int64_t len, Scratch& sc) const {
-    const int64_t hdv = shape_.head_dim_v;
+  // acc_r *= alpha_r: the running output rescaled to the new max before the tile's P V is added.
+  void rescale_row(int64_t r, Scratch& sc) const {
     const float alpha = sc.alpha[static_cast<size_t>(r)];
-    const float* p = sc.s.data() + r * kKvTile;
-    float* a = sc.acc.data() + r * hdv;
-    if (alpha != 1.0f) {
-      for (int64_t d = 0; d < hdv; ++d) a[d] *= alpha;
-    }
-    // Four positions per pass over the accumulator: a quarter of its loads and stores.
-    float sum = 0;
-    int64_t j = 0;
-    for (; j + 4 <= len; j += 4) {
-      const float p0 = p[j], p1 = p[j + 1], p2 = p[j + 2], p3 = p[j + 3];
-      const float *v0 = values + j * ld, *v1 = v0 + ld, *v2 = v1 + ld, *v3 = v2 + ld;
-      sum += (p0 + p1) + (p2 + p3);
-      for (int64_t d = 0; d < hdv; ++d) a[d] += (p0 * v0[d] + p1 * v1[d]) + (p2 * v2[d] + p3 * v3[d]);
-    }
-    for (; j < len; ++j) {
-      const float pj = p[j];
-      const float* v = values + j * ld;
-      sum += pj;
-      for (int64_t d = 0; d < hdv; ++d) a[d] += pj * v[d];
-    }
-    sc.l[static_cast<size_t>(r)] = sc.l[static_cast<size_t>(r)] * alpha + sum;
+    if (alpha == 1.0f) return;
+    float* a = sc.acc.data() + r * shape_.head_dim_v;
+    for (int64_t d = 0; d < shape_.head_dim_v; ++d) a[d] *= alpha;
   }
 
   void write_output(const float* acc, double l, float* out) const {
@@ -388,6 +357,7 @@ class Attention {
   int64_t group_;
   float scale_;
   kernels::GemmF32Fn gemm_;
+  kernels::GemmF32KMajorFn gemm_kmajor_;
   const kernels::KernelTable& table_;
 };
 
@@ -414,7 +384,7 @@ void run_tasks(const Attention& attention, const std::vector<Task>& tasks, Threa
 void attend(const AttentionShape& shape, int layer_idx, std::span<const AttentionChunk> chunks, ThreadPool& pool,
             const kernels::KernelTable& table, float* pattern) {
   GB_CHECK(shape.n_kv_heads > 0 && shape.n_heads % shape.n_kv_heads == 0);
-  GB_CHECK(table.gemm_f32 != nullptr);
+  GB_CHECK(table.gemm_f32 != nullptr && table.gemm_f32_kmajor != nullptr);
   GB_CHECK(pattern == nullptr || chunks.size() == 1);
   const Attention attention(shape, layer_idx, table);
   const int64_t group = shape.n_heads / shape.n_kv_heads, hdv = shape.head_dim_v;

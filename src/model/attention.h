@@ -3,8 +3,9 @@
 //
 // Per task the query rows of the heads that share a KV head are scored together: for each tile of kv
 // positions the K and V rows are decoded to float once (the kernel table's dequantize_row of the cache
-// dtype), scores for all those rows come from one gemm_f32, and a running max m, running sum l and output
-// accumulator o are updated per row (Milakov & Gimelshein 2018,
+// dtype), scores for all those rows come from one product against the tile (gemm_f32_kmajor over K^T, or
+// gemm_f32 over K for few rows), P V from gemm_f32_kmajor over V as stored, and a running max m, running sum
+// l and output accumulator o are updated per row (Milakov & Gimelshein 2018,
 // "Online normalizer calculation for softmax"; FlashAttention, Dao et al. 2022, Algorithm 1):
 //   m' = max(m, max_j s_j),  p_j = exp(s_j - m'),  l' = l e^(m - m') + sum_j p_j,  o' = o e^(m - m') + P V.
 // Scratch per thread is a few tiles (tens of KB), whatever the context length; the cache is never copied.
@@ -42,7 +43,7 @@ struct AttentionChunk {
 // more than two tokens as (KV head, tile of query rows) tasks; chunks of one or two tokens (decode) as tasks
 // over every head and a segment of ~1024 positions, reading whole cache rows, merged at the end. A chunk's
 // outputs depend only on the chunk and the cache (not on the thread count or on the other chunks).
-// `table` supplies dequantize_row of the cache dtype and gemm_f32 (non-null).
+// `table` supplies dequantize_row of the cache dtype, gemm_f32 and gemm_f32_kmajor (non-null).
 // pattern (only with one chunk): if non-null, also writes the attention probabilities [n_heads, n_tokens,
 // n_past + n_tokens], zero where masked, in a second parallel job that leaves the outputs unchanged.
 // Thread-safety: reads the caches; writes only the chunks' out and pattern.

@@ -60,4 +60,8 @@ float vec_dot_q6_k_i16(int64_t n, const void* w, const ActivationI16& x);
 void gemm_f32(int64_t rows, int64_t n_tokens, int64_t k_len, const float* w, int64_t ldw, const float* x,
               int64_t ldx, float* y, int64_t ldy);
 
+// K-major float tile product (gemm_kmajor.cc), the KernelTable::gemm_f32_kmajor contract.
+void gemm_f32_kmajor(int64_t cols, int64_t n_tokens, int64_t k_len, const float* w, int64_t ldw, const float* x,
+                     int64_t ldx, float* y, int64_t ldy, bool accumulate);
+
 }  // namespace glassbox::kernels::avx2

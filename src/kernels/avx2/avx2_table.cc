@@ -42,6 +42,7 @@ const KernelTable* avx2_table() {
     set_i16(DType::kQ6_K, avx2::vec_dot_q6_k_i16);
     t.quantize_i16 = avx2::quantize_i16;
     t.gemm_f32 = avx2::gemm_f32;
+    t.gemm_f32_kmajor = avx2::gemm_f32_kmajor;
     t.float_activations = true;
     return &t;
   }();

@@ -15,6 +15,10 @@ namespace glassbox::kernels::avx512 {
 void gemm_i16(int64_t rows, int64_t k_len, int block, const int16_t* w_q, const float* w_scale, const float* w_min,
               int64_t n_tokens, const int16_t* xq, const float* xs, const int32_t* xsum16, float* y, int64_t ldy);
 
+// K-major float tile product (gemm_kmajor.cc): KernelTable::gemm_f32_kmajor.
+void gemm_f32_kmajor(int64_t cols, int64_t n_tokens, int64_t k_len, const float* w, int64_t ldw, const float* x,
+                     int64_t ldx, float* y, int64_t ldy, bool accumulate);
+
 // Weight rows as int16 + per-sub-block scales (decode_i16.cc): TypeKernels::decode_row_i16.
 void decode_row_i16_f16(const void* src, int64_t n, int16_t* q, float* scale, float* min);
 void decode_row_i16_bf16(const void* src, int64_t n, int16_t* q, float* scale, float* min);

@@ -42,6 +42,7 @@ const KernelTable* avx512_table() {
     set_i16(DType::kQ5_K, avx512::decode_row_i16_q5_k, 32, true);
     set_i16(DType::kQ6_K, avx512::decode_row_i16_q6_k, 16, false);
     t.gemm_i16 = avx512::gemm_i16;
+    t.gemm_f32_kmajor = avx512::gemm_f32_kmajor;
     return &t;
   }();
   return table;

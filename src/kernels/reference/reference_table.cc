@@ -35,6 +35,18 @@ void gemm_f32_reference(int64_t rows, int64_t n_tokens, int64_t k_len, const flo
   }
 }
 
+// The k-major float product (GemmF32KMajorFn), each output accumulated in double from its old value (or 0).
+void gemm_f32_kmajor_reference(int64_t cols, int64_t n_tokens, int64_t k_len, const float* w, int64_t ldw,
+                               const float* x, int64_t ldx, float* y, int64_t ldy, bool accumulate) {
+  for (int64_t t = 0; t < n_tokens; ++t) {
+    for (int64_t r = 0; r < cols; ++r) {
+      double sum = accumulate ? static_cast<double>(y[t * ldy + r]) : 0.0;
+      for (int64_t k = 0; k < k_len; ++k) sum += static_cast<double>(x[t * ldx + k]) * w[k * ldw + r];
+      y[t * ldy + r] = static_cast<float>(sum);
+    }
+  }
+}
+
 template <tensor::DType... kTypes>
 void add_vec_dot_f32(KernelTable& t) {
   ((t.types[static_cast<uint32_t>(kTypes)].vec_dot_f32 = &vec_dot_f32_generic<kTypes>), ...);
@@ -79,6 +91,7 @@ const KernelTable& reference_table() {
                     DType::kQ8_0, DType::kQ2_K, DType::kQ3_K, DType::kQ4_K, DType::kQ5_K, DType::kQ6_K>(t);
     t.float_activations = true;
     t.gemm_f32 = &gemm_f32_reference;
+    t.gemm_f32_kmajor = &gemm_f32_kmajor_reference;
     return t;
   }();
   return table;
