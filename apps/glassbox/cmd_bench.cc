@@ -42,6 +42,30 @@ Stats stats_of(std::vector<double> v) {
   return s;
 }
 
+// Core clock while busy, in GHz: a chain of dependent integer adds retires one per cycle on every x86-64 and
+// AArch64 core of the last decade; the empty asm after each add keeps the compiler from folding the chain
+// (it is a compiler barrier only, no instruction). Best of 5 runs of ~20 ms. With the kernels' peak ops per
+// cycle, it turns measured rates into a fraction of the machine's peak (docs/benchmarks.md).
+double measure_core_ghz() {
+  constexpr int64_t kIters = 1 << 20;
+  double best = 0;
+  for (int run = 0; run < 5; ++run) {
+    uint64_t x = static_cast<uint64_t>(run);
+    const auto t0 = Clock::now();
+    for (int64_t i = 0; i < kIters; ++i) {
+#pragma GCC unroll 64
+      for (int j = 0; j < 64; ++j) {
+        x += 1;
+        asm volatile("" : "+r"(x));
+      }
+    }
+    const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
+    if (x == 42) std::fprintf(stderr, " ");  // keeps x alive
+    best = std::max(best, static_cast<double>(kIters) * 64 / secs / 1e9);
+  }
+  return best;
+}
+
 // Read bandwidth: each thread sums its share of a 512 MB buffer (best of 3 passes after a first touch).
 double measure_read_bandwidth(int n_threads) {
   const size_t n = (512u << 20) / sizeof(uint64_t);
@@ -228,6 +252,7 @@ int cmd_bench(int argc, char** argv) {
   const double rss = peak_rss_mb();  // before the bandwidth test's 512 MB buffer
   const Stats pp = stats_of(pp_runs), tg = stats_of(tg_runs);
   const double bandwidth = measure_read_bandwidth(n_threads);
+  const double core_ghz = measure_core_ghz();
   const uint64_t token_bytes = bytes_per_token(m->weights());
   const double ceiling = static_cast<double>(bandwidth) / static_cast<double>(token_bytes);
   const std::string cpu = cpu_features().brand.empty() ? "unknown" : cpu_features().brand;
@@ -241,11 +266,11 @@ int cmd_bench(int argc, char** argv) {
         "\"tg_tokens\": %lld, \"tg_tokens_per_s\": %.3f, \"tg_min\": %.3f, \"tg_max\": %.3f, "
         "\"weight_bytes\": %llu, \"bytes_per_token\": %llu, \"read_bandwidth_gb_s\": %.3f, "
         "\"tg_ceiling_tokens_per_s\": %.3f, \"peak_rss_mb\": %.1f, \"pp_cpu_share\": %.3f, \"tg_cpu_share\": %.3f, "
-        "\"pp_cpu_time_tokens_per_s\": %.3f, \"tg_cpu_time_tokens_per_s\": %.3f}\n",
+        "\"pp_cpu_time_tokens_per_s\": %.3f, \"tg_cpu_time_tokens_per_s\": %.3f, \"core_ghz\": %.2f}\n",
         json_escape(path).c_str(), json_escape(cpu).c_str(), table, n_threads, static_cast<long long>(reps),
         static_cast<long long>(depth), static_cast<long long>(n_prompt), pp.median, pp.min, pp.max, static_cast<long long>(n_gen), tg.median, tg.min,
         tg.max, static_cast<unsigned long long>(m->weight_bytes()), static_cast<unsigned long long>(token_bytes),
-        bandwidth / 1e9, ceiling, rss, pp_cpu_share, tg_cpu_share, pp_cpu_rate, tg_cpu_rate);
+        bandwidth / 1e9, ceiling, rss, pp_cpu_share, tg_cpu_share, pp_cpu_rate, tg_cpu_rate, core_ghz);
     return 0;
   }
   std::printf("model          %s\n", path.c_str());
@@ -268,6 +293,7 @@ int cmd_bench(int argc, char** argv) {
   }
   std::printf("read bandwidth %.2f GB/s (%d threads, 512 MB) -> tg ceiling %.1f t/s\n", bandwidth / 1e9, n_threads,
               ceiling);
+  std::printf("core clock     %.2f GHz (dependent adds, one thread)\n", core_ghz);
   std::printf("peak RSS       %.1f MiB\n", rss);
   return 0;
 }

@@ -23,6 +23,10 @@ def main():
     assert r["depth"] == 500, r
     assert r["pp_tokens"] == 8 and r["pp_tokens_per_s"] > 0, r
     assert r["tg_tokens"] == 20 and r["tg_tokens_per_s"] > 0, r
+    # The machine facts printed beside the rates (issue #3): bandwidth, ceiling, table, core clock.
+    assert r["read_bandwidth_gb_s"] > 0 and r["tg_ceiling_tokens_per_s"] > 0, r
+    assert r["kernel_table"] in ("avx512", "avx2", "reference"), r
+    assert 0.2 < r["core_ghz"] < 10, r
     bad = subprocess.run([glassbox, "bench", "-m", model, "-d", "-1"], capture_output=True, text=True)
     assert bad.returncode == 2, (bad.returncode, bad.stderr)
     assert "-d >= 0" in bad.stderr, bad.stderr
