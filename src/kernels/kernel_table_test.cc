@@ -333,6 +333,79 @@ TEST_P(KernelTableTest, Int16DotHandlesEveryQuantBitPatternAndFullScaleActivatio
   }
 }
 
+// decode_row_i16 on random bytes (every quant and integer-scale bit pattern, finite f16 scales): the same
+// integers and factors as the reference decoder, and scale * q - min = the reference dequantized weight.
+TEST_P(KernelTableTest, Int16RowDecodeHandlesEveryQuantBitPattern) {
+  std::mt19937 rng(777);
+  for (DType t : kWeightTypes) {
+    const TypeKernels& k = table().of(t);
+    if (k.decode_row_i16 == nullptr || tensor::dtype_info(t).block_elems == 1) continue;
+    const TypeKernels& ref = reference_table().of(t);
+    const int64_t block = tensor::dtype_info(t).block_elems;
+    const size_t block_bytes = tensor::row_bytes(t, block);
+    for (int64_t n : {block, 5 * block}) {
+      if (n % 32 != 0) continue;
+      for (int offset : {0, 1}) {
+        OffsetBuffer w(tensor::row_bytes(t, n), offset);
+        for (size_t i = 0; i < tensor::row_bytes(t, n); ++i) w.data()[i] = static_cast<uint8_t>(rng());
+        std::uniform_real_distribution<float> scale_dist(-0.1f, 0.1f);
+        for (int64_t b = 0; b < n / block; ++b) {
+          for (int at : f16_fields(t)) {
+            const uint16_t h = fp32_to_fp16(scale_dist(rng));
+            std::memcpy(w.data() + b * block_bytes + at, &h, 2);
+          }
+        }
+        const auto want = testing::dequantize_row(reference_table(), t, w.data(), n);
+        const int64_t nb = n / k.i16_block;
+        std::vector<int16_t> qi(static_cast<size_t>(n)), qr(qi);
+        std::vector<float> scale(static_cast<size_t>(nb)), min(static_cast<size_t>(nb)), scale_r(scale), min_r(min);
+        k.decode_row_i16(w.data(), n, qi.data(), scale.data(), k.i16_has_min ? min.data() : nullptr);
+        ref.decode_row_i16(w.data(), n, qr.data(), scale_r.data(), k.i16_has_min ? min_r.data() : nullptr);
+        ASSERT_EQ(qi, qr) << tensor::dtype_name(t) << " n=" << n;
+        ASSERT_EQ(scale, scale_r) << tensor::dtype_name(t);
+        ASSERT_EQ(min, min_r) << tensor::dtype_name(t);
+        for (int64_t i = 0; i < n; ++i) {
+          const int64_t b = i / k.i16_block;
+          ASSERT_EQ(scale[b] * static_cast<float>(qi[i]) - min[b], want[i]) << tensor::dtype_name(t) << " i=" << i;
+        }
+      }
+    }
+  }
+}
+
+// gemm_i16 at full scale: every weight at the largest magnitude a decoder writes (128 for 32-blocks; 4095 for
+// 16-blocks, where F16/BF16's 13-bit integers against activations of +-32767 sum to just under 2^31 per
+// sub-block) must give the double result, not a wrapped one (a weight of 4200 makes this test fail).
+TEST_P(KernelTableTest, Int16GemmDoesNotOverflowAtFullScale) {
+  if (table().gemm_i16 == nullptr) GTEST_SKIP() << "no int16 prompt path in this table";
+  for (int block : {16, 32}) {
+    const int16_t wmax = block == 16 ? 4095 : 128;
+    const int64_t rows = 17, k_len = 96, n_tokens = 7;
+    const int64_t nb = k_len / block;
+    std::vector<int16_t> wq(static_cast<size_t>(rows * k_len)), xq(static_cast<size_t>(n_tokens * k_len));
+    for (size_t i = 0; i < wq.size(); ++i) wq[i] = (i / 5) % 2 ? wmax : static_cast<int16_t>(-wmax);
+    for (size_t i = 0; i < xq.size(); ++i) {
+      const int64_t t = static_cast<int64_t>(i) / k_len;  // token 0: all same sign as the weights, and so on
+      xq[i] = t % 2 == 0 ? ((i % static_cast<size_t>(k_len)) / 5 % 2 ? 32767 : -32767) : ((i / 3) % 2 ? 32767 : -32767);
+    }
+    std::vector<int32_t> xsum16(static_cast<size_t>(n_tokens * (k_len / 16)));
+    for (size_t j = 0; j < xsum16.size(); ++j) {
+      for (int i = 0; i < 16; ++i) xsum16[j] += xq[16 * j + i];
+    }
+    const std::vector<float> ws(static_cast<size_t>(rows * nb), 1e-4f), wm(static_cast<size_t>(rows * nb), 1e-3f);
+    const std::vector<float> xs(static_cast<size_t>(n_tokens * (k_len / 32)), 1e-4f);
+    std::vector<float> got(static_cast<size_t>(n_tokens * rows)), want(got);
+    table().gemm_i16(rows, k_len, block, wq.data(), ws.data(), wm.data(), n_tokens, xq.data(), xs.data(),
+                     xsum16.data(), got.data(), rows);
+    reference::gemm_i16(rows, k_len, block, wq.data(), ws.data(), wm.data(), n_tokens, xq.data(), xs.data(),
+                        xsum16.data(), want.data(), rows);
+    for (size_t i = 0; i < got.size(); ++i) {
+      ASSERT_NEAR(got[i], want[i], 1e-5 * std::fabs(want[i]) + 1e-3) << "block=" << block << " i=" << i;
+    }
+    EXPECT_GT(std::fabs(want[0]), 0.5 * 1e-8 * wmax * 32767.0 * k_len) << "token 0 should reach full scale";
+  }
+}
+
 TEST_P(KernelTableTest, F16AndBf16DecodeSpecialValuesLikeReference) {
   const std::vector<uint16_t> f16 = {0x0000, 0x8000, 0x0001, 0x03ff, 0x0400, 0x3c00, 0xbc00,
                                      0x7bff, 0xfbff, 0x7c00, 0xfc00, 0x3555, 0x1234, 0x8001,
